@@ -1,0 +1,19 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, talos_homelab.tracing contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Shared argument specs; documented by the matching doc fragments."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+# Documented by plugins/doc_fragments/k8s_auth.py
+K8S_AUTH_ARGS = dict(
+    kubeconfig=dict(type="path", aliases=["kubeconfig_path"]),
+    context=dict(type="str"),
+    host=dict(type="str"),
+    api_key=dict(type="str", no_log=True),
+    validate_certs=dict(type="bool", aliases=["verify_ssl"]),
+    ca_cert=dict(type="path", aliases=["ssl_ca_cert"]),
+    request_timeout=dict(type="int", default=30),
+)
