@@ -17,3 +17,15 @@ K8S_AUTH_ARGS = dict(
     ca_cert=dict(type="path", aliases=["ssl_ca_cert"]),
     request_timeout=dict(type="int", default=30),
 )
+
+# Documented by plugins/doc_fragments/s3.py.  The TLS switch is named
+# s3_validate_certs because validate_certs already belongs to K8S_AUTH_ARGS and
+# modules that read credentials from an ObjectBucketClaim take both sets.
+S3_ARGS = dict(
+    endpoint_url=dict(type="str", aliases=["s3_url"]),
+    access_key=dict(type="str", aliases=["aws_access_key_id"], no_log=False),
+    secret_key=dict(type="str", aliases=["aws_secret_access_key"], no_log=True),
+    region=dict(type="str", default="us-east-1"),
+    s3_validate_certs=dict(type="bool", default=True),
+    ca_bundle=dict(type="path"),
+)

@@ -1,0 +1,361 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, talos_homelab.tracing contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Pure functions over S3 bucket lifecycle rules (no I/O).
+
+Two shapes are used:
+
+* the *module* shape, the user's input: ``id``, ``status``, ``prefix``,
+  ``expiration_days``, ``abort_incomplete_multipart_upload_days``,
+  ``noncurrent_version_expiration_days``;
+* the *AWS* shape, what S3 takes and returns (``ID``, ``Status``, ``Filter``, ...).
+
+``validate_rules`` refuses exactly what Ceph RGW 16.2 refuses (so moto and RGW give
+the same answer), ``canonical`` removes RGW's round-trip differences (rules sorted by
+ID; ``Filter: {Prefix: ""}`` and ``Filter: {}`` returned as a top-level
+``Prefix: ""``), ``merge`` / ``remove`` work by rule ID and leave foreign IDs alone,
+and ``to_aws`` is the one rendering used both for the S3 put and for Rook's
+``additionalConfig.bucketLifecycle`` (filter ``lifecycle_json``).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import datetime
+import json
+import re
+
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
+
+MAX_ID_LENGTH = 255
+MAX_RULES = 1000
+STATUSES = ("Enabled", "Disabled")
+DAY_FIELDS = (
+    "expiration_days",
+    "abort_incomplete_multipart_upload_days",
+    "noncurrent_version_expiration_days",
+)
+RULE_KEYS = ("id", "status", "prefix") + DAY_FIELDS
+
+_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_IP_RE = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
+
+_ACTION = "validate the lifecycle rules"
+
+
+# ---------------------------------------------------------------------- validation
+def bucket_name_problem(name):
+    """Return why ``name`` is not a valid S3 bucket name, or ``None``."""
+    if not isinstance(name, str) or not name:
+        return "the bucket name is empty."
+    if len(name) < 3 or len(name) > 63:
+        return "bucket name %r must be 3 to 63 characters long." % name
+    if not _BUCKET_RE.match(name):
+        return ("bucket name %r may contain only lowercase letters, digits, dots and hyphens,"
+                " and must begin and end with a letter or digit." % name)
+    if ".." in name or ".-" in name or "-." in name:
+        return "bucket name %r must not contain '..', '.-' or '-.'." % name
+    if _IP_RE.match(name):
+        return "bucket name %r must not be formatted as an IP address." % name
+    return None
+
+
+def validate_bucket(name):
+    problem = bucket_name_problem(name)
+    if problem:
+        raise TracingError(
+            "validate the bucket name", problem,
+            "use the bucket's real name (the BUCKET_NAME key of the ObjectBucketClaim's ConfigMap).",
+        )
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def validate_rules(rules, state="present"):
+    """Raise ``TracingError`` for rules that Ceph RGW 16.2 would refuse.
+
+    With ``state=absent`` only the IDs are checked (the rules name what to remove).
+    Returns the rules completed with defaults (module shape).
+    """
+    if rules is None:
+        rules = []
+    if not isinstance(rules, list):
+        raise TracingError(_ACTION, "rules must be a list of dicts, got %s." % type(rules).__name__,
+                           "pass rules as a list, e.g. [{id: jaeger-traces-retention, expiration_days: 7}].")
+    if len(rules) > MAX_RULES:
+        raise TracingError(_ACTION, "%d rules given; S3 allows at most %d." % (len(rules), MAX_RULES),
+                           "merge rules that share a prefix.")
+    out = []
+    seen = set()
+    for index, rule in enumerate(rules):
+        where = "rule #%d" % (index + 1)
+        if not isinstance(rule, dict):
+            raise TracingError(_ACTION, "%s is not a dict." % where, "give each rule as a dict with at least an id.")
+        unknown = sorted(set(rule) - set(RULE_KEYS))
+        if unknown:
+            raise TracingError(_ACTION, "%s has unknown keys %s." % (where, ", ".join(unknown)),
+                               "use only %s." % ", ".join(RULE_KEYS))
+        rid = rule.get("id")
+        if not isinstance(rid, str) or not rid:
+            raise TracingError(
+                _ACTION, "%s has no id." % where,
+                "give every rule an id: RGW invents a random 48-character ID for a rule without one,"
+                " which makes every later run look changed.",
+            )
+        where = "rule %r" % rid
+        if len(rid) > MAX_ID_LENGTH:
+            raise TracingError(_ACTION, "%s: the id is %d characters long; RGW refuses more than %d (InvalidArgument)."
+                               % (where[:40] + "...'", len(rid), MAX_ID_LENGTH), "shorten the id.")
+        if rid in seen:
+            raise TracingError(_ACTION, "the id %r is used twice; RGW refuses duplicate IDs (InvalidArgument)." % rid,
+                               "give each rule its own id.")
+        seen.add(rid)
+        norm = dict(
+            id=rid,
+            status=rule.get("status") if rule.get("status") is not None else "Enabled",
+            prefix=rule.get("prefix") if rule.get("prefix") is not None else "",
+        )
+        for key in DAY_FIELDS:
+            norm[key] = rule.get(key)
+        if state != "present":
+            out.append(norm)
+            continue
+        if norm["status"] not in STATUSES:
+            raise TracingError(_ACTION, "%s: status %r is not Enabled or Disabled (RGW: MalformedXML)." % (where, norm["status"]),
+                               "set status to Enabled or Disabled.")
+        if not isinstance(norm["prefix"], str):
+            raise TracingError(_ACTION, "%s: prefix must be a string." % where, "quote the prefix.")
+        for key in DAY_FIELDS:
+            value = norm[key]
+            if value is None:
+                continue
+            if not _is_int(value):
+                raise TracingError(_ACTION, "%s: %s must be a whole number of days, got %r." % (where, key, value),
+                                   "give %s as an integer >= 1." % key)
+            if value < 1:
+                raise TracingError(_ACTION, "%s: %s is %d; RGW refuses fewer than 1 day (InvalidArgument)." % (where, key, value),
+                                   "use %s >= 1, or leave it out." % key)
+        if all(norm[key] is None for key in DAY_FIELDS):
+            raise TracingError(
+                _ACTION, "%s has no action; RGW refuses a rule without one (MalformedXML)." % where,
+                "set at least one of %s." % ", ".join(DAY_FIELDS),
+            )
+        out.append(norm)
+    return out
+
+
+# ---------------------------------------------------------------------- shapes
+def rule_to_aws(rule):
+    """One module-shape rule (validated) -> AWS shape."""
+    out = {"ID": rule["id"], "Status": rule.get("status") or "Enabled", "Filter": {"Prefix": rule.get("prefix") or ""}}
+    if rule.get("expiration_days") is not None:
+        out["Expiration"] = {"Days": rule["expiration_days"]}
+    if rule.get("noncurrent_version_expiration_days") is not None:
+        out["NoncurrentVersionExpiration"] = {"NoncurrentDays": rule["noncurrent_version_expiration_days"]}
+    if rule.get("abort_incomplete_multipart_upload_days") is not None:
+        out["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": rule["abort_incomplete_multipart_upload_days"]}
+    return out
+
+
+def to_aws(rules):
+    """Module-shape rules -> the AWS lifecycle document ``{"Rules": [...]}`` sorted by ID."""
+    return {"Rules": sorted((rule_to_aws(r) for r in rules), key=lambda r: r["ID"])}
+
+
+def to_json(rules):
+    """The AWS document as a stable JSON string (Rook's ``additionalConfig.bucketLifecycle``)."""
+    return json.dumps(to_aws(rules), sort_keys=True, separators=(",", ":"))
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return dict((k, _jsonable(v)) for k, v in value.items() if v is not None)
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is not None and value.utcoffset() == datetime.timedelta(0):
+            value = value.replace(tzinfo=None)
+        return value.isoformat() + ("Z" if value.tzinfo is None else "")
+    if isinstance(value, datetime.date):
+        return value.isoformat() + "T00:00:00Z"
+    return value
+
+
+def canonical(rule):
+    """One AWS-shape rule as returned by RGW/AWS/moto -> canonical AWS shape.
+
+    A top-level ``Prefix``, ``Filter: {}`` and ``Filter: {And: {Prefix: x}}`` all become
+    ``Filter: {Prefix: x}``; datetimes become ISO strings; ``None`` values are dropped.
+    """
+    rule = _jsonable(copy.deepcopy(rule))
+    out = {"ID": rule.pop("ID", None), "Status": rule.pop("Status", "Enabled")}
+    top_prefix = rule.pop("Prefix", None)
+    flt = rule.pop("Filter", None)
+    if flt is None or flt == {}:
+        flt = {"Prefix": top_prefix or ""}
+    elif set(flt) == {"And"} and set(flt["And"]) <= {"Prefix"}:
+        flt = {"Prefix": flt["And"].get("Prefix") or ""}
+    out["Filter"] = flt
+    for key in sorted(rule):
+        value = rule[key]
+        if value in ({}, [], None):
+            continue
+        out[key] = value
+    return out
+
+
+def canonical_rules(rules):
+    """A list of AWS-shape rules -> canonical rules sorted by ID."""
+    return sorted((canonical(r) for r in rules or []), key=lambda r: r.get("ID") or "")
+
+
+def from_aws(rule):
+    """Canonical AWS rule -> module shape for display.
+
+    Parts the module does not model (tag filters, dates, transitions, ...) are kept
+    under ``extra`` in AWS shape, so foreign rules are shown faithfully.
+    """
+    rule = canonical(rule)
+    out = dict(id=rule["ID"], status=rule["Status"], prefix="")
+    for key in DAY_FIELDS:
+        out[key] = None
+    extra = {}
+    flt = rule.get("Filter") or {}
+    if set(flt) == {"Prefix"}:
+        out["prefix"] = flt["Prefix"]
+    else:
+        extra["Filter"] = flt
+    for key, value in rule.items():
+        if key in ("ID", "Status", "Filter"):
+            continue
+        if key == "Expiration" and set(value) == {"Days"}:
+            out["expiration_days"] = value["Days"]
+        elif key == "NoncurrentVersionExpiration" and set(value) == {"NoncurrentDays"}:
+            out["noncurrent_version_expiration_days"] = value["NoncurrentDays"]
+        elif key == "AbortIncompleteMultipartUpload" and set(value) == {"DaysAfterInitiation"}:
+            out["abort_incomplete_multipart_upload_days"] = value["DaysAfterInitiation"]
+        else:
+            extra[key] = value
+    if extra:
+        out["extra"] = extra
+    return out
+
+
+# ---------------------------------------------------------------------- merge / compare
+def merge(current, desired, purge=False):
+    """Put the desired rules (module shape, validated) into the current ones (AWS shape).
+
+    Rules are matched by ID; a current rule with another ID is kept unless ``purge``.
+    Returns canonical AWS rules sorted by ID.
+    """
+    by_id = dict((r["ID"], r) for r in canonical_rules(current))
+    wanted = dict((r["id"], canonical(rule_to_aws(r))) for r in desired)
+    if purge:
+        by_id = {}
+    by_id.update(wanted)
+    return [by_id[k] for k in sorted(by_id)]
+
+
+def remove(current, ids):
+    """Remove only the rules whose ID is in ``ids``; returns canonical AWS rules sorted by ID."""
+    ids = set(ids)
+    return [r for r in canonical_rules(current) if r.get("ID") not in ids]
+
+
+def compare(before, after):
+    """True when the two rule lists differ once normalised (i.e. a write is needed)."""
+    return canonical_rules(before) != canonical_rules(after)
+
+
+def managed(rules, ids):
+    """The rules (module shape) whose ID is in ``ids``."""
+    ids = set(ids)
+    return [r for r in rules if r.get("id") in ids]
+
+
+def plan(current, rules, state="present", purge=False):
+    """Validate and compute the target rules.
+
+    Returns ``(before, after, changed)`` with canonical AWS rules sorted by ID.
+    Raises ``TracingError`` before anything is sent when a rule is invalid.
+    """
+    desired = validate_rules(rules, state=state if state != "query" else "absent")
+    before = canonical_rules(current)
+    if state == "present":
+        after = merge(before, desired, purge=purge)
+    elif state == "absent":
+        after = remove(before, [r["id"] for r in desired])
+    else:
+        after = before
+    return before, after, compare(before, after)
+
+
+# ---------------------------------------------------------------------- module entry point
+def _s3_params(params, k8s_factory, check_mode):
+    """S3 parameters from the module parameters, or from the ObjectBucketClaim when named."""
+    s3_params = dict(
+        endpoint_url=params.get("endpoint_url"),
+        access_key=params.get("access_key"),
+        secret_key=params.get("secret_key"),
+        region=params.get("region"),
+        s3_validate_certs=params.get("s3_validate_certs"),
+        ca_bundle=params.get("ca_bundle"),
+    )
+    bucket = params.get("bucket")
+    if params.get("claim_name"):
+        from ansible_collections.talos_homelab.tracing.plugins.module_utils.s3 import s3_params_from_claim
+
+        if k8s_factory is None:
+            from ansible_collections.talos_homelab.tracing.plugins.module_utils.k8s import K8sClient as k8s_factory
+        k8s = k8s_factory(params, check_mode=check_mode)
+        claim = s3_params_from_claim(k8s, params["claim_name"], params.get("claim_namespace") or "default", params.get("endpoint_url"))
+        bucket = bucket or claim.pop("bucket")
+        claim.pop("bucket", None)
+        for key in ("endpoint_url", "access_key", "secret_key"):
+            s3_params[key] = claim[key]
+        if params.get("region") in (None, "", "us-east-1"):
+            s3_params["region"] = claim["region"]
+    return s3_params, bucket
+
+
+def run(params, check_mode=False, diff=False, s3_factory=None, k8s_factory=None):
+    """Run ``ceph_bucket_lifecycle``: returns the module result dict or raises ``TracingError``."""
+    state = params.get("state") or "present"
+    rules = params.get("rules") or []
+    purge = bool(params.get("purge_rules"))
+    # Refuse what RGW would refuse before any request is sent.
+    desired = validate_rules(rules, state="present" if state == "present" else "absent")
+    if params.get("bucket"):
+        validate_bucket(params["bucket"])
+    s3_params, bucket = _s3_params(params, k8s_factory, check_mode)
+    if not bucket:
+        raise TracingError("manage the bucket lifecycle", "no bucket was given.", "pass bucket, or claim_name/claim_namespace.")
+    validate_bucket(bucket)
+    if s3_factory is None:
+        from ansible_collections.talos_homelab.tracing.plugins.module_utils.s3 import S3Client as s3_factory
+    s3 = s3_factory(s3_params, check_mode=check_mode)
+
+    current = s3.get_lifecycle(bucket)
+    before, after, changed = plan(current, desired, state=state, purge=purge)
+    if state == "query":
+        changed = False
+    if changed:
+        if after:
+            s3.put_lifecycle(bucket, {"Rules": after})
+        else:
+            s3.delete_lifecycle(bucket)
+    ids = [r["id"] for r in desired]
+    shown = [from_aws(r) for r in after]
+    result = dict(
+        changed=changed,
+        bucket=bucket,
+        rules=shown,
+        managed_rules=managed(shown, ids) if state != "query" else [],
+    )
+    # Rules are not secret: before/after are always returned; Ansible shows them with --diff.
+    result["diff"] = dict(before=dict(rules=[from_aws(r) for r in before]), after=dict(rules=shown))
+    return result
