@@ -11,9 +11,9 @@ name: lifecycle_json
 short_description: Render lifecycle rules as the AWS JSON document Rook's bucketLifecycle takes
 version_added: 0.1.0
 description:
-  - Takes lifecycle rules in the shape of the P(talos_homelab.tracing.ceph_bucket_lifecycle#module) module's
+  - "Takes lifecycle rules in the shape of the P(talos_homelab.tracing.ceph_bucket_lifecycle#module) module's
     O(talos_homelab.tracing.ceph_bucket_lifecycle#module:rules) option and returns the JSON string
-    C({"Rules": [...]}) with the rules sorted by ID, for an ObjectBucketClaim's C(additionalConfig.bucketLifecycle) (Rook >= 1.17).
+    C({\"Rules\": [...]}) with the rules sorted by ID, for an ObjectBucketClaim's C(additionalConfig.bucketLifecycle) (Rook >= 1.17)."
   - The rules are validated as Ceph RGW refuses them (IDs required, at most 255 characters and unique, days >= 1,
     status V(Enabled)/V(Disabled), at least one action); the rendering is the one the module sends through S3.
 options:

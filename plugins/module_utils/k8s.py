@@ -81,7 +81,9 @@ class K8sClient(object):
     ``check_mode`` turns every write into a server-side dry run.
     """
 
-    def __init__(self, params, check_mode=False):
+    def __init__(self, params, check_mode=False, dry_run_writes=True):
+        self.dry_run_writes = dry_run_writes
+        self.skipped_writes = 0
         if not HAS_KUBERNETES:
             raise TracingError(
                 "load the kubernetes client",
@@ -213,19 +215,32 @@ class K8sClient(object):
     def _write_query(self):
         return {"dryRun": "All"} if self.check_mode else {}
 
+    def _skip_write(self):
+        """True (and counted) when check mode is on and writes are not sent as dry runs."""
+        if self.check_mode and not self.dry_run_writes:
+            self.skipped_writes += 1
+            return True
+        return False
+
     def create(self, obj, plural, action=None):
+        if self._skip_write():
+            return obj
         meta = obj.get("metadata", {})
         return self.request(
             "POST", api_path(obj["apiVersion"], plural, meta.get("namespace")), body=obj, query=self._write_query(), action=action
         )
 
     def replace(self, obj, plural, action=None):
+        if self._skip_write():
+            return obj
         meta = obj.get("metadata", {})
         return self.request(
             "PUT", api_path(obj["apiVersion"], plural, meta.get("namespace"), meta["name"]), body=obj, query=self._write_query(), action=action
         )
 
     def merge_patch(self, api_version, plural, name, patch, namespace=None, action=None):
+        if self._skip_write():
+            return None
         return self.request(
             "PATCH",
             api_path(api_version, plural, namespace, name),
@@ -236,6 +251,8 @@ class K8sClient(object):
         )
 
     def delete(self, api_version, plural, name, namespace=None, action=None):
+        if self._skip_write():
+            return None
         try:
             return self.request("DELETE", api_path(api_version, plural, namespace, name), query=self._write_query(), action=action)
         except TracingError as err:

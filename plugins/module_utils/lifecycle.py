@@ -343,7 +343,7 @@ def run(params, check_mode=False, diff=False, s3_factory=None, k8s_factory=None)
     before, after, changed = plan(current, desired, state=state, purge=purge)
     if state == "query":
         changed = False
-    if changed:
+    if changed and not check_mode:  # S3 has no dry run: nothing is sent in check mode
         if after:
             s3.put_lifecycle(bucket, {"Rules": after})
         else:

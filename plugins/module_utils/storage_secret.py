@@ -258,7 +258,9 @@ def run(params, check_mode=False, diff=False, k8s_factory=None, sleep=time.sleep
     claim_name = params["claim_name"]
     claim_namespace = params.get("claim_namespace") or namespace
     state = params.get("state") or "present"
-    k8s = k8s_factory(params, check_mode=check_mode)
+    # Check mode sends no write at all (not even a dry run): a dry-run request would carry the
+    # credentials to the API server for nothing.  run() also never calls a write in check mode.
+    k8s = k8s_factory(params, check_mode=check_mode, dry_run_writes=False)
     action = "write Secret %s/%s" % (namespace, name)
 
     existing = k8s.get("v1", "secrets", name, namespace, action="read Secret %s/%s" % (namespace, name))
@@ -266,7 +268,8 @@ def run(params, check_mode=False, diff=False, k8s_factory=None, sleep=time.sleep
 
     if state == "absent":
         if existing is not None:
-            k8s.delete("v1", "secrets", name, namespace, action="delete Secret %s/%s" % (namespace, name))
+            if not check_mode:
+                k8s.delete("v1", "secrets", name, namespace, action="delete Secret %s/%s" % (namespace, name))
             result["changed"] = True
         before = decode_data(existing) if existing is not None else None
         result["diff"] = redacted_diff(before, None)
@@ -307,6 +310,9 @@ def run(params, check_mode=False, diff=False, k8s_factory=None, sleep=time.sleep
 
     if not secret_differs(existing, data, claim_name):
         return result
+    result["changed"] = True
+    if check_mode:
+        return result
     obj = desired_secret(name, namespace, data, claim_name, existing)
     try:
         if existing is None:
@@ -318,5 +324,4 @@ def run(params, check_mode=False, diff=False, k8s_factory=None, sleep=time.sleep
         err.problem = scrub(err.problem, secrets)
         err.args = (err.message,)
         raise
-    result["changed"] = True
     return result
