@@ -97,7 +97,7 @@ class S3Client(object):
             s3={"addressing_style": "path"},
             connect_timeout=CONNECT_TIMEOUT,
             read_timeout=READ_TIMEOUT,
-            retries={"max_attempts": MAX_ATTEMPTS, "mode": "standard"},
+            retries={"total_max_attempts": MAX_ATTEMPTS, "mode": "standard"},
             signature_version="s3v4",
         )
         try:
