@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# ansible-test sanity on a copy of the collection placed under ansible_collections/talos_homelab/tracing.
+# The copy holds the files git tracks (plus untracked, not ignored ones), i.e. exactly the source tree.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+dest="$root/.build/sanity/ansible_collections/talos_homelab/tracing"
+rm -rf "$root/.build/sanity" && mkdir -p "$dest"
+cd "$root"
+git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do
+  [ -e "$f" ] || continue
+  mkdir -p "$dest/$(dirname "$f")"
+  cp -p "$f" "$dest/$f"
+done
+cd "$dest"
+# its own git repository: ansible-test lists targets with git, and .build is ignored by the outer one
+git init -q . && git add -A >/dev/null
+# A virtual environment of its own for ansible-test and the pinned requirements of its sanity
+# tests (they would conflict with ansible-lint's in .venv). `--venv` cannot be used here: it
+# downloads a pip bootstrap script from a host these machines cannot reach.
+svenv="$root/.build/sanity-venv"
+core=$(grep -E '^ansible-core==' "$root/requirements-test.txt")
+if [ ! -x "$svenv/bin/ansible-test" ]; then
+  python3 -m venv "$svenv"
+  "$svenv/bin/pip" install -q --disable-pip-version-check "$core"
+fi
+pip_version=$("$svenv/bin/python" - <<'PY'
+import re, pathlib, ansible_test
+src = (pathlib.Path(ansible_test.__file__).parent / "_internal" / "python_requirements.py").read_text()
+print(re.search(r"pip='([0-9.]+)'", src).group(1))
+PY
+)
+mkdir -p ~/.ansible/test/cache
+cp "$root/scripts/get_pip_bootstrap.py" ~/.ansible/test/cache/get_pip_${pip_version//./_}.py
+PATH="$svenv/bin:$PATH" ansible-test sanity --local --requirements --python 3.11 --color no "$@"
