@@ -1,0 +1,315 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, talos_homelab.tracing contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Pure helpers that read the snapshot: configs, endpoints, images, selectors."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import re
+
+try:
+    import yaml
+
+    HAS_YAML = True
+except ImportError:  # pragma: no cover - PyYAML ships with ansible-core
+    HAS_YAML = False
+
+MAX_EXPORTER_LOOKUPS = 10
+HOSTNAME_KEY = "kubernetes.io/hostname"
+ENDPOINT_EXPORTER_TYPES = ("otlp", "otlphttp", "jaeger", "jaeger_thrift", "zipkin", "prometheusremotewrite", "loki", "otlp_grpc")
+
+
+# ------------------------------------------------------------------ generic
+def name_of(obj):
+    return ((obj or {}).get("metadata") or {}).get("name")
+
+
+def by_name(items, name):
+    for item in items or []:
+        if name_of(item) == name:
+            return item
+    return None
+
+
+def decode_secret(secret):
+    out = {}
+    for key, value in ((secret or {}).get("data") or {}).items():
+        try:
+            out[key] = base64.b64decode(value or "").decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            out[key] = ""
+    out.update((secret or {}).get("stringData") or {})
+    return out
+
+
+def endpoint_from_configmap(cm_data):
+    host = (cm_data or {}).get("BUCKET_HOST")
+    if not host:
+        return None
+    port = str(cm_data.get("BUCKET_PORT") or "")
+    scheme = "https" if port == "443" else "http"
+    return "%s://%s%s" % (scheme, host, (":%s" % port) if port else "")
+
+
+def load_yaml(text):
+    """Parse YAML text; returns ``(data, error)``."""
+    if not HAS_YAML:
+        return None, "PyYAML is not installed"
+    try:
+        return yaml.safe_load(text or "") or {}, None
+    except yaml.YAMLError as exc:
+        return None, "not valid YAML (%s)" % str(exc).splitlines()[0]
+
+
+def type_of(component_id):
+    """``otlp/jaeger`` -> ``otlp``."""
+    return str(component_id).split("/", 1)[0]
+
+
+# ------------------------------------------------------------------ workloads
+def pod_spec(workload):
+    return ((((workload or {}).get("spec") or {}).get("template") or {}).get("spec")) or {}
+
+
+def template_labels(workload):
+    return ((((workload or {}).get("spec") or {}).get("template") or {}).get("metadata") or {}).get("labels") or {}
+
+
+def containers(workload, init=True):
+    spec = pod_spec(workload)
+    out = list(spec.get("containers") or [])
+    if init:
+        out += list(spec.get("initContainers") or [])
+    return out
+
+
+def selector_matches(selector, labels):
+    """A LabelSelector (matchLabels + matchExpressions) against labels; empty selector matches nothing."""
+    if not selector:
+        return False
+    match_labels = selector.get("matchLabels") or {}
+    exprs = selector.get("matchExpressions") or []
+    if not match_labels and not exprs:
+        return False
+    for key, value in match_labels.items():
+        if labels.get(key) != value:
+            return False
+    for expr in exprs:
+        key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
+        if op == "In" and labels.get(key) not in values:
+            return False
+        if op == "NotIn" and labels.get(key) in values:
+            return False
+        if op == "Exists" and key not in labels:
+            return False
+        if op == "DoesNotExist" and key in labels:
+            return False
+    return True
+
+
+def service_selects(service, labels):
+    """A Service's plain selector map against pod template labels."""
+    selector = ((service or {}).get("spec") or {}).get("selector") or {}
+    return bool(selector) and all(labels.get(k) == v for k, v in selector.items())
+
+
+def service_ports(service):
+    return [p.get("port") for p in ((service or {}).get("spec") or {}).get("ports") or []]
+
+
+def ready_replicas(workload):
+    status = (workload or {}).get("status") or {}
+    return int(status.get("readyReplicas") or 0)
+
+
+def requested_replicas(workload):
+    spec = (workload or {}).get("spec") or {}
+    value = spec.get("replicas")
+    return 1 if value is None else int(value)
+
+
+def has_hostname_spread(workload):
+    spec = pod_spec(workload)
+    for tsc in spec.get("topologySpreadConstraints") or []:
+        if tsc.get("topologyKey") == HOSTNAME_KEY:
+            return True
+    anti = (spec.get("affinity") or {}).get("podAntiAffinity") or {}
+    for term in anti.get("requiredDuringSchedulingIgnoredDuringExecution") or []:
+        if term.get("topologyKey") == HOSTNAME_KEY:
+            return True
+    for term in anti.get("preferredDuringSchedulingIgnoredDuringExecution") or []:
+        if (term.get("podAffinityTerm") or {}).get("topologyKey") == HOSTNAME_KEY:
+            return True
+    return False
+
+
+def pods_of(workload, pods):
+    selector = ((workload or {}).get("spec") or {}).get("selector") or {}
+    return [p for p in pods or [] if selector_matches(selector, p.get("labels") or {})]
+
+
+# ------------------------------------------------------------------ images and versions
+def split_image(image):
+    """``repo[:tag][@digest]`` -> ``(repo, tag, digest)``."""
+    image = image or ""
+    digest = None
+    if "@" in image:
+        image, digest = image.split("@", 1)
+    repo, tag = image, None
+    last = image.rsplit("/", 1)[-1]
+    if ":" in last:
+        repo, tag = image.rsplit(":", 1)
+    return repo, tag, digest
+
+
+def version_tuple(tag):
+    """``v1.65.0`` / ``0.114.0`` / ``2.6.1-rc`` -> ``(1, 65, 0)``; ``None`` when not a version."""
+    match = re.match(r"^v?(\d+)\.(\d+)(?:\.(\d+))?", tag or "")
+    if not match:
+        return None
+    return tuple(int(x or 0) for x in match.groups())
+
+
+def version_text(version):
+    return ".".join(str(x) for x in version) if version else "?"
+
+
+def image_repo_name(image):
+    """``docker.io/jaegertracing/jaeger-query:1.57`` -> ``jaegertracing/jaeger-query``."""
+    repo = split_image(image)[0]
+    parts = repo.split("/")
+    if len(parts) > 2 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
+        parts = parts[1:]
+    return "/".join(parts)
+
+
+# ------------------------------------------------------------------ durations
+def duration_hours(text):
+    """Go-style duration (``168h``, ``7d``, ``1h30m``, ``336h0m0s``) -> hours (float); ``None`` if unparsable."""
+    if text is None:
+        return None
+    if isinstance(text, (int, float)):
+        return float(text) / 3600.0  # plain numbers are seconds
+    text = str(text).strip()
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)", text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        return None
+    factor = dict(ms=1.0 / 3600000, s=1.0 / 3600, m=1.0 / 60, h=1.0, d=24.0, w=168.0)
+    return sum(float(n) * factor[u] for n, u in parts)
+
+
+# ------------------------------------------------------------------ endpoints
+def parse_endpoint(endpoint, default_namespace):
+    """Where an exporter endpoint points.
+
+    Returns a dict ``endpoint, host, port, in_cluster`` and, for in-cluster names
+    (``svc``, ``svc.ns``, ``svc.ns.svc[.cluster.local]``), ``service`` and ``namespace``.
+    """
+    text = str(endpoint or "").strip()
+    scheme = None
+    rest = text
+    if "://" in rest:
+        scheme, rest = rest.split("://", 1)
+    hostport = rest.split("/", 1)[0]
+    out = dict(endpoint=text, host=None, port=None, in_cluster=False)
+    if not hostport or hostport.startswith("[") or "${" in hostport:
+        return out
+    host, port = hostport, None
+    if ":" in hostport:
+        host, port_text = hostport.rsplit(":", 1)
+        port = int(port_text) if port_text.isdigit() else None
+    if port is None and scheme:
+        port = 443 if scheme == "https" else 80
+    out.update(host=host, port=port)
+    if re.match(r"^\d+\.\d+\.\d+\.\d+$", host) or host in ("localhost",):
+        return out
+    labels = host.split(".")
+    if len(labels) == 1:
+        out.update(in_cluster=True, service=labels[0], namespace=default_namespace)
+    elif len(labels) == 2 or (len(labels) >= 3 and labels[2] == "svc"):
+        out.update(in_cluster=True, service=labels[0], namespace=labels[1])
+    return out
+
+
+HOSTPORT_RE = re.compile(r"(?:[a-z]+://)?([a-z0-9][a-z0-9.-]*):(\d{2,5})\b", re.I)
+
+
+def hostports(text):
+    return [(h, int(p)) for h, p in HOSTPORT_RE.findall(str(text or ""))]
+
+
+# ------------------------------------------------------------------ OpenTelemetry Collector
+def otel_workload(otel):
+    return (otel or {}).get("daemonset") or (otel or {}).get("deployment")
+
+
+def otel_config(otel):
+    """Find and parse the collector's config. Returns ``(configmap_name, config_or_None, error)``."""
+    workload = otel_workload(otel)
+    names = []
+    for vol in pod_spec(workload).get("volumes") or []:
+        cm = vol.get("configMap") or {}
+        if cm.get("name"):
+            names.append(cm["name"])
+    names.append("otel-collector-config")
+    for name in names:
+        cm = by_name((otel or {}).get("configmaps"), name)
+        if not cm:
+            continue
+        data = cm.get("data") or {}
+        keys = [k for k in ("config.yaml", "relay", "collector.yaml", "config.yml") if k in data]
+        keys += sorted(k for k in data if k.endswith((".yaml", ".yml")) and k not in keys)
+        for key in keys:
+            config, error = load_yaml(data[key])
+            if config is not None and isinstance(config, dict) and ("receivers" in config or "service" in config):
+                return name, config, None
+            if error:
+                return name, None, "%s key %s is %s" % (name, key, error)
+    return None, None, "no collector ConfigMap found (looked for %s)" % ", ".join(sorted(set(names)))
+
+
+def pipelines(config):
+    return (((config or {}).get("service") or {}).get("pipelines")) or {}
+
+
+def exporter_targets(config, default_namespace):
+    """Endpoints of the exporters used in a pipeline: ``[{exporter, endpoint, host, port, in_cluster, ...}]``."""
+    used = []
+    for pipe in pipelines(config).values():
+        for exp in (pipe or {}).get("exporters") or []:
+            if exp not in used:
+                used.append(exp)
+    exporters = (config or {}).get("exporters") or {}
+    out = []
+    for exp in used:
+        conf = exporters.get(exp) or {}
+        if not isinstance(conf, dict) or "endpoint" not in conf:
+            continue
+        target = parse_endpoint(conf.get("endpoint"), default_namespace)
+        target["exporter"] = exp
+        out.append(target)
+    return out
+
+
+# ------------------------------------------------------------------ credentials
+CRED_NAME_RE = re.compile(r"(secret|password|passwd|access[_.-]?key|accesskey|token|credential)", re.I)
+
+
+def literal_credentials(data, path=""):
+    """Paths in nested data whose key looks like a credential and whose value is a literal (not ``${...}``)."""
+    found = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            sub = "%s.%s" % (path, key) if path else str(key)
+            if isinstance(value, (dict, list)):
+                found += literal_credentials(value, sub)
+            elif CRED_NAME_RE.search(str(key)) and value not in (None, "", False) and not str(value).strip().startswith("${"):
+                if not str(key).lower().endswith(("secretname", "secret_name", "secretref", "file", "path")):
+                    found.append(sub)
+    elif isinstance(data, list):
+        for idx, value in enumerate(data):
+            found += literal_credentials(value, "%s[%d]" % (path, idx))
+    return found

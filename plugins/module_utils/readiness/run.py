@@ -1,0 +1,82 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, talos_homelab.tracing contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""``tracing_readiness``: collect, assess (pure), report, write, fail_under."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import io
+import os
+import tempfile
+
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import checks as checks_mod
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import report as report_mod
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import score as score_mod
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness.collect import collect
+
+
+def assess(snapshot):
+    """Pure: snapshot -> result dict (score, verdict, storage_mode, components, report)."""
+    facts, results = checks_mod.run_checks(snapshot)
+    summary = score_mod.summarize(results, checks_mod.COMPONENTS)
+    titles = [(c, checks_mod.COMPONENT_TITLES[c]) for c in checks_mod.COMPONENTS]
+    summary["storage_mode"] = facts.mode
+    summary["report"] = report_mod.render(summary, titles, mode=facts.mode)
+    summary["collection_errors"] = list(snapshot.get("errors") or [])
+    return summary
+
+
+def read_text(path):
+    try:
+        with io.open(path, "r", encoding="utf-8") as handle:
+            return handle.read()
+    except (IOError, OSError):
+        return None
+
+
+def write_report(path, text, check_mode):
+    """Write ``text`` to ``path`` when it differs. Returns True when it was (or, in check mode, would be) written."""
+    path = os.path.abspath(os.path.expanduser(path))
+    if read_text(path) == text:
+        return False
+    if check_mode:
+        return True
+    directory = os.path.dirname(path)
+    if not os.path.isdir(directory):
+        raise TracingError("write the report to %s" % path, "the directory %s does not exist." % directory,
+                           "create it first or choose another report_path.")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tracing-readiness-")
+        with io.open(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except (IOError, OSError) as exc:
+        raise TracingError("write the report to %s" % path, str(exc), "check the path and its permissions.")
+    return True
+
+
+def run(module, client_factory, s3_factory):
+    """Returns ``(result, failed_message_or_None)``."""
+    params = dict(module.params)
+    params["claim_namespace"] = params.get("claim_namespace") or params["jaeger_namespace"]
+    client = client_factory(params)
+    snapshot = collect(client, params, s3_factory=s3_factory)
+    result = assess(snapshot)
+    result["api_requests"] = client.requests
+    result["changed"] = False
+    result["report_written"] = False
+    if params.get("report_path"):
+        written = write_report(params["report_path"], result["report"], module.check_mode)
+        result["changed"] = written
+        result["report_written"] = written and not module.check_mode
+        result["report_path"] = os.path.abspath(os.path.expanduser(params["report_path"]))
+    failed = None
+    fail_under = params.get("fail_under")
+    if fail_under is not None and result["score"] < fail_under:
+        failed = "Failed to reach the readiness threshold: the overall score is %d/100, below fail_under=%d (%s)." % (
+            result["score"], fail_under, result["verdict"])
+    return result, failed

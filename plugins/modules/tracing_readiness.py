@@ -1,0 +1,226 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, talos_homelab.tracing contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: tracing_readiness
+short_description: Score how production-ready a Kubernetes tracing stack is
+version_added: 0.1.0
+description:
+  - Read-only assessment of the tracing stack of a Talos homelab from live cluster state and the trace bucket:
+    OpenTelemetry Collector, Jaeger (or Tempo behind Jaeger's Service and UI), and the Ceph S3 storage.
+  - Every check has an id, a title, a component, a weight, a severity (V(danger) or V(warning)), whether it passed,
+    the evidence it saw and the fix.
+  - "Scoring: a check's points are its weight, doubled for V(danger) (as Polaris counts danger double). A component's
+    score is 100 * points passed / points total, rounded. A component is V(PRODUCTION-READY) when its score is at least 90
+    and none of its V(danger) checks fails. The overall score is the rounded mean of the component scores; the overall
+    verdict is V(PRODUCTION-READY) only when every component is."
+  - The number of Kubernetes API requests does not depend on the number of nodes (one list per kind and namespace,
+    with label selectors), plus two S3 requests (head bucket, get lifecycle) with the claim's credentials.
+  - Secret values are never returned; only key names are read into the assessment.
+  - The module changes nothing in the cluster. It reports C(changed=true) only when it (re)writes O(report_path).
+author:
+  - talos_homelab.tracing contributors
+extends_documentation_fragment:
+  - talos_homelab.tracing.k8s_auth
+options:
+  otel_namespace:
+    description: Namespace of the OpenTelemetry Collector.
+    type: str
+    default: opentelemetry
+  otel_name:
+    description: Name of the collector DaemonSet (a Deployment of that name is reported as the wrong mode).
+    type: str
+    default: otel-collector
+  jaeger_namespace:
+    description: Namespace of Jaeger (Jaeger CR, or Tempo and the jaeger-query Deployment).
+    type: str
+    default: jaeger
+  storage_mode:
+    description:
+      - Which Jaeger deployment to check.
+      - V(tempo) is Tempo (StatefulSet C(tempo), ConfigMap C(tempo)) behind Service C(jaeger-collector) with a
+        C(jaeger-query) Deployment that reads Tempo through a C(tempo-query) sidecar.
+      - V(grpc-plugin) is the Jaeger operator's Jaeger CR (any strategy and storage type).
+      - V(auto) picks V(tempo) when the Tempo StatefulSet or ConfigMap exists, else V(grpc-plugin) when a Jaeger CR exists,
+        else V(tempo).
+    type: str
+    choices: [auto, tempo, grpc-plugin]
+    default: auto
+  claim_name:
+    description: ObjectBucketClaim of the trace bucket; its Secret and ConfigMap give the S3 credentials.
+    type: str
+    default: jaeger-traces
+  claim_namespace:
+    description: Namespace of the claim. Defaults to O(jaeger_namespace).
+    type: str
+  retention_days:
+    description: Days traces must be kept; the bucket lifecycle rule must expire after exactly this many days.
+    type: int
+    default: 7
+  s3_endpoint_url:
+    description:
+      - S3 endpoint used instead of the claim's in-cluster C(BUCKET_HOST:BUCKET_PORT), which the controller
+        usually cannot resolve.
+    type: str
+  s3_validate_certs:
+    description: Whether to verify the S3 endpoint's TLS certificate.
+    type: bool
+    default: true
+  report_path:
+    description:
+      - Write the Markdown report to this file, only when its content differs.
+      - Nothing is written in check mode; the module then reports whether it would write.
+    type: path
+  fail_under:
+    description:
+      - Fail the task when the overall score is below this value. The failed result still holds the report and checks.
+    type: int
+notes:
+  - Supports check mode (nothing is written at all) and is otherwise read-only.
+requirements:
+  - boto3 (Python), for the bucket checks
+attributes:
+  check_mode:
+    support: full
+    description: Reads only; O(report_path) is not written in check mode.
+  diff_mode:
+    support: none
+    description: Nothing in the cluster is changed.
+"""
+
+EXAMPLES = r"""
+- name: Assess the tracing stack
+  talos_homelab.tracing.tracing_readiness:
+    kubeconfig: ~/.kube/talos-homelab
+    s3_endpoint_url: http://rgw.homelab.lan:80
+    report_path: "{{ playbook_dir }}/tracing-readiness.md"
+  register: readiness
+
+- name: Show the report
+  ansible.builtin.debug:
+    msg: "{{ readiness.report }}"
+
+- name: Gate a pipeline on the readiness score (before-state gives Jaeger 30/100)
+  talos_homelab.tracing.tracing_readiness:
+    storage_mode: tempo
+    retention_days: 7
+    fail_under: 100
+"""
+
+RETURN = r"""
+score:
+  description: Overall score, the rounded mean of the component scores.
+  returned: always
+  type: int
+  sample: 100
+verdict:
+  description: C(PRODUCTION-READY) when every component is, else C(NOT PRODUCTION-READY).
+  returned: always
+  type: str
+  sample: NOT PRODUCTION-READY
+storage_mode:
+  description: The mode the Jaeger checks ran in (O(storage_mode) resolved).
+  returned: always
+  type: str
+  sample: tempo
+components:
+  description: Per component (C(otel_collector), C(jaeger), C(storage)) its score, verdict and checks.
+  returned: always
+  type: dict
+  contains:
+    score:
+      description: Component score 0-100.
+      type: int
+    verdict:
+      description: Component verdict.
+      type: str
+    checks:
+      description: The checks, each with C(id), C(title), C(component), C(severity), C(weight), C(points), C(passed),
+        C(evidence), C(fix).
+      type: list
+      elements: dict
+  sample:
+    jaeger:
+      score: 30
+      verdict: NOT PRODUCTION-READY
+      checks:
+        - id: jaeger_strategy
+          title: Production deployment strategy
+          component: jaeger
+          severity: danger
+          weight: 8
+          points: 16
+          passed: false
+          evidence: strategy allInOne
+          fix: deploy with role jaeger_production
+report:
+  description: The Markdown report (component trees with check marks and a C(VERDICT:) line).
+  returned: always
+  type: str
+  sample: "Jaeger: 30/100 \u2014 NOT PRODUCTION-READY"
+report_path:
+  description: Absolute path of the report file.
+  returned: when O(report_path) is set
+  type: str
+report_written:
+  description: Whether the report file was written by this run.
+  returned: always
+  type: bool
+api_requests:
+  description: Number of Kubernetes API requests the assessment made (independent of the node count).
+  returned: always
+  type: int
+  sample: 16
+collection_errors:
+  description: Reads the API server refused (403), reported as evidence instead of failing.
+  returned: always
+  type: list
+  elements: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.args import K8S_AUTH_ARGS
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.k8s import K8sClient
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness.run import run
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.s3 import S3Client
+
+
+def main():
+    argument_spec = dict(
+        otel_namespace=dict(type="str", default="opentelemetry"),
+        otel_name=dict(type="str", default="otel-collector"),
+        jaeger_namespace=dict(type="str", default="jaeger"),
+        storage_mode=dict(type="str", default="auto", choices=["auto", "tempo", "grpc-plugin"]),
+        claim_name=dict(type="str", default="jaeger-traces"),
+        claim_namespace=dict(type="str"),
+        retention_days=dict(type="int", default=7),
+        s3_endpoint_url=dict(type="str"),
+        s3_validate_certs=dict(type="bool", default=True),
+        report_path=dict(type="path"),
+        fail_under=dict(type="int"),
+    )
+    argument_spec.update(K8S_AUTH_ARGS)
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    try:
+        result, failed = run(
+            module,
+            client_factory=lambda params: K8sClient(params, check_mode=module.check_mode),
+            s3_factory=lambda params: S3Client(params, check_mode=True),
+        )
+    except TracingError as err:
+        module.fail_json(**err.fail_json_kwargs())
+    if failed:
+        module.fail_json(msg=failed, **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
