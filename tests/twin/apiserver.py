@@ -902,10 +902,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if verb == "watch":
             raise status_error(405, "watch is not supported by the twin (see twin-spec: not needed)", "MethodNotAllowed")
         if method == "GET":
-            ctx["class"] = "reads"
             if name:
-                return 200, store.get(rt, ns, name)
+                obj = store.get(rt, ns, name)
+                ctx["class"] = "reads"
+                return 200, obj
             items, rv = store.list(rt, ns, query.get("labelSelector"), query.get("fieldSelector"))
+            ctx["class"] = "reads"
             return 200, {"apiVersion": rt.api_version, "kind": f"{rt.kind}List", "metadata": {"resourceVersion": rv}, "items": items}
         if method == "POST":
             if name:
@@ -984,6 +986,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         obj = copy.deepcopy(obj)
         obj["apiVersion"], obj["kind"] = rt.api_version, rt.kind
         meta = obj.setdefault("metadata", {})
+        # Go's encoding/json drops empty omitempty maps/slices of ObjectMeta on the way to etcd
+        for k in ("labels", "annotations", "finalizers", "ownerReferences"):
+            if k in meta and not meta[k]:
+                del meta[k]
         strict = self._strict(query)
         # Secret stringData -> data (store does it too; done here so validation sees the result)
         if rt.group == "" and rt.kind == "Secret":
@@ -1117,8 +1123,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         store = self.server.store
         if not query.get("fieldManager"):
             raise status_error(400, "PATCH requests with apply content type require fieldManager to be set")
-        if query.get("force") not in (None, "true", "false"):
-            raise status_error(400, "force must be true or false")
+        # Go strconv.ParseBool spellings (the Python client sends "True")
+        if query.get("force") not in (None, "1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False"):
+            raise status_error(400, "force must be a boolean")
         self._check_type(rt, cfg)
         if not cfg.get("apiVersion") or not cfg.get("kind"):
             raise status_error(400, "apply configuration must set apiVersion and kind")
