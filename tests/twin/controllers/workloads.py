@@ -1,0 +1,553 @@
+"""Workload controllers + scheduler + kubelet, reduced to what decides "what becomes ready, when".
+
+Upstream behaviours emulated (kubernetes/kubernetes):
+* Node status Ready (pkg/kubelet/kubelet_node_status.go) - every node is Ready.
+* DaemonSet: one Pod per node matching ``nodeSelector``/required node affinity
+  (pkg/controller/daemon/daemon_controller.go, NodeShouldRunDaemonPod); status fields
+  desiredNumberScheduled/currentNumberScheduled/updatedNumberScheduled/numberReady/
+  numberAvailable/numberUnavailable/numberMisscheduled/observedGeneration (daemon_controller
+  updateDaemonSetStatus).  Pods carry ``controller-revision-hash``.
+* Deployment -> ReplicaSet ``<name>-<pod-template-hash>`` -> Pods ``<rs>-<suffix>``
+  (pkg/controller/deployment/sync.go, replicaset.go); a template change creates a new
+  ReplicaSet, i.e. new pod names.  Status: replicas/updatedReplicas/readyReplicas/
+  availableReplicas/unavailableReplicas (omitted when 0, Go ``omitempty``), observedGeneration,
+  conditions Available (MinimumReplicasAvailable) and Progressing (NewReplicaSetAvailable)
+  (pkg/controller/deployment/util/deployment_util.go).
+* StatefulSet: pods ``<name>-<ordinal>`` (pkg/controller/statefulset/stateful_set_utils.go),
+  PVCs from volumeClaimTemplates ``<tmpl>-<name>-<ordinal>``; status replicas/readyReplicas/
+  currentReplicas/updatedReplicas/availableReplicas/currentRevision/updateRevision/observedGeneration.
+* Scheduler (pkg/scheduler/framework/plugins): NodeAffinity/nodeSelector, InterPodAffinity
+  (required anti-affinity on a topologyKey), PodTopologySpread (maxSkew, DoNotSchedule ->
+  pending with FailedScheduling-like condition, ScheduleAnyway -> preference), default spreading
+  (least loaded node).  Only the ``kubernetes.io/hostname`` topology is meaningful here.
+* Kubelet (pkg/kubelet/kubelet_pods.go makeEnvironmentVariables, kuberuntime): a container whose
+  env/envFrom references a missing Secret/ConfigMap (or a missing key) and is not ``optional``
+  stays Waiting with reason ``CreateContainerConfigError``; a missing Secret/ConfigMap volume
+  keeps the pod in ``ContainerCreating`` (FailedMount).  The pod phase stays Pending then.
+
+Divergences: rollouts are instantaneous (no maxSurge/maxUnavailable pacing), old ReplicaSets
+are deleted instead of scaled to 0, no taints/tolerations, no resource fitting, no probes
+other than the readiness hooks of the other simulations.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+from typing import Optional
+
+from ..store import now_iso
+from . import ensure, merge_condition, owner_ref, stable_hash
+
+HOST = "kubernetes.io/hostname"
+
+
+# ---------------------------------------------------------------- selectors
+def match_selector(sel: Optional[dict], labels: dict) -> bool:
+    """metav1.LabelSelector semantics (apimachinery pkg/apis/meta/v1/helpers.go)."""
+    if sel is None:
+        return False
+    labels = labels or {}
+    for k, v in (sel.get("matchLabels") or {}).items():
+        if labels.get(k) != v:
+            return False
+    for e in sel.get("matchExpressions") or []:
+        k, op, vals = e.get("key"), e.get("operator"), e.get("values") or []
+        if op == "In" and labels.get(k) not in vals:
+            return False
+        if op == "NotIn" and k in labels and labels[k] in vals:
+            return False
+        if op == "Exists" and k not in labels:
+            return False
+        if op == "DoesNotExist" and k in labels:
+            return False
+    return True
+
+
+def node_matches(spec: dict, node: dict) -> bool:
+    labels = node["metadata"].get("labels") or {}
+    for k, v in (spec.get("nodeSelector") or {}).items():
+        if labels.get(k) != v:
+            return False
+    req = (((spec.get("affinity") or {}).get("nodeAffinity") or {}).get("requiredDuringSchedulingIgnoredDuringExecution") or {})
+    terms = req.get("nodeSelectorTerms") or []
+    if terms:
+        ok = False
+        for t in terms:
+            exprs = t.get("matchExpressions") or []
+            if match_selector({"matchExpressions": exprs}, labels):
+                ok = True
+        if not ok:
+            return False
+    return True
+
+
+class Workloads:
+    def __init__(self, store, hooks) -> None:
+        self.store = store
+        self.hooks = hooks
+
+    # ------------------------------------------------------------ pass
+    def reconcile(self) -> None:
+        s = self.store
+        self.nodes = [n for n in s.list_kind("v1", "Node")]
+        self._node_status()
+        self.pods = s.list_kind("v1", "Pod")
+        for ds in s.list_kind("apps/v1", "DaemonSet"):
+            if not ds["metadata"].get("deletionTimestamp"):
+                self._daemonset(ds)
+        for d in s.list_kind("apps/v1", "Deployment"):
+            if not d["metadata"].get("deletionTimestamp"):
+                self._deployment(d)
+        for st in s.list_kind("apps/v1", "StatefulSet"):
+            if not st["metadata"].get("deletionTimestamp"):
+                self._statefulset(st)
+        # kubelet: status of every pod (also bare pods); scheduling of unscheduled pods
+        self.pods = s.list_kind("v1", "Pod")
+        for pod in self.pods:
+            self._pod(pod)
+        for pvc in s.list_kind("v1", "PersistentVolumeClaim"):
+            if (pvc.get("status") or {}).get("phase") != "Bound":
+                s.set_status("v1", "PersistentVolumeClaim", pvc["metadata"]["namespace"], pvc["metadata"]["name"],
+                             {"phase": "Bound", "accessModes": pvc["spec"].get("accessModes", ["ReadWriteOnce"]),
+                              "capacity": ((pvc["spec"].get("resources") or {}).get("requests") or {})})
+
+    # ------------------------------------------------------------ nodes
+    def _node_status(self) -> None:
+        for i, n in enumerate(self.nodes):
+            cur = n.get("status") or {}
+            want = copy.deepcopy(cur)
+            now = now_iso()
+            want["conditions"] = [merge_condition(cur.get("conditions"), {
+                "type": "Ready", "status": "True", "reason": "KubeletReady",
+                "message": "kubelet is posting ready status", "lastHeartbeatTime": cur.get("conditions", [{}])[0].get("lastHeartbeatTime", now) if cur.get("conditions") else now,
+            }, now)]
+            want.setdefault("addresses", [
+                {"type": "InternalIP", "address": f"10.0.0.{10 + i}"},
+                {"type": "Hostname", "address": n["metadata"]["name"]},
+            ])
+            want.setdefault("nodeInfo", {
+                "kubeletVersion": "v1.31.4", "osImage": "Talos (v1.9.1)", "containerRuntimeVersion": "containerd://2.0.1",
+                "operatingSystem": "linux", "architecture": "amd64", "kernelVersion": "6.12.6-talos",
+            })
+            want.setdefault("capacity", {"cpu": "4", "memory": "16Gi", "pods": "110"})
+            want.setdefault("allocatable", {"cpu": "4", "memory": "15Gi", "pods": "110"})
+            if want != cur:
+                self.store.set_status("v1", "Node", None, n["metadata"]["name"], want)
+        self.nodes = self.store.list_kind("v1", "Node")
+
+    def _node_index(self, name: str) -> int:
+        for i, n in enumerate(self.nodes):
+            if n["metadata"]["name"] == name:
+                return i
+        return 0
+
+    # ------------------------------------------------------------ scheduling
+    def schedule(self, pod: dict, owner_uid: Optional[str] = None) -> tuple[Optional[str], str]:
+        spec, labels, ns = pod["spec"], pod["metadata"].get("labels") or {}, pod["metadata"]["namespace"]
+        eligible = [n for n in self.nodes if node_matches(spec, n)]
+        if not eligible:
+            return None, f"0/{len(self.nodes)} nodes are available: {len(self.nodes)} node(s) didn't match Pod's node affinity/selector."
+        placed = [p for p in self.pods if p["spec"].get("nodeName") and p["metadata"]["name"] != pod["metadata"]["name"]
+                  and not p["metadata"].get("deletionTimestamp")]
+        feasible = []
+        reasons = set()
+        aff = spec.get("affinity") or {}
+        anti_terms = ((aff.get("podAntiAffinity") or {}).get("requiredDuringSchedulingIgnoredDuringExecution") or [])
+        tsc = spec.get("topologySpreadConstraints") or []
+
+        def count(sel, node, namespaces=None):
+            nss = namespaces or [ns]
+            return sum(1 for p in placed if p["spec"]["nodeName"] == node and p["metadata"]["namespace"] in nss
+                       and match_selector(sel, p["metadata"].get("labels") or {}))
+
+        for n in eligible:
+            name = n["metadata"]["name"]
+            ok = True
+            for t in anti_terms:
+                if t.get("topologyKey") == HOST and count(t.get("labelSelector"), name, t.get("namespaces")) > 0:
+                    ok = False
+                    reasons.add("didn't match pod anti-affinity rules")
+            for c in tsc:
+                if c.get("topologyKey") != HOST or c.get("whenUnsatisfiable", "DoNotSchedule") != "DoNotSchedule":
+                    continue
+                counts = [count(c.get("labelSelector"), m["metadata"]["name"]) for m in eligible]
+                if count(c.get("labelSelector"), name) + 1 - min(counts) > int(c.get("maxSkew", 1)):
+                    ok = False
+                    reasons.add("didn't match pod topology spread constraints")
+            if ok:
+                feasible.append(n)
+        if not feasible:
+            return None, f"0/{len(self.nodes)} nodes are available: " + ", ".join(
+                f"{len(eligible)} node(s) {r}" for r in sorted(reasons)) + "."
+
+        def score(n):
+            name = n["metadata"]["name"]
+            same = sum(1 for p in placed if p["spec"]["nodeName"] == name and owner_uid
+                       and any(r.get("uid") == owner_uid for r in p["metadata"].get("ownerReferences") or []))
+            soft = sum(count(c.get("labelSelector"), name) for c in tsc if c.get("whenUnsatisfiable") == "ScheduleAnyway")
+            total = sum(1 for p in placed if p["spec"]["nodeName"] == name)
+            return (same + soft, total, name)
+
+        return min(feasible, key=score)["metadata"]["name"], ""
+
+    def _create_pod(self, pod: dict, owner_uid: Optional[str]) -> dict:
+        node, _ = self.schedule(pod, owner_uid)
+        if node:
+            pod["spec"]["nodeName"] = node
+        created = self.store.upsert(pod)
+        self.pods.append(created)
+        return created
+
+    def _delete_pod(self, pod: dict) -> None:
+        self.store.delete_kind("v1", "Pod", pod["metadata"]["namespace"], pod["metadata"]["name"])
+        self.pods = [p for p in self.pods if p["metadata"]["uid"] != pod["metadata"]["uid"]]
+
+    def _pod_from_template(self, owner: dict, name: str, template: dict, extra_labels: dict) -> dict:
+        tmeta = template.get("metadata") or {}
+        meta = {
+            "name": name,
+            "namespace": owner["metadata"]["namespace"],
+            "labels": {**(tmeta.get("labels") or {}), **extra_labels},
+            "ownerReferences": [owner_ref(owner)],
+        }
+        if tmeta.get("annotations"):
+            meta["annotations"] = dict(tmeta["annotations"])
+        spec = copy.deepcopy(template.get("spec") or {})
+        spec.setdefault("restartPolicy", "Always")
+        spec.setdefault("serviceAccountName", spec.get("serviceAccount", "default"))
+        return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}
+
+    def _owned_pods(self, owner: dict) -> list[dict]:
+        uid = owner["metadata"]["uid"]
+        return [p for p in self.pods if any(r.get("uid") == uid for r in p["metadata"].get("ownerReferences") or [])]
+
+    # ------------------------------------------------------------ DaemonSet
+    def _daemonset(self, ds: dict) -> None:
+        tmpl = ds["spec"].get("template") or {}
+        rev = stable_hash(tmpl)
+        tspec = tmpl.get("spec") or {}
+        want_nodes = [n["metadata"]["name"] for n in self.nodes if node_matches(tspec, n)]
+        pods = self._owned_pods(ds)
+        by_node: dict[str, list] = {}
+        for p in pods:
+            node = p["spec"].get("nodeName")
+            if node not in want_nodes or (p["metadata"].get("labels") or {}).get("controller-revision-hash") != rev:
+                self._delete_pod(p)  # misscheduled or old revision (rolling update done at once)
+                continue
+            by_node.setdefault(node, []).append(p)
+        for node in want_nodes:
+            if node in by_node:
+                for extra in by_node[node][1:]:
+                    self._delete_pod(extra)
+                continue
+            name = f"{ds['metadata']['name']}-{stable_hash([rev, node], 5)}"
+            pod = self._pod_from_template(ds, name, tmpl, {"controller-revision-hash": rev, "pod-template-generation": str(ds["metadata"].get("generation", 1))})
+            # daemon pods are bound by the DaemonSet controller via node affinity on the node name
+            pod["spec"]["nodeName"] = node
+            created = self.store.upsert(pod)
+            self.pods.append(created)
+            by_node[node] = [created]
+        pods = self._owned_pods(ds)
+        ready = sum(1 for p in pods if self.pod_ready(p))
+        desired = len(want_nodes)
+        status = {
+            "currentNumberScheduled": len(pods),
+            "desiredNumberScheduled": desired,
+            "numberMisscheduled": 0,
+            "numberReady": ready,
+            "observedGeneration": ds["metadata"].get("generation", 1),
+        }
+        if len(pods):
+            status["updatedNumberScheduled"] = len(pods)
+        if ready:
+            status["numberAvailable"] = ready
+        if desired - ready > 0:
+            status["numberUnavailable"] = desired - ready
+        self._set_status(ds, status)
+
+    # ------------------------------------------------------------ Deployment
+    def _deployment(self, d: dict) -> None:
+        s = self.store
+        ns, name = d["metadata"]["namespace"], d["metadata"]["name"]
+        tmpl = d["spec"].get("template") or {}
+        h = stable_hash(tmpl)
+        replicas = int(d["spec"].get("replicas", 1))
+        rs_name = f"{name}-{h}"
+        rs_tmpl = copy.deepcopy(tmpl)
+        rs_tmpl.setdefault("metadata", {}).setdefault("labels", {})["pod-template-hash"] = h
+        sel = copy.deepcopy(d["spec"].get("selector") or {})
+        sel.setdefault("matchLabels", {})["pod-template-hash"] = h
+        rs = ensure(s, {
+            "apiVersion": "apps/v1", "kind": "ReplicaSet",
+            "metadata": {"name": rs_name, "namespace": ns, "labels": dict(rs_tmpl["metadata"]["labels"]),
+                         "annotations": {"deployment.kubernetes.io/desired-replicas": str(replicas),
+                                         "deployment.kubernetes.io/revision": "1"},
+                         "ownerReferences": [owner_ref(d)]},
+            "spec": {"replicas": replicas, "selector": sel, "template": rs_tmpl},
+        })
+        for old in s.list_kind("apps/v1", "ReplicaSet", ns):
+            if old["metadata"]["name"] != rs_name and any(r.get("uid") == d["metadata"]["uid"] for r in old["metadata"].get("ownerReferences") or []):
+                s.delete_kind("apps/v1", "ReplicaSet", ns, old["metadata"]["name"])  # GC removes its pods
+                self.pods = [p for p in self.pods if not any(r.get("uid") == old["metadata"]["uid"] for r in p["metadata"].get("ownerReferences") or [])]
+        pods = self._owned_pods(rs)
+        if len(pods) > replicas:
+            # scale down: unscheduled, then not ready, then highest name first (controller.ActivePods ordering)
+            pods.sort(key=lambda p: (bool(p["spec"].get("nodeName")), self.pod_ready(p), p["metadata"]["name"]))
+            for p in pods[: len(pods) - replicas]:
+                self._delete_pod(p)
+        else:
+            names = {p["metadata"]["name"] for p in pods}
+            i = 0
+            while len(names) < replicas:
+                pname = f"{rs_name}-{stable_hash([rs_name, i], 5)}"
+                i += 1
+                if pname in names:
+                    continue
+                self._create_pod(self._pod_from_template(rs, pname, rs_tmpl, {}), rs["metadata"]["uid"])
+                names.add(pname)
+        pods = self._owned_pods(rs)
+        ready = sum(1 for p in pods if self.pod_ready(p))
+        rs_status = {"replicas": len(pods), "fullyLabeledReplicas": len(pods), "observedGeneration": rs["metadata"].get("generation", 1)}
+        if ready:
+            rs_status["readyReplicas"] = ready
+            rs_status["availableReplicas"] = ready
+        self._set_status(rs, rs_status)
+        cur = d.get("status") or {}
+        now = now_iso()
+        status = {"observedGeneration": d["metadata"].get("generation", 1)}
+        for k, v in (("replicas", len(pods)), ("updatedReplicas", len(pods)), ("readyReplicas", ready),
+                     ("availableReplicas", ready), ("unavailableReplicas", max(0, replicas - ready))):
+            if v:
+                status[k] = v
+        avail = ready >= replicas - _max_unavailable(d, replicas)
+        conds = [
+            merge_condition(cur.get("conditions"), {
+                "type": "Available", "status": "True" if avail else "False",
+                "reason": "MinimumReplicasAvailable" if avail else "MinimumReplicasUnavailable",
+                "message": "Deployment has minimum availability." if avail else "Deployment does not have minimum availability.",
+                "lastUpdateTime": now}, now),
+            merge_condition(cur.get("conditions"), {
+                "type": "Progressing", "status": "True",
+                "reason": "NewReplicaSetAvailable" if ready >= replicas else "ReplicaSetUpdated",
+                "message": f'ReplicaSet "{rs_name}" has successfully progressed.' if ready >= replicas else f'ReplicaSet "{rs_name}" is progressing.',
+                "lastUpdateTime": now}, now),
+        ]
+        status["conditions"] = conds
+        self._set_status(d, status)
+
+    # ------------------------------------------------------------ StatefulSet
+    def _statefulset(self, st: dict) -> None:
+        s = self.store
+        ns, name = st["metadata"]["namespace"], st["metadata"]["name"]
+        tmpl = st["spec"].get("template") or {}
+        rev = f"{name}-{stable_hash(tmpl)}"
+        replicas = int(st["spec"].get("replicas", 1))
+        pods = {p["metadata"]["name"]: p for p in self._owned_pods(st)}
+        for pname, p in list(pods.items()):
+            ordinal = pname.rsplit("-", 1)[-1]
+            if (p["metadata"].get("labels") or {}).get("controller-revision-hash") != rev or not ordinal.isdigit() or int(ordinal) >= replicas:
+                self._delete_pod(p)
+                del pods[pname]
+        for i in range(replicas):
+            pname = f"{name}-{i}"
+            for vct in st["spec"].get("volumeClaimTemplates") or []:
+                cname = f"{vct['metadata']['name']}-{pname}"
+                if s.find("v1", "PersistentVolumeClaim", ns, cname) is None:
+                    s.upsert({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+                              "metadata": {"name": cname, "namespace": ns, "labels": dict((tmpl.get("metadata") or {}).get("labels") or {})},
+                              "spec": copy.deepcopy(vct.get("spec") or {})})
+            if pname not in pods:
+                pod = self._pod_from_template(st, pname, tmpl, {
+                    "controller-revision-hash": rev, "statefulset.kubernetes.io/pod-name": pname, "apps.kubernetes.io/pod-index": str(i)})
+                pod["spec"]["hostname"] = pname
+                if st["spec"].get("serviceName"):
+                    pod["spec"]["subdomain"] = st["spec"]["serviceName"]
+                pods[pname] = self._create_pod(pod, st["metadata"]["uid"])
+        ready = sum(1 for p in pods.values() if self.pod_ready(p))
+        status = {"replicas": len(pods), "availableReplicas": ready, "observedGeneration": st["metadata"].get("generation", 1),
+                  "currentRevision": rev, "updateRevision": rev, "collisionCount": 0}
+        if ready:
+            status["readyReplicas"] = ready
+        if pods:
+            status["currentReplicas"] = len(pods)
+            status["updatedReplicas"] = len(pods)
+        self._set_status(st, status)
+
+    def _set_status(self, obj: dict, status: dict) -> None:
+        if obj.get("status") != status:
+            self.store.set_status(obj["apiVersion"], obj["kind"], obj["metadata"].get("namespace"), obj["metadata"]["name"], status)
+
+    # ------------------------------------------------------------ kubelet
+    def _lookup(self, kind: str, ns: str, name: str) -> Optional[dict]:
+        return self.store.find("v1", kind, ns, name)
+
+    def config_error(self, pod: dict, c: dict) -> Optional[str]:
+        """makeEnvironmentVariables: the message kubelet reports for CreateContainerConfigError."""
+        ns = pod["metadata"]["namespace"]
+        for ef in c.get("envFrom") or []:
+            for kind, key in (("Secret", "secretRef"), ("ConfigMap", "configMapRef")):
+                ref = ef.get(key)
+                if ref and not ref.get("optional") and self._lookup(kind, ns, ref.get("name", "")) is None:
+                    return f'{kind.lower()} "{ref.get("name")}" not found'
+        for e in c.get("env") or []:
+            vf = e.get("valueFrom") or {}
+            for kind, key in (("Secret", "secretKeyRef"), ("ConfigMap", "configMapKeyRef")):
+                ref = vf.get(key)
+                if not ref or ref.get("optional"):
+                    continue
+                obj = self._lookup(kind, ns, ref.get("name", ""))
+                if obj is None:
+                    return f'{kind.lower()} "{ref.get("name")}" not found'
+                data = {**(obj.get("data") or {}), **(obj.get("binaryData") or {})}
+                if ref.get("key") not in data:
+                    return f"couldn't find key {ref.get('key')} in {kind} {ns}/{ref.get('name')}"
+        return None
+
+    def volume_error(self, pod: dict) -> Optional[str]:
+        ns = pod["metadata"]["namespace"]
+        for v in pod["spec"].get("volumes") or []:
+            for kind, key, nk in (("Secret", "secret", "secretName"), ("ConfigMap", "configMap", "name")):
+                src = v.get(key)
+                if src and not src.get("optional") and self._lookup(kind, ns, src.get(nk, "")) is None:
+                    return f'MountVolume.SetUp failed for volume "{v.get("name")}" : {kind.lower()} "{src.get(nk)}" not found'
+        return None
+
+    def container_env(self, pod: dict, c: dict) -> dict:
+        """The environment kubelet would give the container (envFrom then env; decoded)."""
+        ns = pod["metadata"]["namespace"]
+        env: dict = {}
+        for ef in c.get("envFrom") or []:
+            prefix = ef.get("prefix", "")
+            if ef.get("secretRef"):
+                obj = self._lookup("Secret", ns, ef["secretRef"].get("name", "")) or {}
+                for k, v in (obj.get("data") or {}).items():
+                    env[prefix + k] = _b64(v)
+            if ef.get("configMapRef"):
+                obj = self._lookup("ConfigMap", ns, ef["configMapRef"].get("name", "")) or {}
+                for k, v in (obj.get("data") or {}).items():
+                    env[prefix + k] = v
+        for e in c.get("env") or []:
+            if "value" in e:
+                env[e["name"]] = _expand(e["value"], env)
+            vf = e.get("valueFrom") or {}
+            if vf.get("secretKeyRef"):
+                obj = self._lookup("Secret", ns, vf["secretKeyRef"].get("name", "")) or {}
+                if vf["secretKeyRef"].get("key") in (obj.get("data") or {}):
+                    env[e["name"]] = _b64(obj["data"][vf["secretKeyRef"]["key"]])
+            if vf.get("configMapKeyRef"):
+                obj = self._lookup("ConfigMap", ns, vf["configMapKeyRef"].get("name", "")) or {}
+                if vf["configMapKeyRef"].get("key") in (obj.get("data") or {}):
+                    env[e["name"]] = obj["data"][vf["configMapKeyRef"]["key"]]
+        return env
+
+    def pod_ready(self, pod: dict) -> bool:
+        st = pod.get("status") or {}
+        if st.get("phase") in (None, ""):
+            st = self.compute_status(pod)
+        return any(c.get("type") == "Ready" and c.get("status") == "True" for c in st.get("conditions") or [])
+
+    def compute_status(self, pod: dict) -> dict:
+        cur = pod.get("status") or {}
+        now = now_iso()
+        spec = pod["spec"]
+        node = spec.get("nodeName")
+        if not node:
+            node, msg = self.schedule(pod)
+            if node:
+                # binding (the scheduler's Bind); pods/binding is the real path
+                pod["spec"]["nodeName"] = node
+                self.store.upsert(pod)
+            else:
+                return {
+                    "phase": "Pending",
+                    "qosClass": "BestEffort",
+                    "conditions": [merge_condition(cur.get("conditions"), {
+                        "type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": msg}, now)],
+                }
+        idx = self._node_index(node)
+        ip = f"10.244.{idx}.{2 + int(stable_hash(pod['metadata']['name'], 6), 36) % 250}"
+        vol_err = self.volume_error(pod)
+        statuses = []
+        any_running = False
+        all_ready = True
+        for c in spec.get("containers") or []:
+            state, ready = self._container_state(pod, c, vol_err)
+            any_running = any_running or "running" in state
+            all_ready = all_ready and ready
+            old = next((x for x in cur.get("containerStatuses") or [] if x.get("name") == c.get("name")), {})
+            if "running" in state and "running" in (old.get("state") or {}):
+                state = old["state"]  # keep startedAt
+            cs = {"name": c.get("name"), "image": c.get("image", ""), "imageID": "", "ready": ready,
+                  "restartCount": 5 if state.get("waiting", {}).get("reason") == "CrashLoopBackOff" else 0,
+                  "started": "running" in state, "state": state}
+            if "running" in state:
+                cs["containerID"] = f"containerd://{stable_hash([pod['metadata'].get('uid'), c.get('name')], 32)}"
+            statuses.append(cs)
+        init_done = vol_err is None and all(self.config_error(pod, c) is None for c in spec.get("initContainers") or [])
+        phase = "Running" if any_running else "Pending"
+        cond = lambda t, ok, reason=None: merge_condition(cur.get("conditions"), {  # noqa: E731
+            "type": t, "status": "True" if ok else "False", **({"reason": reason} if not ok and reason else {})}, now)
+        status = {
+            "phase": phase,
+            "hostIP": f"10.0.0.{10 + idx}",
+            "podIP": ip,
+            "podIPs": [{"ip": ip}],
+            "qosClass": "BestEffort",
+            "startTime": cur.get("startTime", now),
+            "conditions": [
+                cond("PodReadyToStartContainers", vol_err is None),
+                cond("Initialized", init_done, "ContainersNotInitialized"),
+                cond("Ready", all_ready, "ContainersNotReady"),
+                cond("ContainersReady", all_ready, "ContainersNotReady"),
+                cond("PodScheduled", True),
+            ],
+            "containerStatuses": statuses,
+        }
+        return status
+
+    def _container_state(self, pod: dict, c: dict, vol_err: Optional[str]) -> tuple[dict, bool]:
+        if vol_err:
+            return {"waiting": {"reason": "ContainerCreating"}}, False
+        err = self.config_error(pod, c)
+        if err:
+            return {"waiting": {"reason": "CreateContainerConfigError", "message": err}}, False
+        for hook in self.hooks.container_hooks:
+            res = hook(self, pod, c)
+            if res:
+                reason, message, kind = res
+                if kind == "waiting":
+                    return {"waiting": {"reason": reason, "message": message}}, False
+                return {"running": {"startedAt": now_iso()}}, False
+        return {"running": {"startedAt": (pod.get("status") or {}).get("startTime") or now_iso()}}, True
+
+    def _pod(self, pod: dict) -> None:
+        if pod["metadata"].get("deletionTimestamp"):
+            return
+        status = self.compute_status(pod)
+        if status != pod.get("status"):
+            self.store.set_status("v1", "Pod", pod["metadata"]["namespace"], pod["metadata"]["name"], status)
+
+
+def _max_unavailable(d: dict, replicas: int) -> int:
+    strat = d["spec"].get("strategy") or {}
+    if strat.get("type") == "Recreate":
+        return 0
+    mu = (strat.get("rollingUpdate") or {}).get("maxUnavailable", "25%")
+    if isinstance(mu, str) and mu.endswith("%"):
+        return int(replicas * int(mu[:-1]) // 100)  # rounds down (intstr.GetScaledValueFromIntOrPercent)
+    return int(mu)
+
+
+def _b64(v: str) -> str:
+    try:
+        return base64.b64decode(v).decode()
+    except Exception:  # noqa: BLE001
+        return ""
+
+
+def _expand(value: str, env: dict) -> str:
+    """$(VAR) expansion of env values (third_party/forked/golang/expansion)."""
+    import re
+
+    return re.sub(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", lambda m: env.get(m.group(1), m.group(0)), value)
