@@ -1,0 +1,305 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, talos_homelab.tracing contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""ceph_bucket_lifecycle through real ansible-playbook against the real Ceph RGW.
+
+The RGW comes from the twin (session fixture ``twin`` of conftest.py); when that fixture
+is not available, a private RGW is started with tests/twin/rgw.py for this module.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+COLLECTIONS = os.path.join(ROOT, ".build", "collections")
+VENV_PY = os.path.join(ROOT, ".venv", "bin", "python")
+PYTHON = VENV_PY if os.path.exists(VENV_PY) else sys.executable
+PLAYBOOK_BIN = os.path.join(os.path.dirname(PYTHON), "ansible-playbook")
+MODULE = "talos_homelab.tracing.ceph_bucket_lifecycle"
+RULE_ID = "jaeger-traces-retention"
+FOREIGN = {"ID": "loki-retention", "Filter": {"Prefix": ""}, "Status": "Enabled", "Expiration": {"Days": 30}}
+
+
+# ---------------------------------------------------------------------- helpers
+def _ensure_collection_link():
+    link = os.path.join(COLLECTIONS, "ansible_collections", "talos_homelab", "tracing")
+    if not os.path.lexists(link):
+        os.makedirs(os.path.dirname(link), exist_ok=True)
+        os.symlink(ROOT, link)
+
+
+def run_module(module, args, check=False, diff=False, verbosity=0, env=None):
+    """Run one task of ``module`` with ``args`` through ansible-playbook.
+
+    Returns ``(result, output, returncode)``; ``result`` is the registered task result.
+    """
+    _ensure_collection_link()
+    with tempfile.TemporaryDirectory(prefix="it-lifecycle-") as tmp:
+        out = os.path.join(tmp, "result.json")
+        play = [{
+            "name": "integration", "hosts": "localhost", "connection": "local", "gather_facts": False,
+            "vars": {"ansible_python_interpreter": PYTHON},
+            "tasks": [
+                {"name": "module under test", module: args, "register": "r", "ignore_errors": True},
+                {"name": "dump result", "ansible.builtin.copy": {"content": "{{ r | to_json }}", "dest": out},
+                 "check_mode": False, "diff": False},
+            ],
+        }]
+        path = os.path.join(tmp, "play.yml")
+        with open(path, "w") as f:
+            json.dump(play, f)
+        cmd = [PLAYBOOK_BIN, "-i", "localhost,", path]
+        if check:
+            cmd.append("--check")
+        if diff:
+            cmd.append("--diff")
+        if verbosity:
+            cmd.append("-" + "v" * verbosity)
+        full_env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1",
+                        ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_RETRY_FILES_ENABLED="false",
+                        ANSIBLE_HOST_KEY_CHECKING="false")
+        full_env.update(env or {})
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=full_env, timeout=300)
+        output = proc.stdout + proc.stderr
+        if not os.path.exists(out):
+            raise AssertionError("ansible-playbook produced no result (rc %s):\n%s" % (proc.returncode, output))
+        with open(out) as f:
+            return json.load(f), output, proc.returncode
+
+
+@pytest.fixture(scope="module")
+def s3env(request):
+    """``{S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY, TWIN_STATE_DIR, backend}`` of a real RGW."""
+    try:
+        twin = request.getfixturevalue("twin")
+        env = dict(twin)
+        env.setdefault("backend", env.get("S3_BACKEND", "rgw"))
+        yield env
+        return
+    except pytest.FixtureLookupError:
+        pass
+    sys.path.insert(0, ROOT)
+    from tests.twin import rgw  # noqa: E402 - the twin's launcher
+
+    if not rgw.ceph_available():
+        pytest.skip("no twin fixture and no Ceph binaries (tests/twin/install-ceph.sh)")
+    state = tempfile.mkdtemp(prefix="it-rgw-")
+    try:
+        info = rgw.start(state)
+        yield dict(S3_ENDPOINT=info["endpoint"], S3_ACCESS_KEY=info["access_key"], S3_SECRET_KEY=info["secret_key"],
+                   TWIN_STATE_DIR=state, backend="rgw")
+    finally:
+        rgw.stop(state)
+
+
+@pytest.fixture(scope="module")
+def s3(s3env):
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "s3", endpoint_url=s3env["S3_ENDPOINT"], aws_access_key_id=s3env["S3_ACCESS_KEY"],
+        aws_secret_access_key=s3env["S3_SECRET_KEY"], region_name="us-east-1",
+        config=Config(s3={"addressing_style": "path"}, retries={"total_max_attempts": 2}),
+    )
+
+
+def _rgw_only(s3env):
+    if s3env.get("backend") not in (None, "rgw"):
+        pytest.skip("needs the real Ceph RGW (S3 backend is %s)" % s3env.get("backend"))
+
+
+@pytest.fixture
+def bucket(s3):
+    name = "it-lc-%s" % uuid.uuid4().hex[:10]
+    s3.create_bucket(Bucket=name)
+    yield name
+    try:
+        for obj in s3.list_objects_v2(Bucket=name).get("Contents", []):
+            s3.delete_object(Bucket=name, Key=obj["Key"])
+        s3.delete_bucket(Bucket=name)
+    except Exception:  # best effort clean-up
+        pass
+
+
+def args(s3env, bucket_name, **kw):
+    out = dict(bucket=bucket_name, endpoint_url=s3env["S3_ENDPOINT"], access_key=s3env["S3_ACCESS_KEY"],
+               secret_key=s3env["S3_SECRET_KEY"], rules=[{"id": RULE_ID, "expiration_days": 7}])
+    out.update(kw)
+    return out
+
+
+def lifecycle(s3, bucket):
+    from botocore.exceptions import ClientError
+
+    try:
+        return s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "NoSuchLifecycleConfiguration":
+            return []
+        raise
+
+
+def days_by_id(rules):
+    return dict((r["ID"], (r.get("Expiration") or {}).get("Days")) for r in rules)
+
+
+# ---------------------------------------------------------------------- tests
+def test_create_again_check_diff_remove_twice(s3env, s3, bucket):
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [FOREIGN]})
+
+    res, out, _ = run_module(MODULE, args(s3env, bucket))
+    assert res.get("changed") is True and not res.get("failed"), out
+    assert days_by_id(lifecycle(s3, bucket)) == {RULE_ID: 7, "loki-retention": 30}
+    assert [r["id"] for r in res["managed_rules"]] == [RULE_ID]
+
+    res, out, _ = run_module(MODULE, args(s3env, bucket))
+    assert res.get("changed") is False and not res.get("failed"), out
+
+    # check mode: changed, nothing written
+    res, out, _ = run_module(MODULE, args(s3env, bucket, rules=[{"id": RULE_ID, "expiration_days": 3}]), check=True)
+    assert res.get("changed") is True and not res.get("failed"), out
+    assert res["managed_rules"][0]["expiration_days"] == 3  # what it would be
+    assert days_by_id(lifecycle(s3, bucket))[RULE_ID] == 7
+
+    # diff mode
+    res, out, _ = run_module(MODULE, args(s3env, bucket, rules=[{"id": RULE_ID, "expiration_days": 3}]), diff=True)
+    assert res["changed"] is True
+    before = dict((r["id"], r["expiration_days"]) for r in res["diff"]["before"]["rules"])
+    after = dict((r["id"], r["expiration_days"]) for r in res["diff"]["after"]["rules"])
+    assert before == {RULE_ID: 7, "loki-retention": 30} and after == {RULE_ID: 3, "loki-retention": 30}
+    assert "expiration_days" in out  # the diff is printed
+    assert days_by_id(lifecycle(s3, bucket))[RULE_ID] == 3
+
+    # remove twice: only our ID goes
+    res, out, _ = run_module(MODULE, args(s3env, bucket, state="absent", rules=[{"id": RULE_ID}]))
+    assert res["changed"] is True, out
+    assert days_by_id(lifecycle(s3, bucket)) == {"loki-retention": 30}
+    res, out, _ = run_module(MODULE, args(s3env, bucket, state="absent", rules=[{"id": RULE_ID}]))
+    assert res["changed"] is False, out
+
+    # query
+    res, out, _ = run_module(MODULE, args(s3env, bucket, state="query", rules=[]))
+    assert res["changed"] is False and [r["id"] for r in res["rules"]] == ["loki-retention"]
+
+
+def test_no_configuration_then_last_rule_removed(s3env, s3, bucket):
+    res, out, _ = run_module(MODULE, args(s3env, bucket, state="query", rules=[]))
+    assert res["rules"] == [] and not res.get("failed"), out  # RGW: 404 without a message
+    run_module(MODULE, args(s3env, bucket))
+    res, out, _ = run_module(MODULE, args(s3env, bucket, state="absent"))
+    assert res["changed"] is True, out
+    assert lifecycle(s3, bucket) == []
+
+
+def test_purge_rules(s3env, s3, bucket):
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [FOREIGN]})
+    res, out, _ = run_module(MODULE, args(s3env, bucket, purge_rules=True))
+    assert res["changed"] is True, out
+    assert days_by_id(lifecycle(s3, bucket)) == {RULE_ID: 7}
+
+
+def test_prefix_and_all_actions_idempotent(s3env, s3, bucket):
+    rules = [
+        {"id": "b-traces", "prefix": "traces/", "expiration_days": 2, "abort_incomplete_multipart_upload_days": 1,
+         "noncurrent_version_expiration_days": 3},
+        {"id": "a-disabled", "expiration_days": 5, "status": "Disabled"},
+    ]
+    res, out, _ = run_module(MODULE, args(s3env, bucket, rules=rules))
+    assert res["changed"] is True and not res.get("failed"), out
+    res, out, _ = run_module(MODULE, args(s3env, bucket, rules=list(reversed(rules))))
+    assert res["changed"] is False, out
+    assert [r["id"] for r in res["rules"]] == ["a-disabled", "b-traces"]
+    assert res["rules"][1]["prefix"] == "traces/" and res["rules"][1]["noncurrent_version_expiration_days"] == 3
+
+
+@pytest.mark.parametrize("bad, needle", [
+    (dict(rules=[{"id": RULE_ID, "expiration_days": 0}]), "fewer than 1 day"),
+    (dict(rules=[{"id": RULE_ID, "expiration_days": 7}, {"id": RULE_ID, "expiration_days": 8}]), "used twice"),
+    (dict(rules=[{"id": "x" * 256, "expiration_days": 7}]), "255"),
+    (dict(rules=[{"id": RULE_ID}]), "no action"),
+    (dict(rules=[{"id": RULE_ID, "abort_incomplete_multipart_upload_days": 0}]), "fewer than 1 day"),
+    (dict(bucket="Not_A_Bucket"), "bucket name"),
+])
+def test_rgw_invalid_refused_before_any_request(s3env, s3, bucket, bad, needle):
+    # An endpoint where nothing listens: the error must be the validation, not "unreachable".
+    res, out, _ = run_module(MODULE, args(s3env, bucket, endpoint_url="http://127.0.0.1:1", **bad))
+    assert res.get("failed") is True, out
+    assert needle in res["msg"] and "unreachable" not in res["msg"], res["msg"]
+    assert res.get("fix")
+    # And against RGW itself: refused the same way, nothing written.
+    res, out, _ = run_module(MODULE, args(s3env, bucket, **bad))
+    assert res.get("failed") is True and needle in res["msg"], out
+    assert lifecycle(s3, bucket) == []
+
+
+def test_errors_no_such_bucket_bad_keys_unreachable(s3env, bucket):
+    res, _, _ = run_module(MODULE, args(s3env, "it-lc-missing-%s" % uuid.uuid4().hex[:8]))
+    assert res["failed"] and "NoSuchBucket" in res["msg"] and res["fix"]
+    if s3env.get("backend", "rgw") == "rgw":  # moto does not check credentials
+        res, _, _ = run_module(MODULE, args(s3env, bucket, access_key="NOTAKEY0000000000000"))
+        assert res["failed"] and "InvalidAccessKeyId" in res["msg"]
+        res, out, _ = run_module(MODULE, args(s3env, bucket, secret_key="wrong-secret-value-123"))
+        assert res["failed"] and "SignatureDoesNotMatch" in res["msg"]
+        assert "wrong-secret-value-123" not in out
+    res, _, _ = run_module(MODULE, args(s3env, bucket, endpoint_url="http://127.0.0.1:1"))
+    assert res["failed"] and "unreachable" in res["msg"] and "BUCKET_HOST" in res["fix"]
+
+
+def test_secret_key_never_logged(s3env, bucket):
+    res, out, _ = run_module(MODULE, args(s3env, bucket), verbosity=3)
+    assert res["changed"] is True
+    assert s3env["S3_SECRET_KEY"] not in out
+
+
+def _lc_process(s3env):
+    state = s3env.get("TWIN_STATE_DIR")
+    if not state:
+        return
+    sys.path.insert(0, ROOT)
+    from tests.twin import rgw  # noqa: E402
+
+    try:
+        rgw.Ceph(state).admin("lc", "process", timeout=60, check=False)
+    except Exception:  # forcing is only a speed-up
+        pass
+
+
+def test_real_expiry_on_rgw(s3env, s3, bucket):
+    """With rgw lc debug interval = 10 (10 s = 1 day), a Days=1 rule really deletes."""
+    _rgw_only(s3env)
+    other = "it-lc-other-%s" % uuid.uuid4().hex[:8]
+    s3.create_bucket(Bucket=other)
+    try:
+        for b, key in ((bucket, "expire/a.bin"), (bucket, "keep/b.bin"), (other, "expire/c.bin")):
+            s3.put_object(Bucket=b, Key=key, Body=b"span data")
+        res, out, _ = run_module(MODULE, args(s3env, bucket, rules=[{"id": RULE_ID, "prefix": "expire/", "expiration_days": 1}]))
+        assert res["changed"] is True and not res.get("failed"), out
+
+        def keys(b):
+            return sorted(o["Key"] for o in s3.list_objects_v2(Bucket=b).get("Contents", []))
+
+        deadline = time.monotonic() + 120
+        next_force = time.monotonic() + 25
+        while "expire/a.bin" in keys(bucket) and time.monotonic() < deadline:
+            if time.monotonic() > next_force:
+                _lc_process(s3env)
+                next_force = time.monotonic() + 20
+            time.sleep(2)
+        assert keys(bucket) == ["keep/b.bin"], "object under the managed prefix did not expire"
+        assert keys(other) == ["expire/c.bin"]
+    finally:
+        for o in s3.list_objects_v2(Bucket=other).get("Contents", []):
+            s3.delete_object(Bucket=other, Key=o["Key"])
+        s3.delete_bucket(Bucket=other)
