@@ -32,7 +32,9 @@ WARNING = "warning"
 
 MIN_COLLECTOR_VERSION = (0, 104, 0)  # receivers default to localhost since 0.104: config must be explicit
 CONTRIB_REPOS = ("otel/opentelemetry-collector-contrib", "otel/opentelemetry-collector-k8s")
-GRPC_PLUGIN_REMOVED = (1, 60, 0)  # Jaeger removed the grpc-plugin storage type in 1.60
+# Jaeger removed the sidecar plugin model in 1.58 and the grpc-plugin type in 1.60 (docs/storage.md):
+# from 1.58 on a grpc-plugin CR cannot work, from 1.60 on it crash-loops.
+GRPC_PLUGIN_BROKEN = (1, 58, 0)
 OPERATOR_DEFAULT_JAEGER = (1, 65, 0)  # what the last operator release deploys when no image is pinned
 TEMPO_QUERY_REMOTE_STORAGE = (2, 6, 1)  # tempo-query serves Jaeger remote storage on 7777 since 2.6.1
 NONEXISTENT_IMAGES = ("jaegertracing/jaeger-s3",)
@@ -661,7 +663,7 @@ def _jaeger_version(f):
 
 
 @_check("jaeger_known_broken", "jaeger", "No known-broken storage/version combination", "danger", 3,
-        "use storage_mode tempo (Jaeger removed grpc-plugin in 1.60; jaegertracing/jaeger-s3 does not exist).")
+        "use storage_mode tempo (Jaeger dropped plugins in 1.58 and grpc-plugin in 1.60; jaegertracing/jaeger-s3 does not exist).")
 def check_jaeger_known_broken(f):
     broken = []
     for where, image in _jaeger_images(f):
@@ -673,8 +675,9 @@ def check_jaeger_known_broken(f):
                 broken.append("%s: tempo-query %s < 2.6.1 has no remote storage API on 7777" % (where, p.version_text(version)))
     if f.cr and f.storage_type() == "grpc-plugin":
         version, source = _jaeger_version(f)
-        if version >= GRPC_PLUGIN_REMOVED:
-            broken.append("storage grpc-plugin with Jaeger %s (%s): removed in 1.60" % (p.version_text(version), source))
+        if version >= GRPC_PLUGIN_BROKEN:
+            broken.append("storage grpc-plugin with Jaeger %s (%s): plugins removed in 1.58, the type in 1.60" % (
+                p.version_text(version), source))
     if broken:
         return False, "; ".join(broken)
     if f.mode == "tempo":
@@ -703,12 +706,24 @@ def _env(c, name):
 
 
 def _mounted_configmap_text(f, workload):
+    """Texts of the ConfigMap keys mounted into the pod (only the listed ``items`` when given).
+
+    A YAML text with a ``backend`` key (tempo-query's config) is reduced to that value.
+    """
     texts = []
     for vol in p.pod_spec(workload).get("volumes") or []:
-        name = (vol.get("configMap") or {}).get("name")
-        cm = p.by_name(f.jaeger.get("configmaps"), name) if name else None
-        if cm:
-            texts += list((cm.get("data") or {}).values())
+        source = vol.get("configMap") or {}
+        cm = p.by_name(f.jaeger.get("configmaps"), source.get("name")) if source.get("name") else None
+        if not cm:
+            continue
+        data = cm.get("data") or {}
+        keys = [i.get("key") for i in source.get("items") or []] or sorted(data)
+        for key in keys:
+            text = data.get(key) or ""
+            parsed, _err = p.load_yaml(text)
+            if isinstance(parsed, dict) and parsed.get("backend"):
+                text = str(parsed["backend"])
+            texts.append(text)
     return texts
 
 
@@ -825,33 +840,53 @@ def check_storage_bucket(f):
 
 
 @_check("storage_lifecycle", "storage", "Lifecycle retention", "danger", 10,
-        "declare the rule with role ceph_bucket (rule jaeger-traces-retention, expiration = retention_days).")
+        "declare the rule with role ceph_bucket (rule jaeger-traces-retention): expiration = retention_days"
+        " (grpc-plugin mode) or at least retention_days (tempo mode backstop).")
 def check_storage_lifecycle(f):
+    """grpc-plugin mode: the lifecycle IS the retention (days == retention_days).
+
+    tempo mode: the lifecycle is a backstop behind Tempo's block_retention, so any
+    whole-bucket rule of at least retention_days is right (its upper bound is
+    checked by storage_store_retention).
+    """
     want = f.retention_days
     if f.storage.get("lifecycle") is None:
         return False, _s3_not_checked(f) if f.storage.get("bucket_exists") is not False else "bucket missing"
     days = f.lifecycle_days()
     if not days:
         return False, "no enabled whole-bucket expiration rule (%d rules)" % len(f.storage["lifecycle"])
-    ok = any(d == want for _i, d in days)
-    return ok, "%s (expected %d days)" % (", ".join("rule %s expires after %d days" % x for x in days), want)
+    listed = ", ".join("rule %s expires after %d days" % x for x in days)
+    if f.mode == "tempo":
+        return any(d >= want for _i, d in days), "%s (backstop, expected >= %d days)" % (listed, want)
+    return any(d == want for _i, d in days), "%s (expected %d days)" % (listed, want)
 
 
 @_check("storage_store_retention", "storage", "Tempo retention consistent with the bucket backstop", "danger", 10,
-        "set Tempo compactor.compaction.block_retention to retention_days (e.g. 168h) and keep the lifecycle days >= it.")
+        "keep Tempo block_retention = retention_days (168h for 7) and set the bucket lifecycle to block_retention + 1 day"
+        " (8 days), docs/storage.md section 4.")
 def check_storage_store_retention(f):
-    raw, hours = f.tempo_retention_hours()
+    """The backstop must outlive every block Tempo still serves (docs/storage.md section 4).
+
+    Passes when block_retention >= retention_days and the shortest whole-bucket
+    expiration is longer than block_retention + compacted_block_retention (default 1h).
+    """
     if f.tempo_config is None:
         return False, f.tempo_config_error
+    raw, hours = f.tempo_retention_hours()
     if hours is None:
         return False, "block_retention %s" % ("not set" if raw is None else "%r unparsable" % raw)
+    compacted_raw = ((((f.tempo_config or {}).get("compactor") or {}).get("compaction")) or {}).get("compacted_block_retention")
+    compacted = p.duration_hours(compacted_raw) if compacted_raw is not None else 1.0
     days = [d for _i, d in f.lifecycle_days()]
     if not days:
         return False, "block_retention %s but no bucket lifecycle backstop" % raw
     backstop = min(days)
-    ok = hours <= backstop * 24 and hours >= f.retention_days * 24
-    return ok, "block_retention %s (%g days) vs lifecycle %d days%s" % (
-        raw, hours / 24.0, backstop, "" if hours <= backstop * 24 else ": the lifecycle deletes blocks Tempo still serves")
+    if hours < f.retention_days * 24:
+        return False, "block_retention %s is shorter than %d days" % (raw, f.retention_days)
+    if backstop * 24 <= hours + (compacted or 0):
+        return False, "lifecycle %d days <= block_retention %s + compacted_block_retention %s:" \
+            " the bucket deletes blocks Tempo still serves" % (backstop, raw, compacted_raw or "1h")
+    return True, "block_retention %s (%g days) < lifecycle %d days" % (raw, hours / 24.0, backstop)
 
 
 ALL_CHECKS = [

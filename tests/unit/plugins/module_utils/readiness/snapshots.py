@@ -139,7 +139,8 @@ def empty_storage():
                 s3_checked=False, bucket_exists=None, lifecycle=None, s3_error=None)
 
 
-def target_storage():
+def target_storage(lifecycle_days=8):
+    """Tempo mode: lifecycle = block_retention + 1 day (docs/storage.md 4); grpc-plugin mode: 7 days."""
     return dict(
         crd_missing=False,
         claim={"metadata": meta("jaeger-traces", JAEGER_NS),
@@ -148,7 +149,7 @@ def target_storage():
         claim_configmap={"BUCKET_HOST": "rook-ceph-rgw-ceph-objectstore.rook-ceph.svc", "BUCKET_NAME": "jaeger-traces",
                          "BUCKET_PORT": "80", "BUCKET_REGION": "us-east-1"},
         bucket="jaeger-traces", endpoint_url="http://127.0.0.1:7480", s3_checked=True, bucket_exists=True,
-        lifecycle=[{"ID": "jaeger-traces-retention", "Status": "Enabled", "Prefix": "", "Expiration": {"Days": 7}}],
+        lifecycle=[{"ID": "jaeger-traces-retention", "Status": "Enabled", "Prefix": "", "Expiration": {"Days": lifecycle_days}}],
         s3_error=None,
     )
 
@@ -202,7 +203,9 @@ TEMPO_YAML = {
     "server": {"http_listen_port": 3200, "grpc_listen_port": 9095},
     "distributor": {"receivers": {"otlp": {"protocols": {"grpc": {"endpoint": "0.0.0.0:4317"},
                                                          "http": {"endpoint": "0.0.0.0:4318"}}}}},
-    "compactor": {"compaction": {"block_retention": "168h"}},
+    "compactor": {"compaction": {"block_retention": "168h", "compacted_block_retention": "1h"}},
+    "memberlist": {"bind_port": 7946, "join_members": ["tempo-gossip.jaeger.svc.cluster.local:7946"]},
+    "querier": {"frontend_worker": {"frontend_address": "tempo.jaeger.svc.cluster.local:9095"}},
     "storage": {"trace": {"backend": "s3", "s3": {"bucket": "${S3_BUCKET}", "endpoint": "${S3_ENDPOINT}",
                                                   "access_key": "${AWS_ACCESS_KEY_ID}", "secret_key": "${AWS_SECRET_ACCESS_KEY}",
                                                   "insecure": True, "forcepathstyle": True}}},
@@ -212,14 +215,16 @@ TEMPO_YAML = {
 def target_tempo(node_count=6):
     """What the site playbook produces in the default storage mode tempo."""
     sts = workload("StatefulSet", "tempo", JAEGER_NS, TEMPO_LABELS,
-                   [container("tempo", "grafana/tempo:2.7.2", args=["-config.file=/conf/tempo.yaml", "-config.expand-env=true"],
+                   [container("tempo", "docker.io/grafana/tempo:2.6.1", args=["-config.file=/conf/tempo.yaml", "-config.expand-env=true"],
                               env_from="jaeger-storage")], 3, 3,
                    volumes=[{"name": "conf", "configMap": {"name": "tempo"}}], spread=SPREAD)
     query = workload("Deployment", "jaeger-query", JAEGER_NS, QUERY_LABELS,
-                     [container("jaeger-query", "jaegertracing/jaeger-query:1.65.0",
+                     [container("jaeger-query", "docker.io/jaegertracing/jaeger-query:1.62.0",
                                 env={"SPAN_STORAGE_TYPE": "grpc", "GRPC_STORAGE_SERVER": "localhost:7777"}),
-                      container("tempo-query", "grafana/tempo-query:2.7.2", args=["--config=/conf/tempo-query.yaml"])], 2, 2,
-                     volumes=[{"name": "conf", "configMap": {"name": "tempo-query"}}],
+                      container("tempo-query", "docker.io/grafana/tempo-query:2.6.1", args=["-config=/conf/tempo-query.yaml"])],
+                     2, 2,
+                     volumes=[{"name": "config", "configMap": {"name": "tempo", "items": [
+                         {"key": "tempo-query.yaml", "path": "tempo-query.yaml"}]}}],
                      spread=[dict(SPREAD[0], whenUnsatisfiable="ScheduleAnyway")])
     svcs = [
         service("tempo", JAEGER_NS, [3200, 9095], TEMPO_LABELS),
@@ -235,8 +240,8 @@ def target_tempo(node_count=6):
             "kube-prometheus-stack-prometheus", "monitoring", [9090], {"app": "prometheus"})}),
         jaeger=dict(
             crd_missing=False, crs=[], deployments=[query], statefulsets=[sts], services=svcs,
-            configmaps=[configmap("tempo", JAEGER_NS, {"tempo.yaml": yaml.safe_dump(TEMPO_YAML)}),
-                        configmap("tempo-query", JAEGER_NS, {"tempo-query.yaml": "backend: tempo:3200\n"}),
+            configmaps=[configmap("tempo", JAEGER_NS, {"tempo.yaml": yaml.safe_dump(TEMPO_YAML),
+                                                       "tempo-query.yaml": "address: 0.0.0.0:7777\nbackend: tempo:3200\n"}),
                         configmap("jaeger-traces", JAEGER_NS, {"BUCKET_HOST": "rook-ceph-rgw-ceph-objectstore.rook-ceph.svc",
                                                                "BUCKET_NAME": "jaeger-traces", "BUCKET_PORT": "80"})],
             pods=pods(TEMPO_LABELS, ["talos-node-01", "talos-node-02", "talos-node-03"])
@@ -267,6 +272,7 @@ def target_grpc_plugin(node_count=6):
             service("jaeger-query", JAEGER_NS, [16686, 16685, 16687], qry)]
     snap = target_tempo(node_count)
     snap["params"] = params(storage_mode="grpc-plugin")
+    snap["storage"] = target_storage(lifecycle_days=7)
     snap["services"] = _services_map(svcs, {"monitoring/kube-prometheus-stack-prometheus": snap["services"][
         "monitoring/kube-prometheus-stack-prometheus"]})
     snap["jaeger"] = dict(

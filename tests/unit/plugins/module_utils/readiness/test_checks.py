@@ -138,7 +138,7 @@ def _query_env(snap):
 
 
 def _tempo_query_backend(snap):
-    cm = [c for c in snap["jaeger"]["configmaps"] if c["metadata"]["name"] == "tempo-query"][0]
+    cm = [c for c in snap["jaeger"]["configmaps"] if c["metadata"]["name"] == "tempo"][0]
     cm["data"]["tempo-query.yaml"] = "backend: tempo-missing:3200\n"
 
 
@@ -204,7 +204,7 @@ TEMPO_CASES = {
     "storage_claim": lambda snap: snap["storage"]["claim"]["status"].update(phase="Pending"),
     "storage_secret": lambda snap: snap["jaeger"]["storage_secret"].update(keys=["S3_ENDPOINT"]),
     "storage_bucket": lambda snap: snap["storage"].update(bucket_exists=False),
-    "storage_lifecycle": lambda snap: snap["storage"]["lifecycle"][0]["Expiration"].update(Days=30),
+    "storage_lifecycle": lambda snap: snap["storage"]["lifecycle"][0]["Expiration"].update(Days=5),
     "storage_store_retention": _tempo_yaml(lambda c: c["compactor"]["compaction"].update(block_retention="240h")),
 }
 
@@ -225,7 +225,24 @@ GRPC_CASES = {
         image="jaegertracing/jaeger-%s:1.65.0" % k) for k in ("collector", "query")],
     "jaeger_query_wired": lambda snap: snap["services"].pop("jaeger/jaeger-query"),
     "jaeger_pdb": lambda snap: snap["jaeger"].update(pdbs=[]),
+    "storage_lifecycle": lambda snap: snap["storage"]["lifecycle"][0]["Expiration"].update(Days=30),
 }
+
+
+def test_lifecycle_equal_to_block_retention_races_the_compactor():
+    snap = s.target_tempo()
+    snap["storage"]["lifecycle"][0]["Expiration"]["Days"] = 7
+    result = by_id(assess(snap))
+    assert result["storage_lifecycle"]["passed"]
+    check = result["storage_store_retention"]
+    assert not check["passed"] and "deletes blocks Tempo still serves" in check["evidence"]
+
+
+def test_grpc_plugin_from_1_58_is_broken():
+    snap = s.target_grpc_plugin()
+    _grpc_wl(snap, "jaeger-collector")["spec"]["template"]["spec"]["containers"][0]["image"] = "jaegertracing/jaeger-collector:1.58.0"
+    check = by_id(assess(snap))["jaeger_known_broken"]
+    assert not check["passed"] and "1.58.0" in check["evidence"]
 
 
 # Checks that cannot fail without a dependent check failing too.
@@ -233,6 +250,7 @@ ALSO_FAILS = {
     "otel_daemonset": ["otel_ready"],  # no DaemonSet -> no per-node pods
     "jaeger_running": ["jaeger_replicas"],  # nothing ready -> fewer than 2 ready
     "jaeger_retention": ["storage_store_retention"],  # 3 days < retention_days in both views
+    "storage_lifecycle": ["storage_store_retention"],  # a 5-day backstop is shorter than block_retention
 }
 
 
@@ -263,7 +281,8 @@ def test_tempo_mode_check_failing_alone(check_id):
 def test_grpc_plugin_mode_check_failing_alone(check_id):
     snap = s.target_grpc_plugin()
     GRPC_CASES[check_id](snap)
-    _assert_only_failure(snap, check_id)
+    # in grpc-plugin mode the bucket lifecycle is Jaeger's retention: both views fail together
+    _assert_only_failure(snap, check_id, ["jaeger_retention"] if check_id == "storage_lifecycle" else None)
 
 
 def test_grpc_plugin_with_nonexistent_jaeger_s3_image_is_broken():
