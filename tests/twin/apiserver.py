@@ -617,7 +617,7 @@ class TwinAPIServer(http.server.ThreadingHTTPServer):
 def serve(store: Store, host: str = "127.0.0.1", port: int = 0) -> TwinAPIServer:
     """Start a TwinAPIServer in a daemon thread and return it (``.url``, ``.stop()``)."""
     srv = TwinAPIServer(store, (host, port))
-    t = threading.Thread(target=srv.serve_forever, name=f"twin-apiserver-{srv.server_address[1]}", daemon=True)
+    t = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, name=f"twin-apiserver-{srv.server_address[1]}", daemon=True)
     t.start()
     srv.thread = t
     return srv
@@ -700,9 +700,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._send(code, body, headers)
             status = code
         except ApiError as e:
-            headers = {"Retry-After": "1"} if e.code in (429, 503) and ctx["class"] == "faulted" else {}
-            if e.code == 429:
-                headers["Retry-After"] = "1"
+            # 429 carries Retry-After like the max-in-flight / APF filters (k8s.io/apiserver pkg/server/filters)
+            headers = {"Retry-After": "1"} if e.code == 429 else {}
             if ctx["class"] is None:
                 ctx["class"] = "failed_writes" if method in ("POST", "PUT", "PATCH", "DELETE") else "failed_reads"
             self._send(e.code, e.status(), headers)
