@@ -65,7 +65,7 @@ import random
 import threading
 import time
 import urllib.parse
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 from . import validation
 from .store import CRD_TYPE, ApiError, ResourceType, Store
@@ -663,9 +663,6 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def do_DELETE(self):
         self._dispatch("DELETE")
 
-    def do_HEAD(self):
-        self._dispatch("GET")
-
     # ---- entry
     def _dispatch(self, method: str) -> None:
         t0 = time.monotonic()
@@ -895,6 +892,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         return True
 
     def _resource(self, method, target, query, raw, ctx):
+        if method == "GET":
+            return self._resource_locked(method, target, query, raw, ctx)
+        # A write reads, merges, validates and stores under the store's (re-entrant) lock, so a
+        # controller thread cannot slip in between: the upstream patch handler gets the same
+        # effect by retrying GuaranteedUpdate on conflicts (k8s.io/apiserver handlers/patch.go).
+        with self.server.store.lock:
+            return self._resource_locked(method, target, query, raw, ctx)
+
+    def _resource_locked(self, method, target, query, raw, ctx):
         _, rt, ns, name, sub = target
         store = self.server.store
         verb = ctx["verb"]

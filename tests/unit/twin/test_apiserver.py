@@ -1,7 +1,6 @@
 """The twin's HTTP API emulator, driven by the real ``kubernetes`` client and plain urllib."""
 
 import base64
-import copy
 import json
 import time
 
