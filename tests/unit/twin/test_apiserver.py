@@ -411,6 +411,18 @@ def test_status_subresource(api, http, ns):
     read = apps.read_namespaced_deployment_status("web", "demo")
     assert read.status.ready_replicas == 1
     assert http("GET", "/api/v1/namespaces/demo/configmaps/x/status")[0] == 404
+    # a status written by a controller is not re-validated by a later write of the main resource
+    code, st, _ = http("PATCH", "/apis/apps/v1/namespaces/demo/deployments/web/status", {"status": {"replicas": "x"}}, "application/merge-patch+json")
+    assert code == 422 and st["details"]["causes"][0]["field"] == "status.replicas"
+
+
+def test_main_resource_write_ignores_controller_status(api, twin, ns):
+    apps = client.AppsV1Api(api)
+    apps.create_namespaced_deployment("demo", deployment())
+    twin.store.set_status("apps/v1", "Deployment", "demo", "web", {"replicas": 1, "simulated": {"by": "controller"}})
+    d = apps.patch_namespaced_deployment("web", "demo", {"spec": {"replicas": 2}})
+    assert d.spec.replicas == 2
+    assert twin.store.find("apps/v1", "Deployment", "demo", "web")["status"]["simulated"] == {"by": "controller"}
 
 
 def test_delete_finalizers_and_namespace_content(api, http, ns):
