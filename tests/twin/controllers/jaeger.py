@@ -41,7 +41,7 @@ import re
 from typing import Optional
 
 from ..store import now_iso
-from . import ensure, owner_ref
+from . import ensure, owner_ref, stable_hash
 
 log = logging.getLogger("twin.jaeger")
 
@@ -159,8 +159,16 @@ class JaegerOperator:
     def _service(self, cr: dict, name: str, component: str, selector: dict, ports: list, headless: bool = False) -> dict:
         spec = {"selector": selector, "ports": [
             {"name": p[0], "port": p[1], "targetPort": p[1], "protocol": p[2] if len(p) > 2 else "TCP"} for p in ports]}
+        spec.update({"type": "ClusterIP", "sessionAffinity": "None", "internalTrafficPolicy": "Cluster"})
         if headless:
             spec["clusterIP"] = "None"
+            spec["clusterIPs"] = ["None"]
+        else:
+            # stand-in for the apiserver's clusterIP allocation (ipallocator), deterministic per name
+            h = int(stable_hash([cr["metadata"]["namespace"], name], 8), 36)
+            spec["clusterIP"] = f"10.96.{100 + h % 150}.{2 + (h // 150) % 250}"
+            spec["clusterIPs"] = [spec["clusterIP"]]
+            spec.update({"ipFamilies": ["IPv4"], "ipFamilyPolicy": "SingleStack"})
         return {"apiVersion": "v1", "kind": "Service", "metadata": self._meta(cr, name, "service-" + component), "spec": spec}
 
     def _container(self, cr: dict, component: str, image: str, p: dict, ports: list) -> dict:

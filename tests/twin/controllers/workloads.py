@@ -93,6 +93,7 @@ class Workloads:
         self.nodes = [n for n in s.list_kind("v1", "Node")]
         self._node_status()
         self.pods = s.list_kind("v1", "Pod")
+        rev = s.revision
         for ds in s.list_kind("apps/v1", "DaemonSet"):
             if not ds["metadata"].get("deletionTimestamp"):
                 self._daemonset(ds)
@@ -103,7 +104,8 @@ class Workloads:
             if not st["metadata"].get("deletionTimestamp"):
                 self._statefulset(st)
         # kubelet: status of every pod (also bare pods); scheduling of unscheduled pods
-        self.pods = s.list_kind("v1", "Pod")
+        if s.revision != rev:
+            self.pods = s.list_kind("v1", "Pod")
         for pod in self.pods:
             self._pod(pod)
         for pvc in s.list_kind("v1", "PersistentVolumeClaim"):
@@ -114,6 +116,7 @@ class Workloads:
 
     # ------------------------------------------------------------ nodes
     def _node_status(self) -> None:
+        rev = self.store.revision
         for i, n in enumerate(self.nodes):
             cur = n.get("status") or {}
             want = copy.deepcopy(cur)
@@ -134,7 +137,8 @@ class Workloads:
             want.setdefault("allocatable", {"cpu": "4", "memory": "15Gi", "pods": "110"})
             if want != cur:
                 self.store.set_status("v1", "Node", None, n["metadata"]["name"], want)
-        self.nodes = self.store.list_kind("v1", "Node")
+        if self.store.revision != rev:
+            self.nodes = self.store.list_kind("v1", "Node")
 
     def _node_index(self, name: str) -> int:
         for i, n in enumerate(self.nodes):
