@@ -411,7 +411,14 @@ class MotoBackend:
 
 
 def start_moto() -> tuple[dict, object]:
-    from moto.server import ThreadedMotoServer
+    try:
+        from moto.server import ThreadedMotoServer
+        import flask  # noqa: F401 - moto's server needs the extra: pip install "moto[server]"
+    except ImportError as e:
+        raise RuntimeError(
+            f"moto S3 backend unavailable ({e}); it is the fallback for machines without Ceph RGW. "
+            'Install Ceph (tests/twin/install-ceph.sh) or "moto[server]" in the venv.'
+        ) from e
 
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
