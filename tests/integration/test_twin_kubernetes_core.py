@@ -284,3 +284,55 @@ def test_check_diff_of_a_change_persists_nothing(twin, tmp_path):
     after = twin.store.find("apps/v1", "Deployment", "twin-a", "web-0")
     assert after["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.27"
     assert after["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"]
+
+
+SSA_PLAYBOOK = """
+- hosts: localhost
+  connection: local
+  gather_facts: false
+  vars:
+    ansible_python_interpreter: "{{ ansible_playbook_python }}"
+    cm:
+      apiVersion: v1
+      kind: ConfigMap
+      metadata: {name: ssa, namespace: default}
+      data: {a: "1"}
+  tasks:
+    - name: server-side apply creates the missing object
+      kubernetes.core.k8s:
+        definition: "{{ cm }}"
+        apply: true
+        server_side_apply: {field_manager: ansible, force_conflicts: true}
+      register: first
+    - name: the same apply again changes nothing
+      kubernetes.core.k8s:
+        definition: "{{ cm }}"
+        apply: true
+        server_side_apply: {field_manager: ansible}
+      register: second
+    - name: a changed field is applied
+      kubernetes.core.k8s:
+        definition: "{{ cm | combine({'data': {'a': '1', 'b': '2'}}) }}"
+        apply: true
+        server_side_apply: {field_manager: ansible}
+      register: third
+    - ansible.builtin.assert:
+        that:
+          - first is changed
+          - second is not changed
+          - third is changed
+          - "third.result.data == {'a': '1', 'b': '2'}"
+"""
+
+
+def test_server_side_apply_through_kubernetes_core(twin, tmp_path):
+    store = twin.store
+    store.create(store.registry.by_kind("v1", "Namespace"), None, {"metadata": {"name": "default"}})
+    (tmp_path / "ssa.yml").write_text(SSA_PLAYBOOK)
+    env = dict(os.environ, KUBECONFIG=twin.kubeconfig, K8S_AUTH_KUBECONFIG=twin.kubeconfig, TMPDIR=str(tmp_path), ANSIBLE_NOCOLOR="1")
+    proc = subprocess.run([ANSIBLE_PLAYBOOK, "-i", "localhost,", str(tmp_path / "ssa.yml")], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    patches = [e for e in twin.stats.log() if e["method"] == "PATCH"]
+    assert len(patches) == 3 and all("fieldManager=ansible" in e["query"] for e in patches)
+    assert [(e["class"], e["code"]) for e in patches] == [("writes", 201), ("noop_writes", 200), ("writes", 200)]
+    assert store.find("v1", "ConfigMap", "default", "ssa")["data"] == {"a": "1", "b": "2"}
