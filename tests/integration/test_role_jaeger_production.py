@@ -1,0 +1,354 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, talos_homelab.tracing contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Role jaeger_production through real ansible-playbook against the twin (real RGW behind it).
+
+Each scenario gets its own twin (``python -m tests.twin up``) so that the before-state is fresh:
+* tempo mode: check mode on the before-state makes zero writes; the role converges (Tempo ready
+  with 3 replicas against the real bucket, Jaeger Query 2 replicas, the allInOne CR gone); the
+  re-run reports changed=0 and makes zero writes; check mode after convergence makes zero writes.
+* preflight refusals fail before any write.
+* grpc-plugin mode with an explicit plugin image and Jaeger < 1.58 reaches Running with
+  3 collectors and 2 queries.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+import tempfile
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+COLLECTIONS = os.path.join(ROOT, ".build", "collections")
+VENV_PY = os.path.join(ROOT, ".venv", "bin", "python")
+PYTHON = VENV_PY if os.path.exists(VENV_PY) else sys.executable
+PLAYBOOK_BIN = os.path.join(os.path.dirname(PYTHON), "ansible-playbook")
+NS = "jaeger"
+PLUGIN_IMAGE = "ghcr.io/example/jaeger-s3-plugin:1.0.0"
+OLD_JAEGER = "docker.io/jaegertracing/jaeger-collector:1.57.0"
+OLD_QUERY = "docker.io/jaegertracing/jaeger-query:1.57.0"
+
+
+# ---------------------------------------------------------------------- twin helpers
+def _ensure_collection_link():
+    link = os.path.join(COLLECTIONS, "ansible_collections", "talos_homelab", "tracing")
+    if not os.path.lexists(link):
+        os.makedirs(os.path.dirname(link), exist_ok=True)
+        os.symlink(ROOT, link)
+
+
+def _read_env_file(path):
+    env = {}
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if not line or line.startswith("#") or "=" not in line:
+                continue
+            key, _, value = line.partition("=")
+            parts = shlex.split(value) if value else [""]
+            env[key.strip()] = parts[0] if parts else ""
+    return env
+
+
+class Twin(object):
+    """A twin started through the stable CLI (docs/architecture.md)."""
+
+    def __init__(self, tmpdir, *flags):
+        self.env_file = os.path.join(tmpdir, "twin.env")
+        self._cli("up", *flags, timeout=600)
+        self.env = _read_env_file(self.env_file)
+
+    def _cli(self, verb, *args, timeout=120):
+        cmd = [PYTHON, "-m", "tests.twin", verb, "--env-file", self.env_file] + list(args)
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+        if proc.returncode != 0:
+            raise AssertionError("twin %s failed (rc %s):\n%s%s" % (verb, proc.returncode, proc.stdout, proc.stderr))
+        return proc.stdout
+
+    def stats(self, reset=False):
+        out = self._cli("stats", *(["--reset"] if reset else []))
+        return json.loads(out.strip().splitlines()[-1]) if out.strip() else {}
+
+    def reset(self):
+        self._cli("stats", "--reset")
+
+    def down(self):
+        try:
+            self._cli("down", timeout=120)
+        except AssertionError:
+            pass
+
+
+def start_twin(*flags):
+    tmp = tempfile.mkdtemp(prefix="it-jaeger-production-")
+    return Twin(tmp, *flags)
+
+
+def run_play(twin, tasks, extra_vars=None, check=False, diff=False, timeout=900):
+    """Run ``tasks`` in a localhost play against ``twin``; return (rc, output, recap dict)."""
+    _ensure_collection_link()
+    with tempfile.TemporaryDirectory(prefix="it-jp-play-") as tmp:
+        play = [{
+            "name": "jaeger_production integration", "hosts": "localhost", "connection": "local",
+            "gather_facts": False,
+            "vars": {"ansible_python_interpreter": PYTHON},
+            "tasks": tasks,
+        }]
+        path = os.path.join(tmp, "play.yml")
+        with open(path, "w") as f:
+            json.dump(play, f)
+        varsfile = os.path.join(tmp, "vars.json")
+        with open(varsfile, "w") as f:
+            json.dump(extra_vars or {}, f)
+        cmd = [PLAYBOOK_BIN, "-i", "localhost,", path, "-e", "@" + varsfile]
+        if check:
+            cmd.append("--check")
+        if diff:
+            cmd.append("--diff")
+        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1",
+                   ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_RETRY_FILES_ENABLED="false",
+                   ANSIBLE_HOST_KEY_CHECKING="false", KUBECONFIG=twin.env["KUBECONFIG"],
+                   K8S_AUTH_KUBECONFIG=twin.env["KUBECONFIG"])
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout, cwd=ROOT)
+        output = proc.stdout + proc.stderr
+        m = re.search(r"localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", output)
+        recap = dict(zip(("ok", "changed", "unreachable", "failed"), map(int, m.groups()))) if m else {}
+        return proc.returncode, output, recap
+
+
+ROLE_TASK = {"name": "role under test", "ansible.builtin.include_role": {"name": "talos_homelab.tracing.jaeger_production"}}
+
+
+def claim_tasks():
+    """Tasks creating the bucket claim (what role ceph_bucket does) and waiting for Bound."""
+    return [
+        {"name": "claim", "kubernetes.core.k8s": {"definition": {
+            "apiVersion": "objectbucket.io/v1alpha1", "kind": "ObjectBucketClaim",
+            "metadata": {"name": "jaeger-traces", "namespace": NS},
+            "spec": {"bucketName": "jaeger-traces", "storageClassName": "rook-ceph-bucket"}}}},
+        {"name": "bound", "kubernetes.core.k8s_info": {
+            "api_version": "objectbucket.io/v1alpha1", "kind": "ObjectBucketClaim",
+            "namespace": NS, "name": "jaeger-traces"},
+         "register": "c", "retries": 60, "delay": 1,
+         "until": "c.resources | length == 1 and (c.resources[0].status | default({})).phase | default('') == 'Bound'"},
+    ]
+
+
+def get(twin, kind, name, api_version="v1", namespace=NS):
+    """Read one object with kubernetes.core through a play (None when absent)."""
+    with tempfile.TemporaryDirectory(prefix="it-jp-get-") as tmp:
+        out = os.path.join(tmp, "obj.json")
+        rc, output, _ = run_play(twin, [
+            {"name": "read", "kubernetes.core.k8s_info": {"api_version": api_version, "kind": kind,
+                                                          "namespace": namespace, "name": name},
+             "register": "r"},
+            {"name": "dump", "ansible.builtin.copy": {"content": "{{ r.resources | to_json }}", "dest": out}},
+        ])
+        assert rc == 0, output
+        with open(out) as f:
+            items = json.load(f)
+    return items[0] if items else None
+
+
+def assert_no_writes(twin, what, output):
+    stats = twin.stats()
+    assert stats.get("writes") == 0, "%s made writes: %s\n%s" % (what, json.dumps(stats.get("by_verb")), output[-4000:])
+
+
+# ---------------------------------------------------------------------- fixtures
+@pytest.fixture(scope="module")
+def tempo_twin():
+    twin = start_twin("--before-state")
+    try:
+        yield twin
+    finally:
+        twin.down()
+
+
+@pytest.fixture(scope="module")
+def operator_twin():
+    twin = start_twin("--before-state")
+    try:
+        yield twin
+    finally:
+        twin.down()
+
+
+@pytest.fixture(scope="module")
+def no_operator_twin():
+    twin = start_twin("--before-state", "--no-jaeger-operator")
+    try:
+        yield twin
+    finally:
+        twin.down()
+
+
+# ---------------------------------------------------------------------- tempo mode
+def test_tempo_mode_check_converge_idempotent(tempo_twin):
+    twin = tempo_twin
+    rc, output, _ = run_play(twin, claim_tasks())
+    assert rc == 0, output
+
+    # 1. check mode on the before-state: a plan, zero writes
+    twin.reset()
+    rc, output, recap = run_play(twin, [ROLE_TASK], check=True, diff=True)
+    assert rc == 0, output
+    assert recap.get("changed", 0) > 0, output
+    assert "in-memory traces are lost" in output or "traces it keeps in memory are lost" in output.lower() or \
+        "Traces it keeps in memory are lost" in output, output
+    assert_no_writes(twin, "check mode on the before-state", output)
+    assert get(twin, "StatefulSet", "tempo", "apps/v1") is None
+
+    # 2. converge
+    rc, output, recap = run_play(twin, [ROLE_TASK])
+    assert rc == 0, output
+    assert recap["changed"] > 0
+
+    sts = get(twin, "StatefulSet", "tempo", "apps/v1")
+    assert sts["spec"]["replicas"] == 3
+    assert sts["status"].get("readyReplicas") == 3
+    tmpl = sts["spec"]["template"]
+    assert tmpl["metadata"]["annotations"]["tracing.talos-homelab.io/checksum"] not in ("", "pending")
+    tempo = tmpl["spec"]["containers"][0]
+    assert "-target=scalable-single-binary" in tempo["args"]
+    assert "-config.expand-env=true" in tempo["args"]
+    assert tempo["envFrom"] == [{"secretRef": {"name": "jaeger-storage"}}]
+    spread = tmpl["spec"]["topologySpreadConstraints"][0]
+    assert spread["whenUnsatisfiable"] == "DoNotSchedule" and spread["topologyKey"] == "kubernetes.io/hostname"
+
+    dep = get(twin, "Deployment", "jaeger-query", "apps/v1")
+    assert dep["spec"]["replicas"] == 2 and dep["status"].get("readyReplicas") == 2
+    names = [c["name"] for c in dep["spec"]["template"]["spec"]["containers"]]
+    assert names == ["jaeger-query", "tempo-query"]
+    env = {e["name"]: e.get("value") for e in dep["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert env["SPAN_STORAGE_TYPE"] == "grpc" and env["GRPC_STORAGE_SERVER"] == "localhost:7777"
+
+    svc = get(twin, "Service", "jaeger-collector")
+    ports = {p["name"]: p["port"] for p in svc["spec"]["ports"]}
+    assert ports == {"grpc-otlp": 4317, "http-otlp": 4318}
+    assert svc["spec"]["selector"] == {"app.kubernetes.io/name": "tempo", "app.kubernetes.io/component": "receiver"}
+    assert not svc["metadata"].get("ownerReferences")
+
+    cm = get(twin, "ConfigMap", "tempo")
+    assert "block_retention: 168h" in cm["data"]["tempo.yaml"]
+    assert "backend: tempo:3200" in cm["data"]["tempo-query.yaml"]
+    assert get(twin, "PodDisruptionBudget", "tempo", "policy/v1")["spec"]["minAvailable"] == 2
+    assert get(twin, "PodDisruptionBudget", "jaeger-query", "policy/v1")["spec"]["minAvailable"] == 1
+    assert get(twin, "Jaeger", "jaeger", "jaegertracing.io/v1") is None
+
+    # 3. re-run: changed=0 and zero API writes
+    twin.reset()
+    rc, output, recap = run_play(twin, [ROLE_TASK])
+    assert rc == 0, output
+    assert recap["changed"] == 0, output
+    assert_no_writes(twin, "the re-run", output)
+
+    # 4. check mode after convergence: nothing to do, zero writes
+    twin.reset()
+    rc, output, recap = run_play(twin, [ROLE_TASK], check=True, diff=True)
+    assert rc == 0, output
+    assert recap["changed"] == 0, output
+    assert_no_writes(twin, "check mode after convergence", output)
+
+
+# ---------------------------------------------------------------------- preflight refusals
+REFUSALS = [
+    ("grpc-plugin with Jaeger 1.65",
+     {"jaeger_production_storage_mode": "grpc-plugin",
+      "jaeger_production_collector_image": "docker.io/jaegertracing/jaeger-collector:1.65.0",
+      "jaeger_production_grpc_plugin_query_image": OLD_QUERY,
+      "jaeger_production_grpc_plugin_image": PLUGIN_IMAGE,
+      "jaeger_production_grpc_plugin_binary": "/plugin/s3"},
+     "cannot run storage type grpc-plugin"),
+    ("latest tag",
+     {"jaeger_production_tempo_image": "docker.io/grafana/tempo:latest"},
+     "is tagged 'latest'"),
+    ("jaeger-s3 image",
+     {"jaeger_production_storage_mode": "grpc-plugin",
+      "jaeger_production_collector_image": OLD_JAEGER,
+      "jaeger_production_grpc_plugin_query_image": OLD_QUERY,
+      "jaeger_production_grpc_plugin_image": "jaegertracing/jaeger-s3:1.0.0",
+      "jaeger_production_grpc_plugin_binary": "/plugin/jaeger-s3"},
+     "jaegertracing/jaeger-s3 image"),
+    ("plugin image missing",
+     {"jaeger_production_storage_mode": "grpc-plugin",
+      "jaeger_production_collector_image": OLD_JAEGER,
+      "jaeger_production_grpc_plugin_query_image": OLD_QUERY},
+     "No official S3 storage plugin image exists"),
+    ("sampling rate 0",
+     {"jaeger_production_sampling_rate": 0},
+     "0 < rate <= 1"),
+    ("zero replicas",
+     {"jaeger_production_query_replicas": 0},
+     "must be >= 1"),
+]
+
+
+@pytest.mark.parametrize("label,extra,message", REFUSALS, ids=[r[0] for r in REFUSALS])
+def test_preflight_refuses_before_any_write(operator_twin, label, extra, message):
+    operator_twin.reset()
+    rc, output, _ = run_play(operator_twin, [ROLE_TASK], extra_vars=extra)
+    assert rc != 0, output
+    assert message in output, output
+    assert_no_writes(operator_twin, label, output)
+
+
+def test_preflight_refuses_missing_operator(no_operator_twin):
+    twin = no_operator_twin
+    twin.reset()
+    rc, output, _ = run_play(twin, [ROLE_TASK], extra_vars={
+        "jaeger_production_storage_mode": "grpc-plugin",
+        "jaeger_production_collector_image": OLD_JAEGER,
+        "jaeger_production_grpc_plugin_query_image": OLD_QUERY,
+        "jaeger_production_grpc_plugin_image": PLUGIN_IMAGE,
+        "jaeger_production_grpc_plugin_binary": "/plugin/s3",
+    })
+    assert rc != 0, output
+    assert "Failed to find the Jaeger operator" in output and "is missing" in output, output
+    assert_no_writes(twin, "missing operator", output)
+
+
+# ---------------------------------------------------------------------- grpc-plugin mode
+def test_grpc_plugin_mode_reaches_running(operator_twin):
+    twin = operator_twin
+    rc, output, _ = run_play(twin, claim_tasks())
+    assert rc == 0, output
+    extra = {
+        "jaeger_production_storage_mode": "grpc-plugin",
+        "jaeger_production_collector_image": OLD_JAEGER,
+        "jaeger_production_grpc_plugin_query_image": OLD_QUERY,
+        "jaeger_production_grpc_plugin_image": PLUGIN_IMAGE,
+        "jaeger_production_grpc_plugin_binary": "/plugin/s3",
+        "jaeger_production_grpc_plugin_config": {"bucket": "jaeger-traces"},
+        "jaeger_production_wait_timeout": 300,
+    }
+    rc, output, recap = run_play(twin, [ROLE_TASK], extra_vars=extra)
+    assert rc == 0, output
+    assert "moves from strategy allInOne to production" in output, output
+
+    cr = get(twin, "Jaeger", "jaeger", "jaegertracing.io/v1")
+    assert cr["status"]["phase"] == "Running"
+    spec = cr["spec"]
+    assert spec["strategy"] == "production"
+    assert spec["collector"]["replicas"] == 3 and "maxReplicas" not in spec["collector"]
+    assert spec["query"]["replicas"] == 2
+    assert spec["storage"]["type"] == "grpc-plugin"
+    assert spec["storage"]["secretName"] == "jaeger-storage"
+    assert set(spec["storage"]["options"]) == {"grpc-storage-plugin"}
+    assert spec["sampling"]["options"] == {"default_strategy": {"type": "probabilistic", "param": 0.1}}
+    assert get(twin, "Deployment", "jaeger-collector", "apps/v1")["status"]["readyReplicas"] == 3
+    assert get(twin, "Deployment", "jaeger-query", "apps/v1")["status"]["readyReplicas"] == 2
+
+    twin.reset()
+    rc, output, recap = run_play(twin, [ROLE_TASK], extra_vars=extra)
+    assert rc == 0, output
+    assert recap["changed"] == 0, output
+    assert_no_writes(twin, "grpc-plugin re-run", output)
