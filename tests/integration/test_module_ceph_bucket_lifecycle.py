@@ -303,3 +303,39 @@ def test_real_expiry_on_rgw(s3env, s3, bucket):
         for o in s3.list_objects_v2(Bucket=other).get("Contents", []):
             s3.delete_object(Bucket=other, Key=o["Key"])
         s3.delete_bucket(Bucket=other)
+
+
+def test_credentials_from_claim_on_twin(request, s3):
+    """claim_name/claim_namespace: keys from the claim's Secret, endpoint_url overrides BUCKET_HOST."""
+    try:
+        twin = request.getfixturevalue("twin")
+    except pytest.FixtureLookupError:
+        pytest.skip("needs the twin (tests/integration/conftest.py)")
+    from kubernetes import client
+
+    core, custom = client.CoreV1Api(twin["kube"]), client.CustomObjectsApi(twin["kube"])
+    ns = "it-lc-%s" % uuid.uuid4().hex[:8]
+    core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=ns)))
+    try:
+        name = "it-lc-claim-%s" % uuid.uuid4().hex[:8]
+        custom.create_namespaced_custom_object("objectbucket.io", "v1alpha1", ns, "objectbucketclaims", {
+            "apiVersion": "objectbucket.io/v1alpha1", "kind": "ObjectBucketClaim",
+            "metadata": {"name": "traces", "namespace": ns},
+            "spec": {"bucketName": name, "storageClassName": "rook-ceph-bucket"}})
+        deadline = time.monotonic() + 30
+        while (custom.get_namespaced_custom_object("objectbucket.io", "v1alpha1", ns, "objectbucketclaims", "traces")
+               .get("status") or {}).get("phase") != "Bound":
+            assert time.monotonic() < deadline, "claim not Bound"
+            time.sleep(0.5)
+        claim_args = dict(kubeconfig=twin["KUBECONFIG"], claim_name="traces", claim_namespace=ns,
+                          endpoint_url=twin["S3_ENDPOINT"], rules=[{"id": RULE_ID, "expiration_days": 7}])
+        res, out, _ = run_module(MODULE, claim_args)
+        assert res.get("changed") is True and res["bucket"] == name, out
+        assert days_by_id(lifecycle(s3, name)) == {RULE_ID: 7}
+        res, out, _ = run_module(MODULE, claim_args)
+        assert res.get("changed") is False, out
+        # Without the override the in-cluster BUCKET_HOST is used: unreachable from the controller.
+        res, out, _ = run_module(MODULE, dict(claim_args, endpoint_url=None))
+        assert res.get("failed") and "unreachable" in res["msg"] and "BUCKET_HOST" in res["fix"], out
+    finally:
+        core.delete_namespace(ns)
