@@ -75,7 +75,8 @@ class Twin(object):
 
     def stats(self, reset=False):
         out = self._cli("stats", *(["--reset"] if reset else []))
-        return json.loads(out.strip().splitlines()[-1]) if out.strip() else {}
+        text = out.strip()
+        return json.loads(text[text.index("{"):]) if "{" in text else {}
 
     def reset(self):
         self._cli("stats", "--reset")
