@@ -12,8 +12,8 @@ module: tracing_readiness
 short_description: Score how production-ready a Kubernetes tracing stack is
 version_added: 0.1.0
 description:
-  - Read-only assessment of the tracing stack of a Talos homelab from live cluster state and the trace bucket:
-    OpenTelemetry Collector, Jaeger (or Tempo behind Jaeger's Service and UI), and the Ceph S3 storage.
+  - Read-only assessment of the tracing stack of a Talos homelab from live cluster state and the trace bucket,
+    in three components, OpenTelemetry Collector, Jaeger (or Tempo behind Jaeger's Service and UI) and the Ceph S3 storage.
   - Every check has an id, a title, a component, a weight, a severity (V(danger) or V(warning)), whether it passed,
     the evidence it saw and the fix.
   - "Scoring: a check's points are its weight, doubled for V(danger) (as Polaris counts danger double). A component's
@@ -25,7 +25,7 @@ description:
   - Secret values are never returned; only key names are read into the assessment.
   - The module changes nothing in the cluster. It reports C(changed=true) only when it (re)writes O(report_path).
 author:
-  - talos_homelab.tracing contributors
+  - talos_homelab.tracing contributors (@talos-homelab)
 extends_documentation_fragment:
   - talos_homelab.tracing.k8s_auth
 options:

@@ -54,14 +54,14 @@ def run_module(env, tmp_path, check=False, **args):
     penv = dict(os.environ, KUBECONFIG=env["KUBECONFIG"], ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1",
                 ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
     cmd = [PLAYBOOK_BIN, str(pb)] + (["--check"] if check else [])
-    proc = subprocess.run(cmd, env=penv, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(cmd, env=penv, capture_output=True, text=True, timeout=300, check=False)
     assert out.exists(), proc.stdout + proc.stderr
     return proc.returncode, json.loads(out.read_text()), proc.stdout + proc.stderr
 
 
 def twin_stats(env, reset=False):
     args = [PYTHON, "-m", "tests.twin", "stats", "--env-file", env["env_file"]] + (["--reset"] if reset else [])
-    proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 

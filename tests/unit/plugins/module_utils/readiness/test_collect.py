@@ -74,7 +74,7 @@ class FakeApi(object):
                 pairs = dict(x.split("=", 1) for x in selector.split(","))
                 items = [i for i in items if all((i["metadata"].get("labels") or {}).get(k) == v for k, v in pairs.items())]
             return {"items": items}
-        collection, _, name = path.rpartition("/")
+        collection, name = path.rsplit("/", 1)
         for item in self.collections.get(collection, []):
             if item["metadata"]["name"] == name:
                 return item
