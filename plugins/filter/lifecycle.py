@@ -24,7 +24,7 @@ options:
     elements: dict
     required: true
 author:
-  - talos_homelab.tracing contributors
+  - talos_homelab.tracing contributors (@talos-homelab)
 """
 
 EXAMPLES = r"""

@@ -228,8 +228,8 @@ def wait_bound(k8s, claim_name, claim_namespace, timeout, sleep=time.sleep, cloc
             events = _events_about(k8s, claim_name, claim_namespace)
             raise TracingError(
                 action,
-                "the claim is %s (status %s)%s." % (phase, json.dumps(status, sort_keys=True),
-                                                   ("; events: " + " | ".join(events)) if events else ""),
+                "the claim is %s (status %s)%s." % (
+                    phase, json.dumps(status, sort_keys=True), ("; events: " + " | ".join(events)) if events else ""),
                 "read the events and the rook-ceph-operator log; a claim asking for an additionalConfig key not listed in"
                 " ROOK_OBC_ALLOW_ADDITIONAL_CONFIG_FIELDS fails. Fix the claim, delete it and re-create it.",
                 phase=phase,

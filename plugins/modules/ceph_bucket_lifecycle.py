@@ -26,7 +26,7 @@ description:
     set through S3 on an ObjectBucketClaim bucket; declare the rules in the claim there (filter
     P(talos_homelab.tracing.lifecycle_json#filter)) and use this module for other buckets or older Rook.
 author:
-  - talos_homelab.tracing contributors
+  - talos_homelab.tracing contributors (@talos-homelab)
 options:
   bucket:
     description:

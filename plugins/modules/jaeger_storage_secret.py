@@ -23,7 +23,7 @@ description:
   - Secret values are never returned, printed or shown in a diff, at any verbosity; the diff names the keys
     and whether each was added, removed, changed or unchanged.
 author:
-  - talos_homelab.tracing contributors
+  - talos_homelab.tracing contributors (@talos-homelab)
 options:
   claim_name:
     description:
