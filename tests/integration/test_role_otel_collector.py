@@ -1,0 +1,180 @@
+"""Role talos_homelab.tracing.otel_collector against the twin (real kubernetes.core, real playbook runs).
+
+Each test starts its own small twin (``twin_factory``) because these tests change the
+before-state's DaemonSet opentelemetry/otel-collector, which the shared ``twin`` must keep.
+Counted by the twin: ``writes`` are persisted writes, ``noop_writes`` writes that changed nothing,
+``dry_run_writes`` check-mode previews (persist nothing).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+COLLECTIONS = os.path.join(ROOT, ".build", "collections")
+
+pytestmark = pytest.mark.skipif(not os.path.exists(ANSIBLE_PLAYBOOK), reason="ansible-playbook not in the venv")
+
+
+def _collection_link() -> None:
+    link = os.path.join(COLLECTIONS, "ansible_collections", "talos_homelab", "tracing")
+    if not os.path.exists(link):
+        os.makedirs(os.path.dirname(link), exist_ok=True)
+        os.symlink(ROOT, link)
+
+
+def run_role(env: dict, tmp_path, role: str, role_vars: dict | None = None, *args: str) -> tuple[int, dict, str]:
+    """Run one role of the collection on localhost; returns (rc, recap counts, output)."""
+    _collection_link()
+    play = [{
+        "name": "role under test",
+        "hosts": "localhost",
+        "connection": "local",
+        "gather_facts": False,
+        "vars": {"ansible_python_interpreter": sys.executable},
+        "module_defaults": {
+            "group/kubernetes.core.k8s": {"kubeconfig": env["KUBECONFIG"]},
+            "group/talos_homelab.tracing.tracing": {"kubeconfig": env["KUBECONFIG"]},
+        },
+        "roles": [{"role": "talos_homelab.tracing." + role, "vars": role_vars or {}}],
+    }]
+    path = tmp_path / f"play-{role}.yml"
+    path.write_text(yaml.safe_dump(play))
+    run_env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1",
+                   ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
+    p = subprocess.run([ANSIBLE_PLAYBOOK, str(path), *args], cwd=ROOT, env=run_env,
+                       capture_output=True, text=True, timeout=900)
+    out = p.stdout + p.stderr
+    m = re.search(r"localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", out)
+    recap = dict(zip(("ok", "changed", "unreachable", "failed"), map(int, m.groups()))) if m else {}
+    return p.returncode, recap, out
+
+
+def stats(env: dict, reset: bool = False) -> dict:
+    cmd = [sys.executable, "-m", "tests.twin", "stats", "--env-file", env["env_file"]] + (["--reset"] if reset else [])
+    p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=60, check=True)
+    return json.loads(p.stdout)
+
+
+def k8s_get(env: dict, path: str) -> dict | None:
+    from kubernetes.client.rest import ApiException
+
+    try:
+        data = env["kube"].call_api(path, "GET", response_type="object", _return_http_data_only=True, auth_settings=["BearerToken"])
+    except ApiException as err:
+        if err.status == 404:
+            return None
+        raise
+    return data
+
+
+def collector_config(env: dict, ns: str = "opentelemetry") -> dict:
+    cm = k8s_get(env, f"/api/v1/namespaces/{ns}/configmaps/otel-collector-config")
+    return yaml.safe_load(cm["data"]["config.yaml"])
+
+
+@pytest.fixture
+def before(twin_factory):
+    return twin_factory(before_state=True, nodes=3)
+
+
+def test_check_mode_on_before_state_writes_nothing(before, tmp_path):
+    stats(before, reset=True)
+    rc, recap, out = run_role(before, tmp_path, "otel_collector", {}, "--check", "--diff")
+    assert rc == 0, out
+    assert recap["changed"] > 0, "check mode must preview the takeover"
+    counted = stats(before)
+    assert counted["writes"] == 0, counted
+    # The before-state is untouched: the exporter still points at the legacy endpoint.
+    assert "jaeger-system:14250" in json.dumps(collector_config(before))
+
+
+def test_takeover_then_idempotent(before, tmp_path):
+    rc, recap, out = run_role(before, tmp_path, "otel_collector")
+    assert rc == 0, out
+    assert recap["changed"] > 0
+
+    daemonsets = k8s_get(before, "/apis/apps/v1/daemonsets")["items"]
+    assert [(d["metadata"]["namespace"], d["metadata"]["name"]) for d in daemonsets] == [("opentelemetry", "otel-collector")]
+    ds = daemonsets[0]
+    assert ds["spec"]["selector"] == {"matchLabels": {"app.kubernetes.io/name": "otel-collector"}}
+    tmpl = ds["spec"]["template"]
+    assert re.fullmatch(r"[0-9a-f]{64}", tmpl["metadata"]["annotations"]["checksum/config"])
+    (container,) = tmpl["spec"]["containers"]
+    assert container["image"] == "otel/opentelemetry-collector-contrib:0.114.0"
+    assert {e["name"] for e in container["env"]} >= {"K8S_NODE_NAME", "GOMEMLIMIT"}
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert container["securityContext"]["capabilities"] == {"drop": ["ALL"]}
+    assert {"mountPath": "/hostfs", "name": "hostfs", "readOnly": True, "mountPropagation": "HostToContainer"} in container["volumeMounts"]
+    assert ds["status"]["numberReady"] == ds["status"]["desiredNumberScheduled"] == 3
+
+    config = collector_config(before)
+    assert config["exporters"]["otlp"] == {"endpoint": "jaeger-collector.jaeger:4317", "tls": {"insecure": True}}
+    for pipeline in config["service"]["pipelines"].values():
+        assert pipeline["processors"][0] == "memory_limiter"
+    assert "probabilistic_sampler" in config["service"]["pipelines"]["traces"]["processors"]
+    assert config["receivers"]["otlp"]["protocols"]["grpc"]["endpoint"] == "0.0.0.0:4317"
+
+    ns = k8s_get(before, "/api/v1/namespaces/opentelemetry")
+    assert ns["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "privileged"
+    svc = k8s_get(before, "/api/v1/namespaces/opentelemetry/services/otel-collector")
+    assert sorted(p["port"] for p in svc["spec"]["ports"]) == [4317, 4318]
+    role = k8s_get(before, "/apis/rbac.authorization.k8s.io/v1/clusterroles/otel-collector")
+    assert role["rules"] == [{"apiGroups": [""], "resources": ["nodes/stats"], "verbs": ["get"]}]
+
+    # Re-run: nothing changes and nothing is persisted.
+    stats(before, reset=True)
+    rc, recap, out = run_role(before, tmp_path, "otel_collector")
+    assert rc == 0, out
+    assert recap["changed"] == 0, out
+    assert stats(before)["writes"] == 0
+
+    # Check mode on the converged state: no change reported, nothing written.
+    stats(before, reset=True)
+    rc, recap, out = run_role(before, tmp_path, "otel_collector", {}, "--check", "--diff")
+    assert rc == 0, out
+    assert recap["changed"] == 0, out
+    assert stats(before)["writes"] == 0
+
+    # A config change rolls the pods: new checksum.
+    old = tmpl["metadata"]["annotations"]["checksum/config"]
+    rc, recap, out = run_role(before, tmp_path, "otel_collector", {"otel_collector_sampling_percentage": 25})
+    assert rc == 0, out
+    ds = k8s_get(before, "/apis/apps/v1/namespaces/opentelemetry/daemonsets/otel-collector")
+    assert ds["spec"]["template"]["metadata"]["annotations"]["checksum/config"] != old
+    assert collector_config(before)["processors"]["probabilistic_sampler"]["sampling_percentage"] == 25
+
+
+def test_check_mode_in_a_namespace_the_run_would_create(twin_factory, tmp_path):
+    env = twin_factory(nodes=1)
+    stats(env, reset=True)
+    rc, recap, out = run_role(env, tmp_path, "otel_collector", {"otel_collector_namespace": "otel-fresh"}, "--check")
+    assert rc == 0, out
+    assert "does not exist yet" in out
+    assert stats(env)["writes"] == 0
+    assert k8s_get(env, "/api/v1/namespaces/otel-fresh") is None
+
+
+@pytest.mark.parametrize("bad, needle", [
+    ({"otel_collector_image": "otel/opentelemetry-collector-contrib:latest"}, "pinned tag"),
+    ({"otel_collector_memory_request_mib": 1024}, "must not exceed"),
+    ({"otel_collector_sampling_percentage": 150}, "0-100"),
+    ({"otel_collector_jaeger_endpoint": "http://jaeger-collector.jaeger:4317"}, "host:port"),
+])
+def test_bad_input_fails_before_any_write(twin_factory, tmp_path, bad, needle):
+    env = twin_factory(nodes=1)
+    stats(env, reset=True)
+    rc, recap, out = run_role(env, tmp_path, "otel_collector", bad)
+    assert rc != 0
+    assert "Failed to validate otel_collector variables" in out and needle in out, out
+    counted = stats(env)
+    assert counted["writes"] == 0 and counted.get("write_requests", 0) == 0, counted
