@@ -259,6 +259,21 @@ def test_tempo_mode_check_converge_idempotent(tempo_twin):
     assert recap["changed"] == 0, output
     assert_no_writes(twin, "check mode after convergence", output)
 
+    # 5. the Secret written by the site playbook's step 3: read its checksum, write nothing
+    twin.reset()
+    rc, output, recap = run_play(twin, [ROLE_TASK], extra_vars={"jaeger_production_manage_storage_secret": False})
+    assert rc == 0, output
+    assert recap["changed"] == 0, output
+    assert_no_writes(twin, "the re-run reading the Secret", output)
+
+    # 6. ... and a clear error when that Secret is missing
+    twin.reset()
+    rc, output, _ = run_play(twin, [ROLE_TASK], extra_vars={"jaeger_production_manage_storage_secret": False,
+                                                          "jaeger_production_storage_secret_name": "missing"})
+    assert rc != 0, output
+    assert "Failed to read the storage Secret jaeger/missing" in output, output
+    assert_no_writes(twin, "missing storage Secret", output)
+
 
 # ---------------------------------------------------------------------- preflight refusals
 REFUSALS = [
