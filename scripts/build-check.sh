@@ -13,7 +13,7 @@ test -f "$tarball" || { echo "build-check: $tarball was not produced" >&2; exit 
 echo "build-check: built $(basename "$tarball") ($(du -h "$tarball" | cut -f1))"
 
 # No test tooling, virtualenv or build output in the artifact.
-forbidden='^(\.venv|\.build|\.ci|\.git|tests/twin|tests/unit|tests/integration|tests/bench|molecule|Makefile|requirements-test\.txt)(/|$)|__pycache__'
+forbidden='^(\.ansible|scripts|\.venv|\.build|\.ci|\.git|tests/twin|tests/unit|tests/integration|tests/bench|molecule|Makefile|requirements-test\.txt)(/|$)|__pycache__'
 if tar -tzf "$tarball" | sed 's#^\./##' | grep -E "$forbidden"; then
   echo "build-check: test tooling found in the artifact (above); fix build_ignore in galaxy.yml" >&2
   exit 1
@@ -28,7 +28,7 @@ done
 # Install from the tarball only (no repo on the path) and use it.
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-ansible-galaxy collection install "$tarball" -p "$tmp/collections" --no-deps >/dev/null
+ansible-galaxy collection install "$tarball" -p "$tmp/collections" --no-deps --force >/dev/null
 export ANSIBLE_COLLECTIONS_PATH="$tmp/collections:$root/.build/galaxy"
 cd "$tmp"
 modules=$(cd "$tmp/collections/ansible_collections/talos_homelab/tracing/plugins/modules" && ls *.py | sed 's/\.py$//' | grep -v '^__init__$')

@@ -41,14 +41,14 @@ def env_of(path):
     out = {}
     for line in pathlib.Path(path).read_text().splitlines():
         if "=" in line:
-            k, _, v = line.partition("=")
+            k, _unused, v = line.partition("=")
             out[k] = v.strip().strip("'\"")
     return out
 
 
 def playbook(args, env):
     started = time.perf_counter()
-    proc = subprocess.run(["ansible-playbook", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    proc = subprocess.run(["ansible-playbook", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - started
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-2000:])
@@ -81,7 +81,7 @@ def main():
             )
             first, first_changed = playbook(site, env)
             reruns, baselines, stats = [], [], None
-            for _ in range(opts.repeat):
+            for _unused in range(opts.repeat):
                 twin("stats", "--env-file", str(env_file), "--reset")
                 elapsed, changed = playbook(site, env)
                 stats = json.loads(twin("stats", "--env-file", str(env_file)))

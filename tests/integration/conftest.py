@@ -26,7 +26,7 @@ from tests.twin.__main__ import read_env  # noqa: E402
 
 
 def _cli(*args: str, timeout: float = 240) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tests.twin", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run([sys.executable, "-m", "tests.twin", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
 
 
 def _opts_to_args(opts: dict) -> list:

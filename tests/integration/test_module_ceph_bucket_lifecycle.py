@@ -70,7 +70,7 @@ def run_module(module, args, check=False, diff=False, verbosity=0, env=None):
                         ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_RETRY_FILES_ENABLED="false",
                         ANSIBLE_HOST_KEY_CHECKING="false")
         full_env.update(env or {})
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=full_env, timeout=300)
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=full_env, timeout=300, check=False)
         output = proc.stdout + proc.stderr
         if not os.path.exists(out):
             raise AssertionError("ansible-playbook produced no result (rc %s):\n%s" % (proc.returncode, output))
@@ -159,22 +159,22 @@ def days_by_id(rules):
 def test_create_again_check_diff_remove_twice(s3env, s3, bucket):
     s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [FOREIGN]})
 
-    res, out, _ = run_module(MODULE, args(s3env, bucket))
+    res, out, _unused = run_module(MODULE, args(s3env, bucket))
     assert res.get("changed") is True and not res.get("failed"), out
     assert days_by_id(lifecycle(s3, bucket)) == {RULE_ID: 7, "loki-retention": 30}
     assert [r["id"] for r in res["managed_rules"]] == [RULE_ID]
 
-    res, out, _ = run_module(MODULE, args(s3env, bucket))
+    res, out, _unused = run_module(MODULE, args(s3env, bucket))
     assert res.get("changed") is False and not res.get("failed"), out
 
     # check mode: changed, nothing written
-    res, out, _ = run_module(MODULE, args(s3env, bucket, rules=[{"id": RULE_ID, "expiration_days": 3}]), check=True)
+    res, out, _unused = run_module(MODULE, args(s3env, bucket, rules=[{"id": RULE_ID, "expiration_days": 3}]), check=True)
     assert res.get("changed") is True and not res.get("failed"), out
     assert res["managed_rules"][0]["expiration_days"] == 3  # what it would be
     assert days_by_id(lifecycle(s3, bucket))[RULE_ID] == 7
 
     # diff mode
-    res, out, _ = run_module(MODULE, args(s3env, bucket, rules=[{"id": RULE_ID, "expiration_days": 3}]), diff=True)
+    res, out, _unused = run_module(MODULE, args(s3env, bucket, rules=[{"id": RULE_ID, "expiration_days": 3}]), diff=True)
     assert res["changed"] is True
     before = dict((r["id"], r["expiration_days"]) for r in res["diff"]["before"]["rules"])
     after = dict((r["id"], r["expiration_days"]) for r in res["diff"]["after"]["rules"])
@@ -183,29 +183,29 @@ def test_create_again_check_diff_remove_twice(s3env, s3, bucket):
     assert days_by_id(lifecycle(s3, bucket))[RULE_ID] == 3
 
     # remove twice: only our ID goes
-    res, out, _ = run_module(MODULE, args(s3env, bucket, state="absent", rules=[{"id": RULE_ID}]))
+    res, out, _unused = run_module(MODULE, args(s3env, bucket, state="absent", rules=[{"id": RULE_ID}]))
     assert res["changed"] is True, out
     assert days_by_id(lifecycle(s3, bucket)) == {"loki-retention": 30}
-    res, out, _ = run_module(MODULE, args(s3env, bucket, state="absent", rules=[{"id": RULE_ID}]))
+    res, out, _unused = run_module(MODULE, args(s3env, bucket, state="absent", rules=[{"id": RULE_ID}]))
     assert res["changed"] is False, out
 
     # query
-    res, out, _ = run_module(MODULE, args(s3env, bucket, state="query", rules=[]))
+    res, out, _unused = run_module(MODULE, args(s3env, bucket, state="query", rules=[]))
     assert res["changed"] is False and [r["id"] for r in res["rules"]] == ["loki-retention"]
 
 
 def test_no_configuration_then_last_rule_removed(s3env, s3, bucket):
-    res, out, _ = run_module(MODULE, args(s3env, bucket, state="query", rules=[]))
+    res, out, _unused = run_module(MODULE, args(s3env, bucket, state="query", rules=[]))
     assert res["rules"] == [] and not res.get("failed"), out  # RGW: 404 without a message
     run_module(MODULE, args(s3env, bucket))
-    res, out, _ = run_module(MODULE, args(s3env, bucket, state="absent"))
+    res, out, _unused = run_module(MODULE, args(s3env, bucket, state="absent"))
     assert res["changed"] is True, out
     assert lifecycle(s3, bucket) == []
 
 
 def test_purge_rules(s3env, s3, bucket):
     s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [FOREIGN]})
-    res, out, _ = run_module(MODULE, args(s3env, bucket, purge_rules=True))
+    res, out, _unused = run_module(MODULE, args(s3env, bucket, purge_rules=True))
     assert res["changed"] is True, out
     assert days_by_id(lifecycle(s3, bucket)) == {RULE_ID: 7}
 
@@ -216,9 +216,9 @@ def test_prefix_and_all_actions_idempotent(s3env, s3, bucket):
          "noncurrent_version_expiration_days": 3},
         {"id": "a-disabled", "expiration_days": 5, "status": "Disabled"},
     ]
-    res, out, _ = run_module(MODULE, args(s3env, bucket, rules=rules))
+    res, out, _unused = run_module(MODULE, args(s3env, bucket, rules=rules))
     assert res["changed"] is True and not res.get("failed"), out
-    res, out, _ = run_module(MODULE, args(s3env, bucket, rules=list(reversed(rules))))
+    res, out, _unused = run_module(MODULE, args(s3env, bucket, rules=list(reversed(rules))))
     assert res["changed"] is False, out
     assert [r["id"] for r in res["rules"]] == ["a-disabled", "b-traces"]
     assert res["rules"][1]["prefix"] == "traces/" and res["rules"][1]["noncurrent_version_expiration_days"] == 3
@@ -234,31 +234,31 @@ def test_prefix_and_all_actions_idempotent(s3env, s3, bucket):
 ])
 def test_rgw_invalid_refused_before_any_request(s3env, s3, bucket, bad, needle):
     # An endpoint where nothing listens: the error must be the validation, not "unreachable".
-    res, out, _ = run_module(MODULE, args(s3env, bucket, endpoint_url="http://127.0.0.1:1", **bad))
+    res, out, _unused = run_module(MODULE, args(s3env, bucket, endpoint_url="http://127.0.0.1:1", **bad))
     assert res.get("failed") is True, out
     assert needle in res["msg"] and "unreachable" not in res["msg"], res["msg"]
     assert res.get("fix")
     # And against RGW itself: refused the same way, nothing written.
-    res, out, _ = run_module(MODULE, args(s3env, bucket, **bad))
+    res, out, _unused = run_module(MODULE, args(s3env, bucket, **bad))
     assert res.get("failed") is True and needle in res["msg"], out
     assert lifecycle(s3, bucket) == []
 
 
 def test_errors_no_such_bucket_bad_keys_unreachable(s3env, bucket):
-    res, _, _ = run_module(MODULE, args(s3env, "it-lc-missing-%s" % uuid.uuid4().hex[:8]))
+    res, _unused, _unused = run_module(MODULE, args(s3env, "it-lc-missing-%s" % uuid.uuid4().hex[:8]))
     assert res["failed"] and "NoSuchBucket" in res["msg"] and res["fix"]
     if s3env.get("backend", "rgw") == "rgw":  # moto does not check credentials
-        res, _, _ = run_module(MODULE, args(s3env, bucket, access_key="NOTAKEY0000000000000"))
+        res, _unused, _unused = run_module(MODULE, args(s3env, bucket, access_key="NOTAKEY0000000000000"))
         assert res["failed"] and "InvalidAccessKeyId" in res["msg"]
-        res, out, _ = run_module(MODULE, args(s3env, bucket, secret_key="wrong-secret-value-123"))
+        res, out, _unused = run_module(MODULE, args(s3env, bucket, secret_key="wrong-secret-value-123"))
         assert res["failed"] and "SignatureDoesNotMatch" in res["msg"]
         assert "wrong-secret-value-123" not in out
-    res, _, _ = run_module(MODULE, args(s3env, bucket, endpoint_url="http://127.0.0.1:1"))
+    res, _unused, _unused = run_module(MODULE, args(s3env, bucket, endpoint_url="http://127.0.0.1:1"))
     assert res["failed"] and "unreachable" in res["msg"] and "BUCKET_HOST" in res["fix"]
 
 
 def test_secret_key_never_logged(s3env, bucket):
-    res, out, _ = run_module(MODULE, args(s3env, bucket), verbosity=3)
+    res, out, _unused = run_module(MODULE, args(s3env, bucket), verbosity=3)
     assert res["changed"] is True
     assert s3env["S3_SECRET_KEY"] not in out
 
@@ -284,7 +284,7 @@ def test_real_expiry_on_rgw(s3env, s3, bucket):
     try:
         for b, key in ((bucket, "expire/a.bin"), (bucket, "keep/b.bin"), (other, "expire/c.bin")):
             s3.put_object(Bucket=b, Key=key, Body=b"span data")
-        res, out, _ = run_module(MODULE, args(s3env, bucket, rules=[{"id": RULE_ID, "prefix": "expire/", "expiration_days": 1}]))
+        res, out, _unused = run_module(MODULE, args(s3env, bucket, rules=[{"id": RULE_ID, "prefix": "expire/", "expiration_days": 1}]))
         assert res["changed"] is True and not res.get("failed"), out
 
         def keys(b):
@@ -329,13 +329,13 @@ def test_credentials_from_claim_on_twin(request, s3):
             time.sleep(0.5)
         claim_args = dict(kubeconfig=twin["KUBECONFIG"], claim_name="traces", claim_namespace=ns,
                           endpoint_url=twin["S3_ENDPOINT"], rules=[{"id": RULE_ID, "expiration_days": 7}])
-        res, out, _ = run_module(MODULE, claim_args)
+        res, out, _unused = run_module(MODULE, claim_args)
         assert res.get("changed") is True and res["bucket"] == name, out
         assert days_by_id(lifecycle(s3, name)) == {RULE_ID: 7}
-        res, out, _ = run_module(MODULE, claim_args)
+        res, out, _unused = run_module(MODULE, claim_args)
         assert res.get("changed") is False, out
         # Without the override the in-cluster BUCKET_HOST is used: unreachable from the controller.
-        res, out, _ = run_module(MODULE, dict(claim_args, endpoint_url=None))
+        res, out, _unused = run_module(MODULE, dict(claim_args, endpoint_url=None))
         assert res.get("failed") and "unreachable" in res["msg"] and "BUCKET_HOST" in res["fix"], out
     finally:
         core.delete_namespace(ns)

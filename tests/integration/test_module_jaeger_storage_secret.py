@@ -67,7 +67,7 @@ def run_module(module, args, check=False, diff=False, verbosity=0):
             cmd.append("-" + "v" * verbosity)
         env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1",
                    ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_RETRY_FILES_ENABLED="false")
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300, check=False)
         output = proc.stdout + proc.stderr
         if not os.path.exists(out):
             raise AssertionError("ansible-playbook produced no result (rc %s):\n%s" % (proc.returncode, output))
@@ -153,7 +153,7 @@ def target(api, ns, name="jaeger-storage"):
 # ---------------------------------------------------------------------- tests
 def test_create_again_check_rotate_remove(twin, api, ns):
     make_claim(api, ns, "traces")
-    res, out, _ = run_module(MODULE, args(twin, ns))
+    res, out, _unused = run_module(MODULE, args(twin, ns))
     assert res.get("changed") is True and not res.get("failed"), out
     assert res["keys"] == KEYS and len(res["checksum"]) == 64
     creds = claim_creds(api, ns, "traces")
@@ -172,13 +172,13 @@ def test_create_again_check_rotate_remove(twin, api, ns):
 
     # again: unchanged, zero write requests
     reset_stats(twin)
-    res, out, _ = run_module(MODULE, args(twin, ns))
+    res, out, _unused = run_module(MODULE, args(twin, ns))
     assert res["changed"] is False and res["checksum"] == first, out
     assert write_requests(twin) == 0
 
     # check mode on another target: changed, nothing written
     reset_stats(twin)
-    res, out, _ = run_module(MODULE, args(twin, ns, name="jaeger-storage-2"), check=True)
+    res, out, _unused = run_module(MODULE, args(twin, ns, name="jaeger-storage-2"), check=True)
     assert res["changed"] is True and not res.get("failed"), out
     assert target(api, ns, "jaeger-storage-2") is None
     assert write_requests(twin) == 0
@@ -186,7 +186,7 @@ def test_create_again_check_rotate_remove(twin, api, ns):
     # rotation of the claim's Secret, with --diff and -vvv: changed, new checksum, no values shown
     rotated = "Rotated%sSecretKey" % uuid.uuid4().hex
     api["core"].patch_namespaced_secret("traces", ns, {"data": {"AWS_SECRET_ACCESS_KEY": base64.b64encode(rotated.encode()).decode()}})
-    res, out, _ = run_module(MODULE, args(twin, ns), diff=True, verbosity=3)
+    res, out, _unused = run_module(MODULE, args(twin, ns), diff=True, verbosity=3)
     assert res["changed"] is True and res["checksum"] != first, out
     assert res["diff"]["keys"]["AWS_SECRET_ACCESS_KEY"] == "changed"
     assert res["diff"]["keys"]["S3_BUCKET"] == "unchanged"
@@ -198,15 +198,15 @@ def test_create_again_check_rotate_remove(twin, api, ns):
     assert sec.metadata.annotations["tracing.talos-homelab.io/checksum"] == res["checksum"]
 
     # remove twice
-    res, out, _ = run_module(MODULE, args(twin, ns, state="absent"))
+    res, out, _unused = run_module(MODULE, args(twin, ns, state="absent"))
     assert res["changed"] is True and target(api, ns) is None, out
-    res, out, _ = run_module(MODULE, args(twin, ns, state="absent"))
+    res, out, _unused = run_module(MODULE, args(twin, ns, state="absent"))
     assert res["changed"] is False, out
 
 
 def test_grpc_plugin_backend_and_endpoint_override(twin, api, ns):
     make_claim(api, ns, "traces")
-    res, out, _ = run_module(MODULE, args(twin, ns, backend="grpc-plugin", endpoint="rgw.homelab.lan:443", insecure=False))
+    res, out, _unused = run_module(MODULE, args(twin, ns, backend="grpc-plugin", endpoint="rgw.homelab.lan:443", insecure=False))
     assert res["changed"] is True, out
     data = dict((k, base64.b64decode(v).decode()) for k, v in target(api, ns).data.items())
     assert data["S3_ENDPOINT"] == "https://rgw.homelab.lan:443" and data["S3_INSECURE"] == "false"
@@ -218,7 +218,7 @@ def test_credentials_work_on_rgw(twin, api, ns):
     from botocore.config import Config
 
     make_claim(api, ns, "traces")
-    res, out, _ = run_module(MODULE, args(twin, ns))
+    res, out, _unused = run_module(MODULE, args(twin, ns))
     assert res["changed"] is True, out
     data = dict((k, base64.b64decode(v).decode()) for k, v in target(api, ns).data.items())
     s3 = boto3.client("s3", endpoint_url=twin["S3_ENDPOINT"], aws_access_key_id=data["AWS_ACCESS_KEY_ID"],
@@ -238,7 +238,7 @@ def test_pending_claim_times_out_with_status_and_events(twin, api, ns):
         involved_object=client.V1ObjectReference(kind="ObjectBucketClaim", name="stuck", namespace=ns),
         reason="WaitingForProvisioner", message="no provisioner serves storage class no-such-class", type="Warning"))
     t0 = time.monotonic()
-    res, out, _ = run_module(MODULE, args(twin, ns, claim="stuck", wait_timeout=3))
+    res, out, _unused = run_module(MODULE, args(twin, ns, claim="stuck", wait_timeout=3))
     assert res.get("failed") is True, out
     assert "still Pending after 3s" in res["msg"], res["msg"]
     assert "no provisioner serves storage class no-such-class" in res["msg"]
@@ -249,14 +249,14 @@ def test_pending_claim_times_out_with_status_and_events(twin, api, ns):
 
 def test_failed_claim(twin, api, ns):
     make_claim(api, ns, "bad", additional={"bucketOwner": "someone"})
-    res, out, _ = run_module(MODULE, args(twin, ns, claim="bad", wait_timeout=20))
+    res, out, _unused = run_module(MODULE, args(twin, ns, claim="bad", wait_timeout=20))
     assert res.get("failed") is True, out
     assert "is Failed" in res["msg"] and "not allowed" in res["msg"], res["msg"]
 
 
 def test_missing_claim_and_namespace(twin, api, ns):
-    res, out, _ = run_module(MODULE, args(twin, ns, claim="nope", wait_timeout=2))
+    res, out, _unused = run_module(MODULE, args(twin, ns, claim="nope", wait_timeout=2))
     assert res.get("failed") is True and "does not exist" in res["msg"], out
     make_claim(api, ns, "traces")
-    res, out, _ = run_module(MODULE, args(twin, ns, namespace="it-missing-%s" % uuid.uuid4().hex[:6]))
+    res, out, _unused = run_module(MODULE, args(twin, ns, namespace="it-missing-%s" % uuid.uuid4().hex[:6]))
     assert res.get("failed") is True and "namespace" in res["msg"] and "does not exist" in res["msg"], out

@@ -52,7 +52,7 @@ def _read_env_file(path):
             line = line.strip()
             if not line or line.startswith("#") or "=" not in line:
                 continue
-            key, _, value = line.partition("=")
+            key, _unused, value = line.partition("=")
             parts = shlex.split(value) if value else [""]
             env[key.strip()] = parts[0] if parts else ""
     return env
@@ -68,7 +68,7 @@ class Twin(object):
 
     def _cli(self, verb, *args, timeout=120):
         cmd = [PYTHON, "-m", "tests.twin", verb, "--env-file", self.env_file] + list(args)
-        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
         if proc.returncode != 0:
             raise AssertionError("twin %s failed (rc %s):\n%s%s" % (verb, proc.returncode, proc.stdout, proc.stderr))
         return proc.stdout
@@ -76,7 +76,7 @@ class Twin(object):
     def stats(self, reset=False):
         out = self._cli("stats", *(["--reset"] if reset else []))
         text = out.strip()
-        return json.loads(text[text.index("{"):]) if "{" in text else {}
+        return json.loads(text[text.index("{") :]) if "{" in text else {}
 
     def reset(self):
         self._cli("stats", "--reset")
@@ -97,12 +97,16 @@ def run_play(twin, tasks, extra_vars=None, check=False, diff=False, timeout=900)
     """Run ``tasks`` in a localhost play against ``twin``; return (rc, output, recap dict)."""
     _ensure_collection_link()
     with tempfile.TemporaryDirectory(prefix="it-jp-play-") as tmp:
-        play = [{
-            "name": "jaeger_production integration", "hosts": "localhost", "connection": "local",
-            "gather_facts": False,
-            "vars": {"ansible_python_interpreter": PYTHON},
-            "tasks": tasks,
-        }]
+        play = [
+            {
+                "name": "jaeger_production integration",
+                "hosts": "localhost",
+                "connection": "local",
+                "gather_facts": False,
+                "vars": {"ansible_python_interpreter": PYTHON},
+                "tasks": tasks,
+            }
+        ]
         path = os.path.join(tmp, "play.yml")
         with open(path, "w") as f:
             json.dump(play, f)
@@ -114,11 +118,17 @@ def run_play(twin, tasks, extra_vars=None, check=False, diff=False, timeout=900)
             cmd.append("--check")
         if diff:
             cmd.append("--diff")
-        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1",
-                   ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_RETRY_FILES_ENABLED="false",
-                   ANSIBLE_HOST_KEY_CHECKING="false", KUBECONFIG=twin.env["KUBECONFIG"],
-                   K8S_AUTH_KUBECONFIG=twin.env["KUBECONFIG"])
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout, cwd=ROOT)
+        env = dict(
+            os.environ,
+            ANSIBLE_COLLECTIONS_PATH=COLLECTIONS,
+            ANSIBLE_NOCOLOR="1",
+            ANSIBLE_LOCALHOST_WARNING="false",
+            ANSIBLE_RETRY_FILES_ENABLED="false",
+            ANSIBLE_HOST_KEY_CHECKING="false",
+            KUBECONFIG=twin.env["KUBECONFIG"],
+            K8S_AUTH_KUBECONFIG=twin.env["KUBECONFIG"],
+        )
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout, cwd=ROOT, check=False)
         output = proc.stdout + proc.stderr
         m = re.search(r"localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", output)
         recap = dict(zip(("ok", "changed", "unreachable", "failed"), map(int, m.groups()))) if m else {}
@@ -131,15 +141,30 @@ ROLE_TASK = {"name": "role under test", "ansible.builtin.include_role": {"name":
 def claim_tasks():
     """Tasks creating the bucket claim (what role ceph_bucket does) and waiting for Bound."""
     return [
-        {"name": "claim", "kubernetes.core.k8s": {"definition": {
-            "apiVersion": "objectbucket.io/v1alpha1", "kind": "ObjectBucketClaim",
-            "metadata": {"name": "jaeger-traces", "namespace": NS},
-            "spec": {"bucketName": "jaeger-traces", "storageClassName": "rook-ceph-bucket"}}}},
-        {"name": "bound", "kubernetes.core.k8s_info": {
-            "api_version": "objectbucket.io/v1alpha1", "kind": "ObjectBucketClaim",
-            "namespace": NS, "name": "jaeger-traces"},
-         "register": "c", "retries": 60, "delay": 1,
-         "until": "c.resources | length == 1 and (c.resources[0].status | default({})).phase | default('') == 'Bound'"},
+        {
+            "name": "claim",
+            "kubernetes.core.k8s": {
+                "definition": {
+                    "apiVersion": "objectbucket.io/v1alpha1",
+                    "kind": "ObjectBucketClaim",
+                    "metadata": {"name": "jaeger-traces", "namespace": NS},
+                    "spec": {"bucketName": "jaeger-traces", "storageClassName": "rook-ceph-bucket"},
+                }
+            },
+        },
+        {
+            "name": "bound",
+            "kubernetes.core.k8s_info": {
+                "api_version": "objectbucket.io/v1alpha1",
+                "kind": "ObjectBucketClaim",
+                "namespace": NS,
+                "name": "jaeger-traces",
+            },
+            "register": "c",
+            "retries": 60,
+            "delay": 1,
+            "until": "c.resources | length == 1 and (c.resources[0].status | default({})).phase | default('') == 'Bound'",
+        },
     ]
 
 
@@ -147,12 +172,17 @@ def get(twin, kind, name, api_version="v1", namespace=NS):
     """Read one object with kubernetes.core through a play (None when absent)."""
     with tempfile.TemporaryDirectory(prefix="it-jp-get-") as tmp:
         out = os.path.join(tmp, "obj.json")
-        rc, output, _ = run_play(twin, [
-            {"name": "read", "kubernetes.core.k8s_info": {"api_version": api_version, "kind": kind,
-                                                          "namespace": namespace, "name": name},
-             "register": "r"},
-            {"name": "dump", "ansible.builtin.copy": {"content": "{{ r.resources | to_json }}", "dest": out}},
-        ])
+        rc, output, _unused = run_play(
+            twin,
+            [
+                {
+                    "name": "read",
+                    "kubernetes.core.k8s_info": {"api_version": api_version, "kind": kind, "namespace": namespace, "name": name},
+                    "register": "r",
+                },
+                {"name": "dump", "ansible.builtin.copy": {"content": "{{ r.resources | to_json }}", "dest": out}},
+            ],
+        )
         assert rc == 0, output
         with open(out) as f:
             items = json.load(f)
@@ -195,7 +225,7 @@ def no_operator_twin():
 # ---------------------------------------------------------------------- tempo mode
 def test_tempo_mode_check_converge_idempotent(tempo_twin):
     twin = tempo_twin
-    rc, output, _ = run_play(twin, claim_tasks())
+    rc, output, _unused = run_play(twin, claim_tasks())
     assert rc == 0, output
 
     # 1. check mode on the before-state: a plan, zero writes
@@ -203,8 +233,11 @@ def test_tempo_mode_check_converge_idempotent(tempo_twin):
     rc, output, recap = run_play(twin, [ROLE_TASK], check=True, diff=True)
     assert rc == 0, output
     assert recap.get("changed", 0) > 0, output
-    assert "in-memory traces are lost" in output or "traces it keeps in memory are lost" in output.lower() or \
-        "Traces it keeps in memory are lost" in output, output
+    assert (
+        "in-memory traces are lost" in output
+        or "traces it keeps in memory are lost" in output.lower()
+        or "Traces it keeps in memory are lost" in output
+    ), output
     assert_no_writes(twin, "check mode on the before-state", output)
     assert get(twin, "StatefulSet", "tempo", "apps/v1") is None
 
@@ -268,8 +301,9 @@ def test_tempo_mode_check_converge_idempotent(tempo_twin):
 
     # 6. ... and a clear error when that Secret is missing
     twin.reset()
-    rc, output, _ = run_play(twin, [ROLE_TASK], extra_vars={"jaeger_production_manage_storage_secret": False,
-                                                          "jaeger_production_storage_secret_name": "missing"})
+    rc, output, _unused = run_play(
+        twin, [ROLE_TASK], extra_vars={"jaeger_production_manage_storage_secret": False, "jaeger_production_storage_secret_name": "missing"}
+    )
     assert rc != 0, output
     assert "Failed to read the storage Secret jaeger/missing" in output, output
     assert_no_writes(twin, "missing storage Secret", output)
@@ -277,41 +311,47 @@ def test_tempo_mode_check_converge_idempotent(tempo_twin):
 
 # ---------------------------------------------------------------------- preflight refusals
 REFUSALS = [
-    ("grpc-plugin with Jaeger 1.65",
-     {"jaeger_production_storage_mode": "grpc-plugin",
-      "jaeger_production_collector_image": "docker.io/jaegertracing/jaeger-collector:1.65.0",
-      "jaeger_production_grpc_plugin_query_image": OLD_QUERY,
-      "jaeger_production_grpc_plugin_image": PLUGIN_IMAGE,
-      "jaeger_production_grpc_plugin_binary": "/plugin/s3"},
-     "cannot run storage type grpc-plugin"),
-    ("latest tag",
-     {"jaeger_production_tempo_image": "docker.io/grafana/tempo:latest"},
-     "is tagged 'latest'"),
-    ("jaeger-s3 image",
-     {"jaeger_production_storage_mode": "grpc-plugin",
-      "jaeger_production_collector_image": OLD_JAEGER,
-      "jaeger_production_grpc_plugin_query_image": OLD_QUERY,
-      "jaeger_production_grpc_plugin_image": "jaegertracing/jaeger-s3:1.0.0",
-      "jaeger_production_grpc_plugin_binary": "/plugin/jaeger-s3"},
-     "jaegertracing/jaeger-s3 image"),
-    ("plugin image missing",
-     {"jaeger_production_storage_mode": "grpc-plugin",
-      "jaeger_production_collector_image": OLD_JAEGER,
-      "jaeger_production_grpc_plugin_query_image": OLD_QUERY},
-     "No official S3 storage plugin image exists"),
-    ("sampling rate 0",
-     {"jaeger_production_sampling_rate": 0},
-     "0 < rate <= 1"),
-    ("zero replicas",
-     {"jaeger_production_query_replicas": 0},
-     "must be >= 1"),
+    (
+        "grpc-plugin with Jaeger 1.65",
+        {
+            "jaeger_production_storage_mode": "grpc-plugin",
+            "jaeger_production_collector_image": "docker.io/jaegertracing/jaeger-collector:1.65.0",
+            "jaeger_production_grpc_plugin_query_image": OLD_QUERY,
+            "jaeger_production_grpc_plugin_image": PLUGIN_IMAGE,
+            "jaeger_production_grpc_plugin_binary": "/plugin/s3",
+        },
+        "cannot run storage type grpc-plugin",
+    ),
+    ("latest tag", {"jaeger_production_tempo_image": "docker.io/grafana/tempo:latest"}, "is tagged 'latest'"),
+    (
+        "jaeger-s3 image",
+        {
+            "jaeger_production_storage_mode": "grpc-plugin",
+            "jaeger_production_collector_image": OLD_JAEGER,
+            "jaeger_production_grpc_plugin_query_image": OLD_QUERY,
+            "jaeger_production_grpc_plugin_image": "jaegertracing/jaeger-s3:1.0.0",
+            "jaeger_production_grpc_plugin_binary": "/plugin/jaeger-s3",
+        },
+        "jaegertracing/jaeger-s3 image",
+    ),
+    (
+        "plugin image missing",
+        {
+            "jaeger_production_storage_mode": "grpc-plugin",
+            "jaeger_production_collector_image": OLD_JAEGER,
+            "jaeger_production_grpc_plugin_query_image": OLD_QUERY,
+        },
+        "No official S3 storage plugin image exists",
+    ),
+    ("sampling rate 0", {"jaeger_production_sampling_rate": 0}, "0 < rate <= 1"),
+    ("zero replicas", {"jaeger_production_query_replicas": 0}, "must be >= 1"),
 ]
 
 
 @pytest.mark.parametrize("label,extra,message", REFUSALS, ids=[r[0] for r in REFUSALS])
 def test_preflight_refuses_before_any_write(operator_twin, label, extra, message):
     operator_twin.reset()
-    rc, output, _ = run_play(operator_twin, [ROLE_TASK], extra_vars=extra)
+    rc, output, _unused = run_play(operator_twin, [ROLE_TASK], extra_vars=extra)
     assert rc != 0, output
     assert message in output, output
     assert_no_writes(operator_twin, label, output)
@@ -320,13 +360,17 @@ def test_preflight_refuses_before_any_write(operator_twin, label, extra, message
 def test_preflight_refuses_missing_operator(no_operator_twin):
     twin = no_operator_twin
     twin.reset()
-    rc, output, _ = run_play(twin, [ROLE_TASK], extra_vars={
-        "jaeger_production_storage_mode": "grpc-plugin",
-        "jaeger_production_collector_image": OLD_JAEGER,
-        "jaeger_production_grpc_plugin_query_image": OLD_QUERY,
-        "jaeger_production_grpc_plugin_image": PLUGIN_IMAGE,
-        "jaeger_production_grpc_plugin_binary": "/plugin/s3",
-    })
+    rc, output, _unused = run_play(
+        twin,
+        [ROLE_TASK],
+        extra_vars={
+            "jaeger_production_storage_mode": "grpc-plugin",
+            "jaeger_production_collector_image": OLD_JAEGER,
+            "jaeger_production_grpc_plugin_query_image": OLD_QUERY,
+            "jaeger_production_grpc_plugin_image": PLUGIN_IMAGE,
+            "jaeger_production_grpc_plugin_binary": "/plugin/s3",
+        },
+    )
     assert rc != 0, output
     assert "Failed to find the Jaeger operator" in output and "is missing" in output, output
     assert_no_writes(twin, "missing operator", output)
@@ -335,7 +379,7 @@ def test_preflight_refuses_missing_operator(no_operator_twin):
 # ---------------------------------------------------------------------- grpc-plugin mode
 def test_grpc_plugin_mode_reaches_running(operator_twin):
     twin = operator_twin
-    rc, output, _ = run_play(twin, claim_tasks())
+    rc, output, _unused = run_play(twin, claim_tasks())
     assert rc == 0, output
     extra = {
         "jaeger_production_storage_mode": "grpc-plugin",

@@ -25,8 +25,15 @@ def kget(twin, path):
 
 
 def kcall(twin, method, path, body=None, content_type="application/json"):
-    resp = twin["kube"].call_api(path, method, body=body, header_params={"Content-Type": content_type},
-                                 response_type=object, _preload_content=False, auth_settings=["BearerToken"])
+    resp = twin["kube"].call_api(
+        path,
+        method,
+        body=body,
+        header_params={"Content-Type": content_type},
+        response_type=object,
+        _preload_content=False,
+        auth_settings=["BearerToken"],
+    )
     return json.loads(resp[0].data)
 
 
@@ -53,8 +60,12 @@ def create_obc(twin, ns, name, additional=None):
     spec = {"bucketName": name, "storageClassName": "rook-ceph-bucket"}
     if additional:
         spec["additionalConfig"] = additional
-    return kcall(twin, "POST", f"/apis/objectbucket.io/v1alpha1/namespaces/{ns}/objectbucketclaims",
-                 {"apiVersion": "objectbucket.io/v1alpha1", "kind": "ObjectBucketClaim", "metadata": {"name": name, "namespace": ns}, "spec": spec})
+    return kcall(
+        twin,
+        "POST",
+        f"/apis/objectbucket.io/v1alpha1/namespaces/{ns}/objectbucketclaims",
+        {"apiVersion": "objectbucket.io/v1alpha1", "kind": "ObjectBucketClaim", "metadata": {"name": name, "namespace": ns}, "spec": spec},
+    )
 
 
 def obc_phase(twin, ns, name):
@@ -62,8 +73,13 @@ def obc_phase(twin, ns, name):
 
 
 def touch_obc(twin, ns, name, **labels):
-    kcall(twin, "PATCH", f"/apis/objectbucket.io/v1alpha1/namespaces/{ns}/objectbucketclaims/{name}",
-          {"metadata": {"labels": labels}}, "application/merge-patch+json")
+    kcall(
+        twin,
+        "PATCH",
+        f"/apis/objectbucket.io/v1alpha1/namespaces/{ns}/objectbucketclaims/{name}",
+        {"metadata": {"labels": labels}},
+        "application/merge-patch+json",
+    )
 
 
 def lifecycle_ids(client, bucket):
@@ -136,14 +152,20 @@ def test_rook_117_enforces_declared_lifecycle_and_wipes_s3_set_one(twin):
     create_obc(twin, ns, name)
     wait(lambda: obc_phase(twin, ns, name) == "Bound")
     c = s3(twin)
-    c.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": [
-        {"ID": "by-s3", "Status": "Enabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": 3}}]})
+    c.put_bucket_lifecycle_configuration(
+        Bucket=name, LifecycleConfiguration={"Rules": [{"ID": "by-s3", "Status": "Enabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": 3}}]}
+    )
     assert lifecycle_ids(c, name) == ["by-s3"]
     touch_obc(twin, ns, name, touched="1")
     wait(lambda: lifecycle_ids(c, name) == [])
     declared = json.dumps({"Rules": [{"ID": "declared", "Status": "Enabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": 7}}]})
-    kcall(twin, "PATCH", f"/apis/objectbucket.io/v1alpha1/namespaces/{ns}/objectbucketclaims/{name}",
-          {"spec": {"additionalConfig": {"bucketLifecycle": declared}}}, "application/merge-patch+json")
+    kcall(
+        twin,
+        "PATCH",
+        f"/apis/objectbucket.io/v1alpha1/namespaces/{ns}/objectbucketclaims/{name}",
+        {"spec": {"additionalConfig": {"bucketLifecycle": declared}}},
+        "application/merge-patch+json",
+    )
     wait(lambda: lifecycle_ids(c, name) == ["declared"])
 
 
@@ -151,7 +173,9 @@ def test_stats_and_faults_cli(twin):
     env_file = twin["env_file"]
 
     def cli(*args):
-        p = subprocess.run([sys.executable, "-m", "tests.twin", *args, "--env-file", env_file], cwd=ROOT, capture_output=True, text=True, timeout=30)
+        p = subprocess.run(
+            [sys.executable, "-m", "tests.twin", *args, "--env-file", env_file], cwd=ROOT, capture_output=True, text=True, timeout=30, check=False
+        )
         assert p.returncode == 0, p.stderr
         return json.loads(p.stdout)
 
@@ -190,8 +214,9 @@ def test_rook_116_leaves_lifecycle_alone_and_down_cleans_up(twin_factory):
     make_ns(t, "old")
     create_obc(t, "old", "keep")
     wait(lambda: obc_phase(t, "old", "keep") == "Bound")
-    c.put_bucket_lifecycle_configuration(Bucket="keep", LifecycleConfiguration={"Rules": [
-        {"ID": "by-s3", "Status": "Enabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": 3}}]})
+    c.put_bucket_lifecycle_configuration(
+        Bucket="keep", LifecycleConfiguration={"Rules": [{"ID": "by-s3", "Status": "Enabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": 3}}]}
+    )
     touch_obc(t, "old", "keep", touched="1")
     time.sleep(1.5)
     assert lifecycle_ids(c, "keep") == ["by-s3"]
@@ -200,8 +225,9 @@ def test_rook_116_leaves_lifecycle_alone_and_down_cleans_up(twin_factory):
     pids = [ready["serve_pid"], *ready["ceph_pids"].values()]
     ports = [p for p in (ready["api_port"], ready["rgw_port"], ready["mon_port"]) if p]
     t0 = time.monotonic()
-    p = subprocess.run([sys.executable, "-m", "tests.twin", "down", "--env-file", t["env_file"]], cwd=ROOT,
-                       capture_output=True, text=True, timeout=120)
+    p = subprocess.run(
+        [sys.executable, "-m", "tests.twin", "down", "--env-file", t["env_file"]], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
     assert p.returncode == 0, p.stderr
     assert time.monotonic() - t0 < 30
     assert not any(rgw._pid_alive(p) for p in pids)

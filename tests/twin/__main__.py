@@ -39,7 +39,7 @@ def read_env(path: str) -> dict:
         line = line.strip()
         if not line or line.startswith("#") or "=" not in line:
             continue
-        k, _, v = line.partition("=")
+        k, _unused, v = line.partition("=")
         k = k.removeprefix("export ").strip()
         try:
             parts = shlex.split(v)
@@ -101,8 +101,8 @@ def cmd_serve(a) -> int:
     state = Path(a.state_dir)
     t0 = time.monotonic()
     stop_event = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop_event.set())
-    signal.signal(signal.SIGINT, lambda *_: stop_event.set())
+    signal.signal(signal.SIGTERM, lambda *_unused: stop_event.set())
+    signal.signal(signal.SIGINT, lambda *_unused: stop_event.set())
     backend = a.s3_backend
     if backend == "auto":
         backend = "rgw" if rgw.ceph_available() else "moto"

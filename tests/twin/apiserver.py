@@ -286,7 +286,11 @@ def _add_at(doc, path, value, replace=False):
     last = parts[-1]
     if isinstance(c, dict):
         if replace and last not in c:
-            raise status_error(422, f"the server rejected our request due to an error in our request: replace operation does not apply: doc is missing key {path!r}", "Invalid")
+            raise status_error(
+                422,
+                f"the server rejected our request due to an error in our request: replace operation does not apply: doc is missing key {path!r}",
+                "Invalid",
+            )
         c[last] = value
     elif isinstance(c, list):
         if last == "-" and not replace:
@@ -531,7 +535,9 @@ def update_errors(rt: ResourceType, cur: dict, new: dict) -> list[validation.Fie
     FE = validation.FieldError
     if rt.group == "apps" and rt.kind in ("Deployment", "DaemonSet", "StatefulSet", "ReplicaSet"):
         if (cur.get("spec") or {}).get("selector") != (new.get("spec") or {}).get("selector"):
-            errs.append(FE("spec.selector", "FieldValueInvalid", f"Invalid value: {json.dumps((new.get('spec') or {}).get('selector'))}: field is immutable"))
+            errs.append(
+                FE("spec.selector", "FieldValueInvalid", f"Invalid value: {json.dumps((new.get('spec') or {}).get('selector'))}: field is immutable")
+            )
         if rt.kind == "StatefulSet":
             a = {k: v for k, v in (cur.get("spec") or {}).items() if k not in _STS_MUTABLE}
             b = {k: v for k, v in (new.get("spec") or {}).items() if k not in _STS_MUTABLE}
@@ -556,7 +562,7 @@ def update_errors(rt: ResourceType, cur: dict, new: dict) -> list[validation.Fie
     if rt.group == "" and rt.kind == "Service":
         a, b = (cur.get("spec") or {}).get("clusterIP"), (new.get("spec") or {}).get("clusterIP")
         if a and b and a != b:
-            errs.append(FE("spec.clusterIPs[0]", "FieldValueInvalid", f"Invalid value: []string{{\"{b}\"}}: may not change once set"))
+            errs.append(FE("spec.clusterIPs[0]", "FieldValueInvalid", f'Invalid value: []string{{"{b}"}}: may not change once set'))
     if rt.key == CRD_TYPE.key:
         if (cur.get("spec") or {}).get("group") != (new.get("spec") or {}).get("group"):
             errs.append(FE("spec.group", "FieldValueInvalid", "Invalid value: field is immutable"))
@@ -580,7 +586,9 @@ def _resource_entries(rts: list[ResourceType]) -> list[dict]:
             e["categories"] = ["all"]
         out.append(e)
         if rt.has_status:
-            out.append({"name": f"{rt.plural}/status", "singularName": "", "namespaced": rt.namespaced, "kind": rt.kind, "verbs": ["get", "patch", "update"]})
+            out.append(
+                {"name": f"{rt.plural}/status", "singularName": "", "namespaced": rt.namespaced, "kind": rt.kind, "verbs": ["get", "patch", "update"]}
+            )
     return out
 
 
@@ -901,7 +909,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return self._resource_locked(method, target, query, raw, ctx)
 
     def _resource_locked(self, method, target, query, raw, ctx):
-        _, rt, ns, name, sub = target
+        _unused, rt, ns, name, sub = target
         store = self.server.store
         verb = ctx["verb"]
         if verb == "watch":
@@ -916,9 +924,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return 200, {"apiVersion": rt.api_version, "kind": f"{rt.kind}List", "metadata": {"resourceVersion": rv}, "items": items}
         if method == "POST":
             if name:
-                raise status_error(405, f"the server does not allow this method on the requested resource", "MethodNotAllowed")
+                raise status_error(405, "the server does not allow this method on the requested resource", "MethodNotAllowed")
             if rt.namespaced and ns is None:
-                raise status_error(405, "the server does not allow this method on the requested resource (create needs a namespace path)", "MethodNotAllowed")
+                raise status_error(
+                    405, "the server does not allow this method on the requested resource (create needs a namespace path)", "MethodNotAllowed"
+                )
             body = self._parse_body(raw)
             dry = self._dry_run(query, ctx)
             return self._create(rt, ns, body, query, ctx, dry)
@@ -986,7 +996,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if obj.get("metadata") is not None and not isinstance(obj.get("metadata"), dict):
             raise status_error(400, "metadata must be an object")
 
-    def _prepare(self, rt: ResourceType, obj: dict, query: dict, ctx: dict, cur: Optional[dict], ns: Optional[str], sub: Optional[str] = None) -> dict:
+    def _prepare(
+        self, rt: ResourceType, obj: dict, query: dict, ctx: dict, cur: Optional[dict], ns: Optional[str], sub: Optional[str] = None
+    ) -> dict:
         """Normalise, default, prune and validate an object about to be stored; raise 400/422."""
         obj = copy.deepcopy(obj)
         if rt.has_status and sub != "status" and rt.kind != "Namespace":
@@ -1005,7 +1017,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             data = obj.get("data") or {}
             for k, v in data.items():
                 if not isinstance(v, str):
-                    raise status_error(400, f"Secret in version \"v1\" cannot be handled as a Secret: data[{k}]: expected string")
+                    raise status_error(400, f'Secret in version "v1" cannot be handled as a Secret: data[{k}]: expected string')
                 try:
                     base64.b64decode(v, validate=True)
                 except (binascii.Error, ValueError):
@@ -1178,7 +1190,9 @@ def _crd_errors(crd: dict) -> list[validation.FieldError]:
     if versions and sum(1 for v in versions if v.get("storage")) != 1:
         errs.append(FE("spec.versions", "FieldValueInvalid", "Invalid value: must have exactly one version marked as storage version"))
     if spec.get("scope") not in (None, "Namespaced", "Cluster"):
-        errs.append(FE("spec.scope", "FieldValueNotSupported", f'Unsupported value: "{spec.get("scope")}": supported values: "Cluster", "Namespaced"'))
+        errs.append(
+            FE("spec.scope", "FieldValueNotSupported", f'Unsupported value: "{spec.get("scope")}": supported values: "Cluster", "Namespaced"')
+        )
     for i, v in enumerate(versions):
         if not ((v.get("schema") or {}).get("openAPIV3Schema")):
             errs.append(FE(f"spec.versions[{i}].schema.openAPIV3Schema", "FieldValueRequired", "Required value: schemas are required"))

@@ -45,8 +45,8 @@ def ceph_available() -> bool:
 
 def gen_keys() -> tuple[str, str]:
     """Access/secret keys shaped like RGW's own (20 upper-case alnum / 40 chars)."""
-    access = "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(20))
-    secret = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(40))
+    access = "".join(secrets.choice(string.ascii_uppercase + string.digits) for _unused in range(20))
+    secret = "".join(secrets.choice(string.ascii_letters + string.digits) for _unused in range(40))
     return access, secret
 
 
@@ -59,7 +59,7 @@ def _pid_alive(pid: int) -> bool:
         return True
     # a zombie child of ours still answers kill(0); reap it if it is ours
     try:
-        done, _ = os.waitpid(pid, os.WNOHANG)
+        done, _unused = os.waitpid(pid, os.WNOHANG)
         if done == pid:
             return False
     except ChildProcessError:
@@ -87,7 +87,7 @@ class Ceph:
         cmd = [args[0], "-c", str(self.conf)] + (["-n", name] if args[0] in ("ceph", "radosgw-admin") else []) + list(args[1:])
         if args[0] == "ceph":
             cmd[1:1] = ["--connect-timeout", "15"]
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
         if check and p.returncode != 0:
             raise RuntimeError(f"{' '.join(cmd)} failed ({p.returncode}): {p.stderr.strip()[-2000:]}")
         return p.stdout
@@ -175,15 +175,44 @@ rgw thread pool size = 64
         d = self.dir
         tool = ["ceph-authtool"]
         # keyrings (manual-deployment.rst "Monitor Bootstrapping")
-        subprocess.run(tool + [str(d / "mon.keyring"), "--create-keyring", "--gen-key", "-n", "mon.", "--cap", "mon", "allow *"], check=True, capture_output=True)
         subprocess.run(
-            tool + [str(d / "admin.keyring"), "--create-keyring", "--gen-key", "-n", "client.admin",
-                    "--cap", "mon", "allow *", "--cap", "osd", "allow *", "--cap", "mds", "allow *", "--cap", "mgr", "allow *"],
-            check=True, capture_output=True,
+            tool + [str(d / "mon.keyring"), "--create-keyring", "--gen-key", "-n", "mon.", "--cap", "mon", "allow *"], check=True, capture_output=True
+        )
+        subprocess.run(
+            tool
+            + [
+                str(d / "admin.keyring"),
+                "--create-keyring",
+                "--gen-key",
+                "-n",
+                "client.admin",
+                "--cap",
+                "mon",
+                "allow *",
+                "--cap",
+                "osd",
+                "allow *",
+                "--cap",
+                "mds",
+                "allow *",
+                "--cap",
+                "mgr",
+                "allow *",
+            ],
+            check=True,
+            capture_output=True,
         )
         subprocess.run(tool + [str(d / "mon.keyring"), "--import-keyring", str(d / "admin.keyring")], check=True, capture_output=True)
-        subprocess.run(["monmaptool", "--create", "--fsid", fsid, "--addv", "a", f"[v1:127.0.0.1:{mon_port}]", str(d / "monmap")], check=True, capture_output=True)
-        subprocess.run(["ceph-mon", "-c", str(self.conf), "--mkfs", "-i", "a", "--monmap", str(d / "monmap"), "--keyring", str(d / "mon.keyring")], check=True, capture_output=True)
+        subprocess.run(
+            ["monmaptool", "--create", "--fsid", fsid, "--addv", "a", f"[v1:127.0.0.1:{mon_port}]", str(d / "monmap")],
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(
+            ["ceph-mon", "-c", str(self.conf), "--mkfs", "-i", "a", "--monmap", str(d / "monmap"), "--keyring", str(d / "mon.keyring")],
+            check=True,
+            capture_output=True,
+        )
         self._spawn("mon.a", ["ceph-mon", "-f", "-c", str(self.conf), "-i", "a"])
         # OSD (manual-deployment.rst "Adding OSDs", long form) with a key generated here
         osd_uuid = str(uuid.uuid4())
@@ -191,7 +220,7 @@ rgw thread pool size = 64
         secrets_file = d / "osd-secrets.json"
         secrets_file.write_text(json.dumps({"cephx_secret": osd_key}))
         osd_id = None
-        for _ in range(50):  # the mon may still be starting
+        for _unused in range(50):  # the mon may still be starting
             try:
                 osd_id = self._run("ceph", "osd", "new", osd_uuid, "-i", str(secrets_file), timeout=20).strip()
                 break
@@ -202,7 +231,9 @@ rgw thread pool size = 64
         osd_dir = d / "osd" / f"ceph-{osd_id}"
         osd_dir.mkdir(parents=True, exist_ok=True)
         (osd_dir / "keyring").write_text(f"[osd.{osd_id}]\n\tkey = {osd_key}\n")
-        subprocess.run(["ceph-osd", "-c", str(self.conf), "-i", osd_id, "--mkfs", "--osd-uuid", osd_uuid], check=True, capture_output=True, timeout=60)
+        subprocess.run(
+            ["ceph-osd", "-c", str(self.conf), "-i", osd_id, "--mkfs", "--osd-uuid", osd_uuid], check=True, capture_output=True, timeout=60
+        )
         # start, retrying: a rare start-up race makes ceph-osd exit ("wrong fsid") - domain-facts 6
         for attempt in range(3):
             p = self._spawn(f"osd.{osd_id}", ["ceph-osd", "-f", "-c", str(self.conf), "-i", osd_id])
@@ -214,8 +245,7 @@ rgw thread pool size = 64
         else:
             raise RuntimeError(f"ceph-osd did not come up after 3 attempts; see {self.logs}")
         # RGW key and daemon
-        self._run("ceph", "auth", "get-or-create", "client.rgw.a", "mon", "allow rw", "osd", "allow rwx",
-                  "-o", str(d / "rgw.keyring"))
+        self._run("ceph", "auth", "get-or-create", "client.rgw.a", "mon", "allow rw", "osd", "allow rwx", "-o", str(d / "rgw.keyring"))
         rgw = self._spawn("rgw.a", ["radosgw", "-f", "-c", str(self.conf), "-n", "client.rgw.a"])
         endpoint = f"http://127.0.0.1:{rgw_port}"
         deadline = time.monotonic() + timeout

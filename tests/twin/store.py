@@ -98,7 +98,7 @@ class ResourceType:
 
 
 def _rt(api_version: str, kind: str, plural: str, namespaced: bool = True, short=(), status=False) -> ResourceType:
-    group, _, version = api_version.rpartition("/")
+    group, _unused, version = api_version.rpartition("/")
     return ResourceType(group, version, kind, plural, namespaced, tuple(short), status)
 
 
@@ -148,7 +148,7 @@ class Registry:
         return self._types.get((group, version, plural))
 
     def by_kind(self, api_version: str, kind: str) -> Optional[ResourceType]:
-        group, _, version = api_version.rpartition("/")
+        group, _unused, version = api_version.rpartition("/")
         for rt in self._types.values():
             if rt.group == group and rt.version == version and rt.kind == kind:
                 return rt
@@ -353,7 +353,7 @@ class Store:
         with self.lock:
             items = [
                 self._out(rt, o)
-                for (g, p, n, _), o in sorted(self._objs.items(), key=lambda kv: (kv[0][2] or "", kv[0][3]))
+                for (g, p, n, _unused), o in sorted(self._objs.items(), key=lambda kv: (kv[0][2] or "", kv[0][3]))
                 if g == rt.group
                 and p == rt.plural
                 and (ns is None or n == ns)

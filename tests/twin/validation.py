@@ -115,7 +115,7 @@ class BuiltinSchemas:
             ref = node["$ref"]
             for p in _DEF_PREFIXES:
                 if ref.startswith(p):
-                    node = self._definitions(False)["$defs"].get(ref[len(p):])
+                    node = self._definitions(False)["$defs"].get(ref[len(p) :])
                     break
             else:
                 return None
@@ -203,7 +203,7 @@ _PATH_SEGMENT_NAMED = {"ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding
 
 
 def _qualified_key_errors(key: str, field: str) -> list[FieldError]:
-    prefix, _, name = key.rpartition("/")
+    prefix, _unused, name = key.rpartition("/")
     errs = []
     if prefix and (len(prefix) > 253 or not _DNS1123_SUBDOMAIN.match(prefix)):
         errs.append(FieldError(field, "FieldValueInvalid", f"Invalid value: {key!r}: prefix part must be a DNS-1123 subdomain"))
@@ -241,7 +241,13 @@ def validate_metadata(group: str, kind: str, meta: dict, namespaced: bool) -> li
         for k, v in labels.items():
             errs += _qualified_key_errors(k, "metadata.labels")
             if not isinstance(v, str) or len(v) > 63 or not _LABEL_VALUE.match(v):
-                errs.append(FieldError("metadata.labels", "FieldValueInvalid", f"Invalid value: {v!r}: a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.'"))
+                errs.append(
+                    FieldError(
+                        "metadata.labels",
+                        "FieldValueInvalid",
+                        f"Invalid value: {v!r}: a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.'",
+                    )
+                )
     annotations = meta.get("annotations") or {}
     if isinstance(annotations, dict):
         total = 0
@@ -368,7 +374,9 @@ def _check(s: dict, v, path: list, errs: list) -> None:
         if "maxLength" in s and len(v) > s["maxLength"]:
             errs.append(FieldError(p, "FieldValueTooLong", f"Too long: may not be longer than {s['maxLength']}"))
         if "minLength" in s and len(v) < s["minLength"]:
-            errs.append(FieldError(p, "FieldValueInvalid", f"Invalid value: {json.dumps(v)}: {p} in body should be at least {s['minLength']} chars long"))
+            errs.append(
+                FieldError(p, "FieldValueInvalid", f"Invalid value: {json.dumps(v)}: {p} in body should be at least {s['minLength']} chars long")
+            )
     if isinstance(v, list):
         if "maxItems" in s and len(v) > s["maxItems"]:
             errs.append(FieldError(p, "FieldValueTooMany", f"Too many: {len(v)}: must have at most {s['maxItems']} items"))

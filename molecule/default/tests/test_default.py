@@ -22,7 +22,7 @@ def _env():
     out = {}
     for line in ENV_FILE.read_text().splitlines():
         if "=" in line and not line.startswith("#"):
-            key, _, value = line.partition("=")
+            key, _unused, value = line.partition("=")
             out[key.strip()] = value.strip().strip("'\"")
     return out
 

@@ -140,7 +140,7 @@ class Controllers:
 
     def settle(self, max_passes: int = 10) -> None:
         """Reconcile until nothing changes (used by unit tests, synchronously)."""
-        for _ in range(max_passes):
+        for _unused in range(max_passes):
             rev = self.store.revision
             self.reconcile_all()
             if self.store.revision == rev:

@@ -57,8 +57,13 @@ OPTION_PREFIXES = {
     "grpc-plugin": ("grpc-storage-plugin.",),
 }
 COLLECTOR_PORTS = [
-    ("http-zipkin", 9411), ("grpc-jaeger", 14250), ("c-tchan-trft", 14267), ("http-c-binary-trft", 14268),
-    ("admin-http", 14269), ("grpc-otlp", 4317), ("http-otlp", 4318),
+    ("http-zipkin", 9411),
+    ("grpc-jaeger", 14250),
+    ("c-tchan-trft", 14267),
+    ("http-c-binary-trft", 14268),
+    ("admin-http", 14269),
+    ("grpc-otlp", 4317),
+    ("http-otlp", 4318),
 ]
 QUERY_PORTS = [("http-query", 16686), ("grpc-query", 16685), ("admin-http", 16687)]
 AGENT_PORTS = [("zk-compact-trft", 5775, "UDP"), ("config-rest", 5778, "TCP"), ("jg-compact-trft", 6831, "UDP"), ("jg-binary-trft", 6832, "UDP")]
@@ -119,9 +124,12 @@ def crashloop_hook(workloads, pod: dict, c: dict):
         return None
     v = parse_version(image)
     if v is None or v >= (1, 60, 0):
-        return ("CrashLoopBackOff",
-                f"back-off 5m0s restarting failed container={c.get('name')}: unknown storage type grpc-plugin "
-                "(removed in Jaeger 1.60; use grpc remote storage)", "waiting")
+        return (
+            "CrashLoopBackOff",
+            f"back-off 5m0s restarting failed container={c.get('name')}: unknown storage type grpc-plugin "
+            "(removed in Jaeger 1.60; use grpc remote storage)",
+            "waiting",
+        )
     return None
 
 
@@ -153,12 +161,13 @@ class JaegerOperator:
         }
 
     def _meta(self, cr: dict, name: str, component: str) -> dict:
-        return {"name": name, "namespace": cr["metadata"]["namespace"], "labels": self._labels(cr, component),
-                "ownerReferences": [owner_ref(cr)]}
+        return {"name": name, "namespace": cr["metadata"]["namespace"], "labels": self._labels(cr, component), "ownerReferences": [owner_ref(cr)]}
 
     def _service(self, cr: dict, name: str, component: str, selector: dict, ports: list, headless: bool = False) -> dict:
-        spec = {"selector": selector, "ports": [
-            {"name": p[0], "port": p[1], "targetPort": p[1], "protocol": p[2] if len(p) > 2 else "TCP"} for p in ports]}
+        spec = {
+            "selector": selector,
+            "ports": [{"name": p[0], "port": p[1], "targetPort": p[1], "protocol": p[2] if len(p) > 2 else "TCP"} for p in ports],
+        }
         spec.update({"type": "ClusterIP", "sessionAffinity": "None", "internalTrafficPolicy": "Cluster"})
         if headless:
             spec["clusterIP"] = "None"
@@ -183,13 +192,17 @@ class JaegerOperator:
             "args": list(p["args"]) + (["--sampling.strategies-file=/etc/jaeger/sampling/sampling.json"] if component != "query" else []),
             "env": env,
             "ports": [{"name": n, "containerPort": port} for n, port in ports],
-            "readinessProbe": {"httpGet": {"path": "/", "port": 14269 if component == "collector" else 14269 if component == "all-in-one" else 16687}},
+            "readinessProbe": {
+                "httpGet": {"path": "/", "port": 14269 if component == "collector" else 14269 if component == "all-in-one" else 16687}
+            },
             "volumeMounts": [],
         }
         if storage.get("secretName"):
             c["envFrom"] = [{"secretRef": {"name": storage["secretName"]}}]
         if component != "query":
-            c["volumeMounts"].append({"name": f"{cr['metadata']['name']}-sampling-configuration-volume", "mountPath": "/etc/jaeger/sampling", "readOnly": True})
+            c["volumeMounts"].append(
+                {"name": f"{cr['metadata']['name']}-sampling-configuration-volume", "mountPath": "/etc/jaeger/sampling", "readOnly": True}
+            )
         if component != "collector":
             c["volumeMounts"].append({"name": f"{cr['metadata']['name']}-ui-configuration-volume", "mountPath": "/etc/config", "readOnly": True})
         if p["storage"] == "grpc-plugin":
@@ -203,24 +216,45 @@ class JaegerOperator:
         cname = cr["metadata"]["name"]
         volumes = []
         if component != "query":
-            volumes.append({"name": f"{cname}-sampling-configuration-volume",
-                            "configMap": {"name": f"{cname}-sampling-configuration", "items": [{"key": "sampling", "path": "sampling.json"}]}})
+            volumes.append(
+                {
+                    "name": f"{cname}-sampling-configuration-volume",
+                    "configMap": {"name": f"{cname}-sampling-configuration", "items": [{"key": "sampling", "path": "sampling.json"}]},
+                }
+            )
         if component != "collector":
-            volumes.append({"name": f"{cname}-ui-configuration-volume",
-                            "configMap": {"name": f"{cname}-ui-configuration", "items": [{"key": "ui", "path": "ui.json"}]}})
-        pod_spec = {"containers": [self._container(cr, component, image, p, ports)], "serviceAccountName": cname,
-                    "volumes": volumes + list(spec.get("volumes") or []) + list((spec.get(component) or {}).get("volumes") or [])}
+            volumes.append(
+                {
+                    "name": f"{cname}-ui-configuration-volume",
+                    "configMap": {"name": f"{cname}-ui-configuration", "items": [{"key": "ui", "path": "ui.json"}]},
+                }
+            )
+        pod_spec = {
+            "containers": [self._container(cr, component, image, p, ports)],
+            "serviceAccountName": cname,
+            "volumes": volumes + list(spec.get("volumes") or []) + list((spec.get(component) or {}).get("volumes") or []),
+        }
         storage = spec.get("storage") or {}
         if p["storage"] == "grpc-plugin":
             plug = (storage.get("grpcPlugin") or {}).get("image")
             pod_spec["volumes"].append({"name": "plugin-volume", "emptyDir": {}})
             if plug:
-                pod_spec["initContainers"] = [{"name": "install-plugin", "image": plug,
-                                               "volumeMounts": [{"name": "plugin-volume", "mountPath": "/plugin"}]}]
+                pod_spec["initContainers"] = [
+                    {"name": "install-plugin", "image": plug, "volumeMounts": [{"name": "plugin-volume", "mountPath": "/plugin"}]}
+                ]
         return {
-            "apiVersion": "apps/v1", "kind": "Deployment", "metadata": self._meta(cr, name, component),
-            "spec": {"replicas": replicas, "selector": {"matchLabels": labels}, "strategy": {"type": "Recreate"} if component == "all-in-one" else {"type": "RollingUpdate"},
-                     "template": {"metadata": {"labels": labels, "annotations": {"sidecar.istio.io/inject": "false", "prometheus.io/scrape": "true"}}, "spec": pod_spec}},
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": self._meta(cr, name, component),
+            "spec": {
+                "replicas": replicas,
+                "selector": {"matchLabels": labels},
+                "strategy": {"type": "Recreate"} if component == "all-in-one" else {"type": "RollingUpdate"},
+                "template": {
+                    "metadata": {"labels": labels, "annotations": {"sidecar.istio.io/inject": "false", "prometheus.io/scrape": "true"}},
+                    "spec": pod_spec,
+                },
+            },
         }
 
     def _one(self, cr: dict) -> None:
@@ -238,10 +272,31 @@ class JaegerOperator:
         want: list[dict] = []
         # ConfigMaps (all strategies)
         sampling = (spec.get("sampling") or {}).get("options") or {"default_strategy": {"type": "probabilistic", "param": 1}}
-        want.append({"apiVersion": "v1", "kind": "ConfigMap", "metadata": self._meta(cr, f"{name}-sampling-configuration", "sampling-configuration"),
-                     "data": {"sampling": json.dumps(sampling)}})
-        want.append({"apiVersion": "v1", "kind": "ConfigMap", "metadata": self._meta(cr, f"{name}-ui-configuration", "ui-configuration"),
-                     "data": {"ui": json.dumps((spec.get("ui") or {}).get("options") or {"menu": [{"label": "About Jaeger", "items": [{"label": "Documentation", "url": "https://www.jaegertracing.io/docs/latest"}]}]})}})
+        want.append(
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": self._meta(cr, f"{name}-sampling-configuration", "sampling-configuration"),
+                "data": {"sampling": json.dumps(sampling)},
+            }
+        )
+        want.append(
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": self._meta(cr, f"{name}-ui-configuration", "ui-configuration"),
+                "data": {
+                    "ui": json.dumps(
+                        (spec.get("ui") or {}).get("options")
+                        or {
+                            "menu": [
+                                {"label": "About Jaeger", "items": [{"label": "Documentation", "url": "https://www.jaegertracing.io/docs/latest"}]}
+                            ]
+                        }
+                    )
+                },
+            }
+        )
         want.append({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": self._meta(cr, name, "service-account")})
         deployments = []
         if p["strategy"] == "allInOne":
@@ -260,21 +315,35 @@ class JaegerOperator:
             deployments.append(self._deployment(cr, f"{name}-query", "query", qimage, p, QUERY_PORTS, int(qspec.get("replicas") or 1)))
             coll_sel, query_sel = self._labels(cr, "collector"), self._labels(cr, "query")
             if hpa:
-                want.append({
-                    "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": self._meta(cr, f"{name}-collector", "collector"),
-                    "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": f"{name}-collector"},
-                             "minReplicas": int(cspec.get("minReplicas") or 1), "maxReplicas": int(cspec.get("maxReplicas") or 100),
-                             "metrics": [{"type": "Resource", "resource": {"name": n, "target": {"type": "Utilization", "averageUtilization": 90}}}
-                                         for n in ("cpu", "memory")]},
-                })
+                want.append(
+                    {
+                        "apiVersion": "autoscaling/v2",
+                        "kind": "HorizontalPodAutoscaler",
+                        "metadata": self._meta(cr, f"{name}-collector", "collector"),
+                        "spec": {
+                            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": f"{name}-collector"},
+                            "minReplicas": int(cspec.get("minReplicas") or 1),
+                            "maxReplicas": int(cspec.get("maxReplicas") or 100),
+                            "metrics": [
+                                {"type": "Resource", "resource": {"name": n, "target": {"type": "Utilization", "averageUtilization": 90}}}
+                                for n in ("cpu", "memory")
+                            ],
+                        },
+                    }
+                )
             else:
                 s.delete_kind("autoscaling/v2", "HorizontalPodAutoscaler", ns, f"{name}-collector") if s.find(
-                    "autoscaling/v2", "HorizontalPodAutoscaler", ns, f"{name}-collector") else None
+                    "autoscaling/v2", "HorizontalPodAutoscaler", ns, f"{name}-collector"
+                ) else None
         want += deployments
         want.append(self._service(cr, f"{name}-collector", "collector", coll_sel, COLLECTOR_PORTS))
         want.append(self._service(cr, f"{name}-collector-headless", "collector", coll_sel, COLLECTOR_PORTS, headless=True))
         want.append(self._service(cr, f"{name}-query", "query", query_sel, QUERY_PORTS[:2]))
-        want.append(self._service(cr, f"{name}-agent", "agent", coll_sel if p["strategy"] == "allInOne" else self._labels(cr, "agent"), AGENT_PORTS, headless=True))
+        want.append(
+            self._service(
+                cr, f"{name}-agent", "agent", coll_sel if p["strategy"] == "allInOne" else self._labels(cr, "agent"), AGENT_PORTS, headless=True
+            )
+        )
         wanted_keys = set()
         for obj in want:
             ensure(s, obj)
@@ -283,7 +352,8 @@ class JaegerOperator:
         for kind, api in (("Deployment", "apps/v1"), ("Service", "v1"), ("HorizontalPodAutoscaler", "autoscaling/v2")):
             for o in s.list_kind(api, kind, ns):
                 if (kind, o["metadata"]["name"]) not in wanted_keys and any(
-                        r.get("uid") == cr["metadata"]["uid"] for r in o["metadata"].get("ownerReferences") or []):
+                    r.get("uid") == cr["metadata"]["uid"] for r in o["metadata"].get("ownerReferences") or []
+                ):
                     s.delete_kind(api, kind, ns, o["metadata"]["name"])
         self._status(cr, [d["metadata"]["name"] for d in deployments])
 
@@ -295,13 +365,19 @@ class JaegerOperator:
         for dn in deployment_names:
             d = s.find("apps/v1", "Deployment", ns, dn)
             st = (d or {}).get("status") or {}
-            if not d or st.get("observedGeneration") != d["metadata"].get("generation") or \
-                    (st.get("availableReplicas") or 0) < int(d["spec"].get("replicas", 1)):
+            if (
+                not d
+                or st.get("observedGeneration") != d["metadata"].get("generation")
+                or (st.get("availableReplicas") or 0) < int(d["spec"].get("replicas", 1))
+            ):
                 ready = False
             if not d:
                 continue
-            rs_uids = {rs["metadata"]["uid"] for rs in s.list_kind("apps/v1", "ReplicaSet", ns)
-                       if any(r.get("uid") == d["metadata"]["uid"] for r in rs["metadata"].get("ownerReferences") or [])}
+            rs_uids = {
+                rs["metadata"]["uid"]
+                for rs in s.list_kind("apps/v1", "ReplicaSet", ns)
+                if any(r.get("uid") == d["metadata"]["uid"] for r in rs["metadata"].get("ownerReferences") or [])
+            }
             for pod in s.list_kind("v1", "Pod", ns):
                 if any(r.get("uid") in rs_uids for r in pod["metadata"].get("ownerReferences") or []):
                     for c in (pod.get("status") or {}).get("containerStatuses") or []:
@@ -317,4 +393,4 @@ class JaegerOperator:
             s.set_status(API, "Jaeger", ns, cr["metadata"]["name"], want)
 
 
-_ = now_iso  # imported for symmetry with other controllers
+_unused = now_iso  # imported for symmetry with other controllers

@@ -131,7 +131,7 @@ class RookProvisioner:
         if not bucket:
             if not spec.get("generateBucketName"):
                 return  # invalid claim: the library logs and skips it
-            suffix = "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(8))
+            suffix = "".join(secrets.choice(string.ascii_lowercase + string.digits) for _unused in range(8))
             bucket = f"{spec['generateBucketName']}-{suffix}"
         uid = f"obc-{ns}-{name}"
         secret = s.find("v1", "Secret", ns, name)

@@ -114,7 +114,7 @@ class TempoReadiness:
             return f"invalid endpoint {endpoint!r}"
         if endpoint.startswith("http"):
             return f'Endpoint url cannot have fully qualified paths: "{endpoint}" (Tempo wants host:port)'
-        host, _, port = ep.partition(":")
+        host, _unused, port = ep.partition(":")
         port = port or ("80" if insecure else "443")
         res = self.resolve_service(host, pod_ns)
         if res is None:
@@ -197,7 +197,7 @@ class TempoReadiness:
         backend = backend or _arg(args, "backend") or os.environ.get("TWIN_NEVER_SET")
         if not backend:
             return ("TempoQueryNoBackend", "tempo-query has no backend configured", "unready")
-        host, _, port = str(backend).partition(":")
+        host, _unused, port = str(backend).partition(":")
         res = self.resolve_service(host, pod["metadata"]["namespace"])
         if res is None:
             return ("TempoQueryBackendUnreachable", f"dial tcp: lookup {host}: no such host", "unready")

@@ -69,7 +69,7 @@ def node_matches(spec: dict, node: dict) -> bool:
     for k, v in (spec.get("nodeSelector") or {}).items():
         if labels.get(k) != v:
             return False
-    req = (((spec.get("affinity") or {}).get("nodeAffinity") or {}).get("requiredDuringSchedulingIgnoredDuringExecution") or {})
+    req = ((spec.get("affinity") or {}).get("nodeAffinity") or {}).get("requiredDuringSchedulingIgnoredDuringExecution") or {}
     terms = req.get("nodeSelectorTerms") or []
     if terms:
         ok = False
@@ -90,7 +90,7 @@ class Workloads:
     # ------------------------------------------------------------ pass
     def reconcile(self) -> None:
         s = self.store
-        self.nodes = [n for n in s.list_kind("v1", "Node")]
+        self.nodes = list(s.list_kind("v1", "Node"))
         self._node_status()
         self.pods = s.list_kind("v1", "Pod")
         rev = s.revision
@@ -110,9 +110,17 @@ class Workloads:
             self._pod(pod)
         for pvc in s.list_kind("v1", "PersistentVolumeClaim"):
             if (pvc.get("status") or {}).get("phase") != "Bound":
-                s.set_status("v1", "PersistentVolumeClaim", pvc["metadata"]["namespace"], pvc["metadata"]["name"],
-                             {"phase": "Bound", "accessModes": pvc["spec"].get("accessModes", ["ReadWriteOnce"]),
-                              "capacity": ((pvc["spec"].get("resources") or {}).get("requests") or {})})
+                s.set_status(
+                    "v1",
+                    "PersistentVolumeClaim",
+                    pvc["metadata"]["namespace"],
+                    pvc["metadata"]["name"],
+                    {
+                        "phase": "Bound",
+                        "accessModes": pvc["spec"].get("accessModes", ["ReadWriteOnce"]),
+                        "capacity": ((pvc["spec"].get("resources") or {}).get("requests") or {}),
+                    },
+                )
 
     # ------------------------------------------------------------ nodes
     def _node_status(self) -> None:
@@ -121,18 +129,37 @@ class Workloads:
             cur = n.get("status") or {}
             want = copy.deepcopy(cur)
             now = now_iso()
-            want["conditions"] = [merge_condition(cur.get("conditions"), {
-                "type": "Ready", "status": "True", "reason": "KubeletReady",
-                "message": "kubelet is posting ready status", "lastHeartbeatTime": cur.get("conditions", [{}])[0].get("lastHeartbeatTime", now) if cur.get("conditions") else now,
-            }, now)]
-            want.setdefault("addresses", [
-                {"type": "InternalIP", "address": f"10.0.0.{10 + i}"},
-                {"type": "Hostname", "address": n["metadata"]["name"]},
-            ])
-            want.setdefault("nodeInfo", {
-                "kubeletVersion": "v1.31.4", "osImage": "Talos (v1.9.1)", "containerRuntimeVersion": "containerd://2.0.1",
-                "operatingSystem": "linux", "architecture": "amd64", "kernelVersion": "6.12.6-talos",
-            })
+            want["conditions"] = [
+                merge_condition(
+                    cur.get("conditions"),
+                    {
+                        "type": "Ready",
+                        "status": "True",
+                        "reason": "KubeletReady",
+                        "message": "kubelet is posting ready status",
+                        "lastHeartbeatTime": cur.get("conditions", [{}])[0].get("lastHeartbeatTime", now) if cur.get("conditions") else now,
+                    },
+                    now,
+                )
+            ]
+            want.setdefault(
+                "addresses",
+                [
+                    {"type": "InternalIP", "address": f"10.0.0.{10 + i}"},
+                    {"type": "Hostname", "address": n["metadata"]["name"]},
+                ],
+            )
+            want.setdefault(
+                "nodeInfo",
+                {
+                    "kubeletVersion": "v1.31.4",
+                    "osImage": "Talos (v1.9.1)",
+                    "containerRuntimeVersion": "containerd://2.0.1",
+                    "operatingSystem": "linux",
+                    "architecture": "amd64",
+                    "kernelVersion": "6.12.6-talos",
+                },
+            )
             want.setdefault("capacity", {"cpu": "4", "memory": "16Gi", "pods": "110"})
             want.setdefault("allocatable", {"cpu": "4", "memory": "15Gi", "pods": "110"})
             if want != cur:
@@ -152,18 +179,24 @@ class Workloads:
         eligible = [n for n in self.nodes if node_matches(spec, n)]
         if not eligible:
             return None, f"0/{len(self.nodes)} nodes are available: {len(self.nodes)} node(s) didn't match Pod's node affinity/selector."
-        placed = [p for p in self.pods if p["spec"].get("nodeName") and p["metadata"]["name"] != pod["metadata"]["name"]
-                  and not p["metadata"].get("deletionTimestamp")]
+        placed = [
+            p
+            for p in self.pods
+            if p["spec"].get("nodeName") and p["metadata"]["name"] != pod["metadata"]["name"] and not p["metadata"].get("deletionTimestamp")
+        ]
         feasible = []
         reasons = set()
         aff = spec.get("affinity") or {}
-        anti_terms = ((aff.get("podAntiAffinity") or {}).get("requiredDuringSchedulingIgnoredDuringExecution") or [])
+        anti_terms = (aff.get("podAntiAffinity") or {}).get("requiredDuringSchedulingIgnoredDuringExecution") or []
         tsc = spec.get("topologySpreadConstraints") or []
 
         def count(sel, node, namespaces=None):
             nss = namespaces or [ns]
-            return sum(1 for p in placed if p["spec"]["nodeName"] == node and p["metadata"]["namespace"] in nss
-                       and match_selector(sel, p["metadata"].get("labels") or {}))
+            return sum(
+                1
+                for p in placed
+                if p["spec"]["nodeName"] == node and p["metadata"]["namespace"] in nss and match_selector(sel, p["metadata"].get("labels") or {})
+            )
 
         for n in eligible:
             name = n["metadata"]["name"]
@@ -182,13 +215,15 @@ class Workloads:
             if ok:
                 feasible.append(n)
         if not feasible:
-            return None, f"0/{len(self.nodes)} nodes are available: " + ", ".join(
-                f"{len(eligible)} node(s) {r}" for r in sorted(reasons)) + "."
+            return None, f"0/{len(self.nodes)} nodes are available: " + ", ".join(f"{len(eligible)} node(s) {r}" for r in sorted(reasons)) + "."
 
         def score(n):
             name = n["metadata"]["name"]
-            same = sum(1 for p in placed if p["spec"]["nodeName"] == name and owner_uid
-                       and any(r.get("uid") == owner_uid for r in p["metadata"].get("ownerReferences") or []))
+            same = sum(
+                1
+                for p in placed
+                if p["spec"]["nodeName"] == name and owner_uid and any(r.get("uid") == owner_uid for r in p["metadata"].get("ownerReferences") or [])
+            )
             soft = sum(count(c.get("labelSelector"), name) for c in tsc if c.get("whenUnsatisfiable") == "ScheduleAnyway")
             total = sum(1 for p in placed if p["spec"]["nodeName"] == name)
             return (same + soft, total, name)
@@ -196,7 +231,7 @@ class Workloads:
         return min(feasible, key=score)["metadata"]["name"], ""
 
     def _create_pod(self, pod: dict, owner_uid: Optional[str]) -> dict:
-        node, _ = self.schedule(pod, owner_uid)
+        node, _unused = self.schedule(pod, owner_uid)
         if node:
             pod["spec"]["nodeName"] = node
         created = self.store.upsert(pod)
@@ -246,7 +281,9 @@ class Workloads:
                     self._delete_pod(extra)
                 continue
             name = f"{ds['metadata']['name']}-{stable_hash([rev, node], 5)}"
-            pod = self._pod_from_template(ds, name, tmpl, {"controller-revision-hash": rev, "pod-template-generation": str(ds["metadata"].get("generation", 1))})
+            pod = self._pod_from_template(
+                ds, name, tmpl, {"controller-revision-hash": rev, "pod-template-generation": str(ds["metadata"].get("generation", 1))}
+            )
             # daemon pods are bound by the DaemonSet controller via node affinity on the node name
             pod["spec"]["nodeName"] = node
             created = self.store.upsert(pod)
@@ -282,18 +319,27 @@ class Workloads:
         rs_tmpl.setdefault("metadata", {}).setdefault("labels", {})["pod-template-hash"] = h
         sel = copy.deepcopy(d["spec"].get("selector") or {})
         sel.setdefault("matchLabels", {})["pod-template-hash"] = h
-        rs = ensure(s, {
-            "apiVersion": "apps/v1", "kind": "ReplicaSet",
-            "metadata": {"name": rs_name, "namespace": ns, "labels": dict(rs_tmpl["metadata"]["labels"]),
-                         "annotations": {"deployment.kubernetes.io/desired-replicas": str(replicas),
-                                         "deployment.kubernetes.io/revision": "1"},
-                         "ownerReferences": [owner_ref(d)]},
-            "spec": {"replicas": replicas, "selector": sel, "template": rs_tmpl},
-        })
+        rs = ensure(
+            s,
+            {
+                "apiVersion": "apps/v1",
+                "kind": "ReplicaSet",
+                "metadata": {
+                    "name": rs_name,
+                    "namespace": ns,
+                    "labels": dict(rs_tmpl["metadata"]["labels"]),
+                    "annotations": {"deployment.kubernetes.io/desired-replicas": str(replicas), "deployment.kubernetes.io/revision": "1"},
+                    "ownerReferences": [owner_ref(d)],
+                },
+                "spec": {"replicas": replicas, "selector": sel, "template": rs_tmpl},
+            },
+        )
         for old in s.list_kind("apps/v1", "ReplicaSet", ns):
             if old["metadata"]["name"] != rs_name and any(r.get("uid") == d["metadata"]["uid"] for r in old["metadata"].get("ownerReferences") or []):
                 s.delete_kind("apps/v1", "ReplicaSet", ns, old["metadata"]["name"])  # GC removes its pods
-                self.pods = [p for p in self.pods if not any(r.get("uid") == old["metadata"]["uid"] for r in p["metadata"].get("ownerReferences") or [])]
+                self.pods = [
+                    p for p in self.pods if not any(r.get("uid") == old["metadata"]["uid"] for r in p["metadata"].get("ownerReferences") or [])
+                ]
         pods = self._owned_pods(rs)
         if len(pods) > replicas:
             # scale down: unscheduled, then not ready, then highest name first (controller.ActivePods ordering)
@@ -320,22 +366,41 @@ class Workloads:
         cur = d.get("status") or {}
         now = now_iso()
         status = {"observedGeneration": d["metadata"].get("generation", 1)}
-        for k, v in (("replicas", len(pods)), ("updatedReplicas", len(pods)), ("readyReplicas", ready),
-                     ("availableReplicas", ready), ("unavailableReplicas", max(0, replicas - ready))):
+        for k, v in (
+            ("replicas", len(pods)),
+            ("updatedReplicas", len(pods)),
+            ("readyReplicas", ready),
+            ("availableReplicas", ready),
+            ("unavailableReplicas", max(0, replicas - ready)),
+        ):
             if v:
                 status[k] = v
         avail = ready >= replicas - _max_unavailable(d, replicas)
         conds = [
-            merge_condition(cur.get("conditions"), {
-                "type": "Available", "status": "True" if avail else "False",
-                "reason": "MinimumReplicasAvailable" if avail else "MinimumReplicasUnavailable",
-                "message": "Deployment has minimum availability." if avail else "Deployment does not have minimum availability.",
-                "lastUpdateTime": now}, now),
-            merge_condition(cur.get("conditions"), {
-                "type": "Progressing", "status": "True",
-                "reason": "NewReplicaSetAvailable" if ready >= replicas else "ReplicaSetUpdated",
-                "message": f'ReplicaSet "{rs_name}" has successfully progressed.' if ready >= replicas else f'ReplicaSet "{rs_name}" is progressing.',
-                "lastUpdateTime": now}, now),
+            merge_condition(
+                cur.get("conditions"),
+                {
+                    "type": "Available",
+                    "status": "True" if avail else "False",
+                    "reason": "MinimumReplicasAvailable" if avail else "MinimumReplicasUnavailable",
+                    "message": "Deployment has minimum availability." if avail else "Deployment does not have minimum availability.",
+                    "lastUpdateTime": now,
+                },
+                now,
+            ),
+            merge_condition(
+                cur.get("conditions"),
+                {
+                    "type": "Progressing",
+                    "status": "True",
+                    "reason": "NewReplicaSetAvailable" if ready >= replicas else "ReplicaSetUpdated",
+                    "message": f'ReplicaSet "{rs_name}" has successfully progressed.'
+                    if ready >= replicas
+                    else f'ReplicaSet "{rs_name}" is progressing.',
+                    "lastUpdateTime": now,
+                },
+                now,
+            ),
         ]
         status["conditions"] = conds
         self._set_status(d, status)
@@ -358,19 +423,34 @@ class Workloads:
             for vct in st["spec"].get("volumeClaimTemplates") or []:
                 cname = f"{vct['metadata']['name']}-{pname}"
                 if s.find("v1", "PersistentVolumeClaim", ns, cname) is None:
-                    s.upsert({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
-                              "metadata": {"name": cname, "namespace": ns, "labels": dict((tmpl.get("metadata") or {}).get("labels") or {})},
-                              "spec": copy.deepcopy(vct.get("spec") or {})})
+                    s.upsert(
+                        {
+                            "apiVersion": "v1",
+                            "kind": "PersistentVolumeClaim",
+                            "metadata": {"name": cname, "namespace": ns, "labels": dict((tmpl.get("metadata") or {}).get("labels") or {})},
+                            "spec": copy.deepcopy(vct.get("spec") or {}),
+                        }
+                    )
             if pname not in pods:
-                pod = self._pod_from_template(st, pname, tmpl, {
-                    "controller-revision-hash": rev, "statefulset.kubernetes.io/pod-name": pname, "apps.kubernetes.io/pod-index": str(i)})
+                pod = self._pod_from_template(
+                    st,
+                    pname,
+                    tmpl,
+                    {"controller-revision-hash": rev, "statefulset.kubernetes.io/pod-name": pname, "apps.kubernetes.io/pod-index": str(i)},
+                )
                 pod["spec"]["hostname"] = pname
                 if st["spec"].get("serviceName"):
                     pod["spec"]["subdomain"] = st["spec"]["serviceName"]
                 pods[pname] = self._create_pod(pod, st["metadata"]["uid"])
         ready = sum(1 for p in pods.values() if self.pod_ready(p))
-        status = {"replicas": len(pods), "availableReplicas": ready, "observedGeneration": st["metadata"].get("generation", 1),
-                  "currentRevision": rev, "updateRevision": rev, "collisionCount": 0}
+        status = {
+            "replicas": len(pods),
+            "availableReplicas": ready,
+            "observedGeneration": st["metadata"].get("generation", 1),
+            "currentRevision": rev,
+            "updateRevision": rev,
+            "collisionCount": 0,
+        }
         if ready:
             status["readyReplicas"] = ready
         if pods:
@@ -466,8 +546,11 @@ class Workloads:
                 return {
                     "phase": "Pending",
                     "qosClass": "BestEffort",
-                    "conditions": [merge_condition(cur.get("conditions"), {
-                        "type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": msg}, now)],
+                    "conditions": [
+                        merge_condition(
+                            cur.get("conditions"), {"type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": msg}, now
+                        )
+                    ],
                 }
         idx = self._node_index(node)
         ip = f"10.244.{idx}.{2 + int(stable_hash(pod['metadata']['name'], 6), 36) % 250}"
@@ -482,16 +565,28 @@ class Workloads:
             old = next((x for x in cur.get("containerStatuses") or [] if x.get("name") == c.get("name")), {})
             if "running" in state and "running" in (old.get("state") or {}):
                 state = old["state"]  # keep startedAt
-            cs = {"name": c.get("name"), "image": c.get("image", ""), "imageID": "", "ready": ready,
-                  "restartCount": 5 if state.get("waiting", {}).get("reason") == "CrashLoopBackOff" else 0,
-                  "started": "running" in state, "state": state}
+            cs = {
+                "name": c.get("name"),
+                "image": c.get("image", ""),
+                "imageID": "",
+                "ready": ready,
+                "restartCount": 5 if state.get("waiting", {}).get("reason") == "CrashLoopBackOff" else 0,
+                "started": "running" in state,
+                "state": state,
+            }
             if "running" in state:
                 cs["containerID"] = f"containerd://{stable_hash([pod['metadata'].get('uid'), c.get('name')], 32)}"
             statuses.append(cs)
         init_done = vol_err is None and all(self.config_error(pod, c) is None for c in spec.get("initContainers") or [])
         phase = "Running" if any_running else "Pending"
-        cond = lambda t, ok, reason=None: merge_condition(cur.get("conditions"), {  # noqa: E731
-            "type": t, "status": "True" if ok else "False", **({"reason": reason} if not ok and reason else {})}, now)
+
+        def cond(t, ok, reason=None):
+            return merge_condition(
+                cur.get("conditions"),
+                {"type": t, "status": "True" if ok else "False", **({"reason": reason} if not ok and reason else {})},
+                now,
+            )
+
         status = {
             "phase": phase,
             "hostIP": f"10.0.0.{10 + idx}",

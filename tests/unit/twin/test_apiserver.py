@@ -85,7 +85,7 @@ def ns(api):
 
 @pytest.fixture
 def crd(api, http):
-    code, body, _ = http("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", JAEGER_CRD)
+    code, body, _unused = http("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", JAEGER_CRD)
     assert code == 201, body
     return body
 
@@ -96,30 +96,30 @@ def status_of(exc: ApiException) -> dict:
 
 # ------------------------------------------------------------------ discovery
 def test_discovery_documents(http):
-    code, version, _ = http("GET", "/version")
+    code, version, _unused = http("GET", "/version")
     assert code == 200 and version["major"] == "1" and version["minor"] == "31"
-    code, apis, _ = http("GET", "/api")
+    code, apis, _unused = http("GET", "/api")
     assert apis["kind"] == "APIVersions" and apis["versions"] == ["v1"]
-    code, core, _ = http("GET", "/api/v1")
+    code, core, _unused = http("GET", "/api/v1")
     names = {r["name"]: r for r in core["resources"]}
     assert core["kind"] == "APIResourceList" and core["groupVersion"] == "v1"
     assert names["configmaps"]["namespaced"] is True and names["configmaps"]["shortNames"] == ["cm"]
     assert names["namespaces"]["namespaced"] is False and names["namespaces"]["singularName"] == "namespace"
     assert names["pods/status"]["verbs"] == ["get", "patch", "update"]
     assert "configmaps/status" not in names
-    code, groups, _ = http("GET", "/apis")
+    code, groups, _unused = http("GET", "/apis")
     apps = next(g for g in groups["groups"] if g["name"] == "apps")
     assert groups["kind"] == "APIGroupList" and apps["preferredVersion"]["groupVersion"] == "apps/v1"
-    code, appsv1, _ = http("GET", "/apis/apps/v1")
+    code, appsv1, _unused = http("GET", "/apis/apps/v1")
     assert {"deployments", "deployments/status", "daemonsets"} <= {r["name"] for r in appsv1["resources"]}
     assert http("GET", "/openapi/v2")[0] == 404
     assert http("GET", "/apis/example.io/v1")[0] == 404
 
 
 def test_crd_resources_appear_and_disappear_at_run_time(api, http, crd):
-    code, groups, _ = http("GET", "/apis")
+    code, groups, _unused = http("GET", "/apis")
     assert "example.io" in [g["name"] for g in groups["groups"]]
-    code, res, _ = http("GET", "/apis/example.io/v1")
+    code, res, _unused = http("GET", "/apis/example.io/v1")
     entries = {r["name"]: r for r in res["resources"]}
     assert entries["widgets"]["kind"] == "Widget" and entries["widgets"]["shortNames"] == ["wd"]
     assert entries["widgets"]["singularName"] == "widget" and "widgets/status" in entries
@@ -173,11 +173,11 @@ def test_create_get_list_with_selectors(api, ns):
 
 def test_list_kind_and_resource_version(http, ns):
     http("POST", "/api/v1/namespaces/demo/configmaps", {"metadata": {"name": "x"}})
-    code, lst, _ = http("GET", "/api/v1/namespaces/demo/configmaps")
+    code, lst, _unused = http("GET", "/api/v1/namespaces/demo/configmaps")
     assert code == 200 and lst["kind"] == "ConfigMapList" and lst["apiVersion"] == "v1"
     assert lst["metadata"]["resourceVersion"].isdigit()
     assert lst["items"][0]["kind"] == "ConfigMap"
-    code, bad, _ = http("GET", "/api/v1/namespaces/demo/configmaps?labelSelector=a%20in%20(b")
+    code, bad, _unused = http("GET", "/api/v1/namespaces/demo/configmaps?labelSelector=a%20in%20(b")
     assert code == 400 and bad["kind"] == "Status"
 
 
@@ -199,9 +199,9 @@ def test_create_conflicts_missing_namespace_and_generate_name(api, ns):
 
 
 def test_secret_string_data_and_base64(http, ns):
-    code, s, _ = http("POST", "/api/v1/namespaces/demo/secrets", {"metadata": {"name": "s"}, "stringData": {"k": "v"}})
+    code, s, _unused = http("POST", "/api/v1/namespaces/demo/secrets", {"metadata": {"name": "s"}, "stringData": {"k": "v"}})
     assert code == 201 and s["data"] == {"k": base64.b64encode(b"v").decode()} and "stringData" not in s
-    code, st, _ = http("POST", "/api/v1/namespaces/demo/secrets", {"metadata": {"name": "t"}, "data": {"k": "not base64!"}})
+    code, st, _unused = http("POST", "/api/v1/namespaces/demo/secrets", {"metadata": {"name": "t"}, "data": {"k": "not base64!"}})
     assert code == 400 and st["reason"] == "BadRequest"
 
 
@@ -271,13 +271,26 @@ def test_strategic_merge_by_merge_keys(api, ns):
     assert main["image"] == "nginx:1.28"
     assert [(e["name"], e["value"]) for e in main["env"]] == [("B", "20"), ("C", "3")]
     assert [p["container_port"] for p in main["ports"]] == [8080, 9090]
-    assert main["volume_mounts"] == [{"mount_path": "/etc/cfg", "name": "cfg", "read_only": True, "mount_propagation": None, "recursive_read_only": None, "sub_path": None, "sub_path_expr": None}]
+    assert main["volume_mounts"] == [
+        {
+            "mount_path": "/etc/cfg",
+            "name": "cfg",
+            "read_only": True,
+            "mount_propagation": None,
+            "recursive_read_only": None,
+            "sub_path": None,
+            "sub_path_expr": None,
+        }
+    ]
     assert [v["name"] for v in d["spec"]["template"]["spec"]["volumes"]] == ["cfg", "extra"]
     # null deletes, $patch: replace replaces the list
     d = apps.patch_namespaced_deployment(
         "web",
         "demo",
-        {"metadata": {"labels": {"app": None}}, "spec": {"template": {"spec": {"containers": [{"$patch": "replace"}, {"name": "only", "image": "x"}]}}}},
+        {
+            "metadata": {"labels": {"app": None}},
+            "spec": {"template": {"spec": {"containers": [{"$patch": "replace"}, {"name": "only", "image": "x"}]}}},
+        },
     ).to_dict()
     assert d["metadata"]["labels"] is None
     assert [c["name"] for c in d["spec"]["template"]["spec"]["containers"]] == ["only"]
@@ -285,31 +298,37 @@ def test_strategic_merge_by_merge_keys(api, ns):
 
 def test_strategic_merge_service_ports_and_defaults(http, ns):
     svc = {"metadata": {"name": "s"}, "spec": {"selector": {"app": "x"}, "ports": [{"name": "a", "port": 80}]}}
-    code, created, _ = http("POST", "/api/v1/namespaces/demo/services", svc)
+    code, created, _unused = http("POST", "/api/v1/namespaces/demo/services", svc)
     assert code == 201 and created["spec"]["clusterIP"].startswith("10.")
     assert created["spec"]["ports"][0] == {"name": "a", "port": 80, "protocol": "TCP", "targetPort": 80}
-    code, patched, _ = http(
+    code, patched, _unused = http(
         "PATCH", "/api/v1/namespaces/demo/services/s", {"spec": {"ports": [{"port": 81, "name": "b"}]}}, "application/strategic-merge-patch+json"
     )
     assert [p["port"] for p in patched["spec"]["ports"]] == [80, 81]
     assert patched["spec"]["clusterIP"] == created["spec"]["clusterIP"]
     # re-sending the original (undefaulted) spec changes nothing
-    code, same, _ = http("PATCH", "/api/v1/namespaces/demo/services/s", svc, "application/strategic-merge-patch+json")
+    code, same, _unused = http("PATCH", "/api/v1/namespaces/demo/services/s", svc, "application/strategic-merge-patch+json")
     assert same["metadata"]["resourceVersion"] == patched["metadata"]["resourceVersion"]
 
 
 def test_strategic_merge_refused_for_custom_resources(http, ns, crd):
     cr = {"apiVersion": "example.io/v1", "kind": "Widget", "metadata": {"name": "w"}, "spec": {"size": 1, "tags": ["a"]}}
     assert http("POST", "/apis/example.io/v1/namespaces/demo/widgets", cr)[0] == 201
-    code, st, _ = http("PATCH", "/apis/example.io/v1/namespaces/demo/widgets/w", {"spec": {"size": 2}}, "application/strategic-merge-patch+json")
+    code, st, _unused = http(
+        "PATCH", "/apis/example.io/v1/namespaces/demo/widgets/w", {"spec": {"size": 2}}, "application/strategic-merge-patch+json"
+    )
     assert code == 415 and st["reason"] == "UnsupportedMediaType"
-    code, obj, _ = http("PATCH", "/apis/example.io/v1/namespaces/demo/widgets/w", {"spec": {"size": 2, "tags": ["b"]}}, "application/merge-patch+json")
+    code, obj, _unused = http(
+        "PATCH", "/apis/example.io/v1/namespaces/demo/widgets/w", {"spec": {"size": 2, "tags": ["b"]}}, "application/merge-patch+json"
+    )
     assert code == 200 and obj["spec"] == {"size": 2, "tags": ["b"]} and obj["metadata"]["generation"] == 2
 
 
 def test_merge_patch_rfc7386(api, http, ns):
-    client.CoreV1Api(api).create_namespaced_config_map("demo", {"metadata": {"name": "m", "labels": {"a": "1", "b": "2"}}, "data": {"x": "1", "y": "2"}})
-    code, cm, _ = http(
+    client.CoreV1Api(api).create_namespaced_config_map(
+        "demo", {"metadata": {"name": "m", "labels": {"a": "1", "b": "2"}}, "data": {"x": "1", "y": "2"}}
+    )
+    code, cm, _unused = http(
         "PATCH",
         "/api/v1/namespaces/demo/configmaps/m",
         {"metadata": {"labels": {"a": None, "c": "3"}}, "data": {"y": None, "z": "26"}},
@@ -339,14 +358,14 @@ def test_json_patch_rfc6902(api, ns):
 def test_server_side_apply_creates_when_missing(api, http, ns):
     cfg = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "ssa", "namespace": "demo"}, "data": {"a": "1"}}
     path = "/api/v1/namespaces/demo/configmaps/ssa?fieldManager=test&force=true"
-    code, created, _ = http("PATCH", path, cfg, "application/apply-patch+yaml")
+    code, created, _unused = http("PATCH", path, cfg, "application/apply-patch+yaml")
     assert code == 201 and created["data"] == {"a": "1"}
     yaml_body = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\ndata:\n  b: '2'\n"
-    code, updated, _ = http("PATCH", path, raw=yaml_body, ctype="application/apply-patch+yaml")
+    code, updated, _unused = http("PATCH", path, raw=yaml_body, ctype="application/apply-patch+yaml")
     assert code == 200 and updated["data"] == {"a": "1", "b": "2"}
-    code, same, _ = http("PATCH", path, raw=yaml_body, ctype="application/apply-patch+yaml")
+    code, same, _unused = http("PATCH", path, raw=yaml_body, ctype="application/apply-patch+yaml")
     assert same["metadata"]["resourceVersion"] == updated["metadata"]["resourceVersion"]
-    code, st, _ = http("PATCH", "/api/v1/namespaces/demo/configmaps/ssa", cfg, "application/apply-patch+yaml")
+    code, st, _unused = http("PATCH", "/api/v1/namespaces/demo/configmaps/ssa", cfg, "application/apply-patch+yaml")
     assert code == 400  # fieldManager is required for apply
     # the DynamicClient's server_side_apply (what kubernetes.core uses) works too
     dyn = DynamicClient(api)
@@ -359,7 +378,7 @@ def test_server_side_apply_creates_when_missing(api, http, ns):
 
 def test_unsupported_content_type_is_415(http, ns):
     http("POST", "/api/v1/namespaces/demo/configmaps", {"metadata": {"name": "u"}})
-    code, st, _ = http("PATCH", "/api/v1/namespaces/demo/configmaps/u", {"data": {}}, "text/plain")
+    code, st, _unused = http("PATCH", "/api/v1/namespaces/demo/configmaps/u", {"data": {}}, "text/plain")
     assert code == 415 and st["reason"] == "UnsupportedMediaType"
 
 
@@ -377,7 +396,12 @@ def test_dry_run_persists_nothing(api, http, twin, ns):
     cm.data = {"a": "3"}
     v1.replace_namespaced_config_map("keep", "demo", cm, dry_run="All")
     v1.delete_namespaced_config_map("keep", "demo", dry_run="All")
-    code, _, _ = http("PATCH", "/api/v1/namespaces/demo/configmaps/new?fieldManager=x&dryRun=All", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "new"}}, "application/apply-patch+yaml")
+    code, _unused, _unused = http(
+        "PATCH",
+        "/api/v1/namespaces/demo/configmaps/new?fieldManager=x&dryRun=All",
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "new"}},
+        "application/apply-patch+yaml",
+    )
     assert code == 201
     # a dry-run create in a namespace that does not exist is a 404, like a real server
     with pytest.raises(ApiException) as e:
@@ -398,7 +422,7 @@ def test_status_subresource(api, http, ns):
     body["status"] = {"replicas": 5}
     created = apps.create_namespaced_deployment("demo", body)
     assert created.status is None or created.status.replicas is None  # status ignored on create
-    code, st, _ = http(
+    code, st, _unused = http(
         "PATCH",
         "/apis/apps/v1/namespaces/demo/deployments/web/status",
         {"spec": {"replicas": 9}, "status": {"replicas": 1, "readyReplicas": 1}},
@@ -412,7 +436,9 @@ def test_status_subresource(api, http, ns):
     assert read.status.ready_replicas == 1
     assert http("GET", "/api/v1/namespaces/demo/configmaps/x/status")[0] == 404
     # a status written by a controller is not re-validated by a later write of the main resource
-    code, st, _ = http("PATCH", "/apis/apps/v1/namespaces/demo/deployments/web/status", {"status": {"replicas": "x"}}, "application/merge-patch+json")
+    code, st, _unused = http(
+        "PATCH", "/apis/apps/v1/namespaces/demo/deployments/web/status", {"status": {"replicas": "x"}}, "application/merge-patch+json"
+    )
     assert code == 422 and st["details"]["causes"][0]["field"] == "status.replicas"
 
 
@@ -429,9 +455,9 @@ def test_delete_finalizers_and_namespace_content(api, http, ns):
     v1 = client.CoreV1Api(api)
     v1.create_namespaced_config_map("demo", {"metadata": {"name": "f", "finalizers": ["example.io/hold"]}})
     v1.create_namespaced_config_map("demo", {"metadata": {"name": "plain"}})
-    code, gone, _ = http("DELETE", "/api/v1/namespaces/demo/configmaps/plain")
+    code, gone, _unused = http("DELETE", "/api/v1/namespaces/demo/configmaps/plain")
     assert code == 200 and gone["metadata"]["name"] == "plain"
-    code, held, _ = http("DELETE", "/api/v1/namespaces/demo/configmaps/f")
+    code, held, _unused = http("DELETE", "/api/v1/namespaces/demo/configmaps/f")
     assert code == 200 and held["metadata"]["deletionTimestamp"]
     assert v1.read_namespaced_config_map("f", "demo").metadata.deletion_timestamp
     v1.patch_namespaced_config_map("f", "demo", {"metadata": {"finalizers": None}})
@@ -443,11 +469,11 @@ def test_delete_finalizers_and_namespace_content(api, http, ns):
 
 def test_method_and_path_errors(http, ns):
     assert http("PUT", "/api/v1/namespaces/demo/configmaps", {"metadata": {"name": "x"}})[0] == 405
-    code, st, _ = http("GET", "/api/v1/nothings")
+    code, st, _unused = http("GET", "/api/v1/nothings")
     assert code == 404 and st["kind"] == "Status"
-    code, st, _ = http("POST", "/api/v1/namespaces/demo/configmaps", raw=b"{not json")
+    code, st, _unused = http("POST", "/api/v1/namespaces/demo/configmaps", raw=b"{not json")
     assert code == 400 and st["reason"] == "BadRequest"
-    code, st, _ = http("POST", "/api/v1/namespaces/demo/configmaps", {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "x"}})
+    code, st, _unused = http("POST", "/api/v1/namespaces/demo/configmaps", {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "x"}})
     assert code == 400
 
 
@@ -484,7 +510,7 @@ def test_unknown_fields_pruned_with_warning_or_strict_400(http, ns):
     cm = {"metadata": {"name": "p"}, "data": {"a": "1"}, "bogus": 1}
     code, obj, headers = http("POST", "/api/v1/namespaces/demo/configmaps", cm)
     assert code == 201 and "bogus" not in obj and 'unknown field \\"bogus\\"' in headers.get("Warning", "")
-    code, st, _ = http("POST", "/api/v1/namespaces/demo/configmaps?fieldValidation=Strict", dict(cm, metadata={"name": "q"}))
+    code, st, _unused = http("POST", "/api/v1/namespaces/demo/configmaps?fieldValidation=Strict", dict(cm, metadata={"name": "q"}))
     assert code == 400 and "strict decoding error" in st["message"]
 
 
@@ -505,14 +531,14 @@ def test_custom_resource_schema_validation(http, ns, crd):
         "additional": ({"size": 1, "labels": {"a": 1}}, "spec.labels.a"),
     }
     for case, (spec, field) in cases.items():
-        code, st, _ = http("POST", base, cr(case, spec))
+        code, st, _unused = http("POST", base, cr(case, spec))
         assert code == 422, (case, st)
         assert st["reason"] == "Invalid" and field in [c["field"] for c in st["details"]["causes"]], (case, st)
     code, ok, headers = http("POST", base, cr("ok", {"size": 3, "mode": "slow", "extra": True, "options": {"free": {"x": 1}}}))
     assert code == 201
     assert "extra" not in ok["spec"] and ok["spec"]["options"] == {"free": {"x": 1}}  # pruned vs preserved
     assert "spec.extra" in headers.get("Warning", "")
-    code, st, _ = http("PATCH", base + "/ok", {"spec": {"size": 100}}, "application/merge-patch+json")
+    code, st, _unused = http("PATCH", base + "/ok", {"spec": {"size": 100}}, "application/merge-patch+json")
     assert code == 422
 
 
@@ -527,19 +553,19 @@ def test_counters(api, http, twin, ns):
     v1.patch_namespaced_config_map("c", "demo", {"data": {"a": "1"}})  # no-op
     with pytest.raises(ApiException):
         v1.read_namespaced_config_map("nope", "demo")
-    code, snap, _ = http("GET", "/_twin/stats")
+    code, snap, _unused = http("GET", "/_twin/stats")
     assert snap["reads"] == 2 and snap["failed_reads"] == 1 and snap["writes"] == 2 and snap["noop_writes"] == 1
     assert snap["by_verb"] == {"create": 1, "get": 2, "list": 1, "patch": 2}
     assert snap["by_resource"] == {"configmaps": 6}
     assert snap == twin.stats.snapshot()  # admin requests are not counted
-    code, log, _ = http("GET", "/_twin/log?limit=2")
+    code, log, _unused = http("GET", "/_twin/log?limit=2")
     assert [e["verb"] for e in log["items"]] == ["patch", "get"] and log["items"][1]["code"] == 404
     assert http("POST", "/_twin/stats/reset")[1]["requests"] == 0
 
 
 def test_fault_injection(api, http, twin, ns):
     v1 = client.CoreV1Api(api)
-    code, cfg, _ = http("POST", "/_twin/faults", {"rate": 1.0, "codes": [503], "latency_ms": 0})
+    code, cfg, _unused = http("POST", "/_twin/faults", {"rate": 1.0, "codes": [503], "latency_ms": 0})
     assert cfg["rate"] == 1.0 and cfg["codes"] == [503]
     with pytest.raises(ApiException) as e:
         v1.list_namespaced_config_map("demo")
@@ -550,7 +576,7 @@ def test_fault_injection(api, http, twin, ns):
     code, st, headers = http("GET", "/api/v1/namespaces/demo/configmaps")
     assert code == 429 and st["reason"] == "TooManyRequests" and headers.get("Retry-After") == "1"
     twin.faults.set(0.5, [500, 409])
-    seen = {http("GET", "/api/v1/namespaces")[0] for _ in range(60)}
+    seen = {http("GET", "/api/v1/namespaces")[0] for _unused in range(60)}
     assert seen == {200, 500, 409}
     twin.faults.set(0, [500], latency_ms=150)
     t = time.monotonic()

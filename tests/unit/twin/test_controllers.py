@@ -82,15 +82,21 @@ def ready(p):
 
 def deployment(name, namespace, replicas=2, **pod_spec):
     labels = {"app": name}
-    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": namespace},
-            "spec": {"replicas": replicas, "selector": {"matchLabels": labels},
-                     "template": {"metadata": {"labels": labels},
-                                  "spec": {"containers": [{"name": "c", "image": "nginx:1.27"}], **pod_spec}}}}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": labels},
+            "template": {"metadata": {"labels": labels}, "spec": {"containers": [{"name": "c", "image": "nginx:1.27"}], **pod_spec}},
+        },
+    }
 
 
 # ---------------------------------------------------------------- workloads
 def test_nodes_ready_and_daemonset_one_pod_per_node():
-    store, _, ctrl = make(before=True)
+    store, _unused, ctrl = make(before=True)
     for n in store.list_kind("v1", "Node"):
         assert n["status"]["conditions"][0]["type"] == "Ready" and n["status"]["conditions"][0]["status"] == "True"
     ds = store.find("apps/v1", "DaemonSet", "opentelemetry", "otel-collector")
@@ -104,7 +110,7 @@ def test_nodes_ready_and_daemonset_one_pod_per_node():
 
 
 def test_no_churn_when_idle():
-    store, _, ctrl = make(before=True)
+    store, _unused, ctrl = make(before=True)
     rev = store.revision
     ctrl.reconcile_all()
     ctrl.reconcile_all()
@@ -112,7 +118,7 @@ def test_no_churn_when_idle():
 
 
 def test_daemonset_node_selector_and_rollout():
-    store, _, ctrl = make(before=True)
+    store, _unused, ctrl = make(before=True)
     ds = store.find("apps/v1", "DaemonSet", "opentelemetry", "otel-collector")
     old = {p["metadata"]["name"] for p in pods(store, "opentelemetry")}
     ds["spec"]["template"]["spec"]["nodeSelector"] = {"node-role.kubernetes.io/control-plane": ""}
@@ -124,13 +130,28 @@ def test_daemonset_node_selector_and_rollout():
 
 
 def test_deployment_spread_and_anti_affinity_pending():
-    store, _, ctrl = make(nodes=3)
+    store, _unused, ctrl = make(nodes=3)
     ns(store, "t")
-    spread = {"topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "DoNotSchedule",
-                                             "labelSelector": {"matchLabels": {"app": "web"}}}]}
+    spread = {
+        "topologySpreadConstraints": [
+            {
+                "maxSkew": 1,
+                "topologyKey": "kubernetes.io/hostname",
+                "whenUnsatisfiable": "DoNotSchedule",
+                "labelSelector": {"matchLabels": {"app": "web"}},
+            }
+        ]
+    }
     store.upsert(deployment("web", "t", replicas=3, **spread))
-    anti = {"affinity": {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
-        {"topologyKey": "kubernetes.io/hostname", "labelSelector": {"matchLabels": {"app": "db"}}}]}}}
+    anti = {
+        "affinity": {
+            "podAntiAffinity": {
+                "requiredDuringSchedulingIgnoredDuringExecution": [
+                    {"topologyKey": "kubernetes.io/hostname", "labelSelector": {"matchLabels": {"app": "db"}}}
+                ]
+            }
+        }
+    }
     store.upsert(deployment("db", "t", replicas=4, **anti))
     ctrl.settle()
     web = pods(store, "t", "web-")
@@ -149,7 +170,7 @@ def test_deployment_spread_and_anti_affinity_pending():
 
 
 def test_pod_not_ready_with_missing_secret_then_ready():
-    store, _, ctrl = make(nodes=2)
+    store, _unused, ctrl = make(nodes=2)
     ns(store, "t")
     store.upsert(deployment("app", "t", replicas=1))
     d = store.find("apps/v1", "Deployment", "t", "app")
@@ -174,7 +195,7 @@ def test_pod_not_ready_with_missing_secret_then_ready():
 
 
 def test_template_change_rolls_pods_and_statefulset_names():
-    store, _, ctrl = make(nodes=3)
+    store, _unused, ctrl = make(nodes=3)
     ns(store, "t")
     store.upsert(deployment("app", "t", replicas=2))
     ctrl.settle()
@@ -186,9 +207,19 @@ def test_template_change_rolls_pods_and_statefulset_names():
     after = {p["metadata"]["name"] for p in pods(store, "t")}
     assert len(after) == 2 and not before & after
     labels = {"app": "st"}
-    store.upsert({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "st", "namespace": "t"},
-                  "spec": {"replicas": 3, "serviceName": "st", "selector": {"matchLabels": labels},
-                           "template": {"metadata": {"labels": labels}, "spec": {"containers": [{"name": "c", "image": "x:1"}]}}}})
+    store.upsert(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "StatefulSet",
+            "metadata": {"name": "st", "namespace": "t"},
+            "spec": {
+                "replicas": 3,
+                "serviceName": "st",
+                "selector": {"matchLabels": labels},
+                "template": {"metadata": {"labels": labels}, "spec": {"containers": [{"name": "c", "image": "x:1"}]}},
+            },
+        }
+    )
     ctrl.settle()
     assert sorted(p["metadata"]["name"] for p in pods(store, "t", "st-")) == ["st-0", "st-1", "st-2"]
     st = store.find("apps/v1", "StatefulSet", "t", "st")["status"]
@@ -207,7 +238,7 @@ def names(store, kind, api="v1", namespace="jaeger"):
 
 
 def test_jaeger_allinone_before_state():
-    store, _, ctrl = make(before=True)
+    store, _unused, ctrl = make(before=True)
     assert names(store, "Deployment", "apps/v1") == ["jaeger"]
     assert names(store, "Service") == ["jaeger-agent", "jaeger-collector", "jaeger-collector-headless", "jaeger-query"]
     svc = store.find("v1", "Service", "jaeger", "jaeger-collector")
@@ -220,9 +251,16 @@ def test_jaeger_allinone_before_state():
 
 
 def test_jaeger_production_replicas_and_sampling():
-    store, _, ctrl = make()
-    jaeger(store, {"strategy": "production", "storage": {"type": "elasticsearch", "options": {"es": {"server-urls": "http://es:9200"}, "s3": {"endpoint": "x"}}},
-                   "collector": {"replicas": 3}, "query": {"replicas": 2}})
+    store, _unused, ctrl = make()
+    jaeger(
+        store,
+        {
+            "strategy": "production",
+            "storage": {"type": "elasticsearch", "options": {"es": {"server-urls": "http://es:9200"}, "s3": {"endpoint": "x"}}},
+            "collector": {"replicas": 3},
+            "query": {"replicas": 2},
+        },
+    )
     ctrl.settle()
     assert names(store, "Deployment", "apps/v1") == ["tr-collector", "tr-query"]
     coll = store.find("apps/v1", "Deployment", "jaeger", "tr-collector")
@@ -238,7 +276,7 @@ def test_jaeger_production_replicas_and_sampling():
 
 
 def test_jaeger_max_replicas_is_an_hpa_bound_not_a_count():
-    store, _, ctrl = make()
+    store, _unused, ctrl = make()
     jaeger(store, {"strategy": "production", "storage": {"type": "elasticsearch"}, "collector": {"maxReplicas": 3}})
     ctrl.settle()
     assert store.find("apps/v1", "Deployment", "jaeger", "tr-collector")["spec"]["replicas"] == 1
@@ -247,7 +285,7 @@ def test_jaeger_max_replicas_is_an_hpa_bound_not_a_count():
 
 
 def test_jaeger_memory_forces_allinone_and_unknown_storage_falls_back():
-    store, _, ctrl = make()
+    store, _unused, ctrl = make()
     jaeger(store, {"strategy": "production", "storage": {"type": "memory"}})
     jaeger(store, {"strategy": "production", "storage": {"type": "s3"}}, name="other")
     ctrl.settle()
@@ -257,14 +295,19 @@ def test_jaeger_memory_forces_allinone_and_unknown_storage_falls_back():
 
 
 def test_jaeger_grpc_plugin_on_new_image_crashloops_and_options_filtered():
-    store, _, ctrl = make()
+    store, _unused, ctrl = make()
     ns(store, "jaeger")
     store.upsert({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "jaeger-storage", "namespace": "jaeger"}, "stringData": {"K": "v"}})
-    spec = {"strategy": "production",
-            "storage": {"type": "grpc-plugin", "secretName": "jaeger-storage",
-                        "options": {"grpc-storage-plugin": {"binary": "/plugin/s3", "configuration-file": "/c.yaml"}, "s3": {"bucket": "b"}},
-                        "grpcPlugin": {"image": "example/plugin:1"}},
-            "collector": {"replicas": 1}}
+    spec = {
+        "strategy": "production",
+        "storage": {
+            "type": "grpc-plugin",
+            "secretName": "jaeger-storage",
+            "options": {"grpc-storage-plugin": {"binary": "/plugin/s3", "configuration-file": "/c.yaml"}, "s3": {"bucket": "b"}},
+            "grpcPlugin": {"image": "example/plugin:1"},
+        },
+        "collector": {"replicas": 1},
+    }
     jaeger(store, spec)
     ctrl.settle()
     coll = store.find("apps/v1", "Deployment", "jaeger", "tr-collector")
@@ -292,7 +335,9 @@ def obc(store, name, namespace="apps", sc="rook-ceph-bucket", **extra):
     spec = {"bucketName": name, **extra}
     if sc:
         spec["storageClassName"] = sc
-    store.upsert({"apiVersion": "objectbucket.io/v1alpha1", "kind": "ObjectBucketClaim", "metadata": {"name": name, "namespace": namespace}, "spec": spec})
+    store.upsert(
+        {"apiVersion": "objectbucket.io/v1alpha1", "kind": "ObjectBucketClaim", "metadata": {"name": name, "namespace": namespace}, "spec": spec}
+    )
 
 
 def get_obc(store, name, namespace="apps"):
@@ -310,8 +355,13 @@ def test_rook_binds_with_secret_configmap_and_neighbours():
     sec = store.find("v1", "Secret", "apps", "traces")
     cm = store.find("v1", "ConfigMap", "apps", "traces")
     assert set(sec["data"]) == {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
-    assert cm["data"] == {"BUCKET_HOST": "rook-ceph-rgw-ceph-objectstore.rook-ceph.svc", "BUCKET_NAME": "traces",
-                          "BUCKET_PORT": "80", "BUCKET_REGION": "us-east-1", "BUCKET_SUBREGION": ""}
+    assert cm["data"] == {
+        "BUCKET_HOST": "rook-ceph-rgw-ceph-objectstore.rook-ceph.svc",
+        "BUCKET_NAME": "traces",
+        "BUCKET_PORT": "80",
+        "BUCKET_REGION": "us-east-1",
+        "BUCKET_SUBREGION": "",
+    }
     assert sec["metadata"]["ownerReferences"][0]["uid"] == o["metadata"]["uid"]
     assert base64.b64decode(sec["data"]["AWS_ACCESS_KEY_ID"]).decode() == s3.buckets["traces"]
     assert store.find("objectbucket.io/v1alpha1", "ObjectBucket", None, "obc-apps-traces")["status"]["phase"] == "Bound"
@@ -364,47 +414,100 @@ def test_tempo_pods_need_working_storage_and_query_needs_backend_service():
     ns(store, "jaeger")
     obc(store, "jaeger-traces", namespace="jaeger")
     ctrl.settle()
-    cfg = ("storage:\n  trace:\n    backend: s3\n    s3:\n      bucket: ${S3_BUCKET}\n      endpoint: ${S3_ENDPOINT}\n"
-           "      insecure: ${S3_INSECURE}\n      forcepathstyle: true\n")
-    store.upsert({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "tempo", "namespace": "jaeger"},
-                  "data": {"tempo.yaml": cfg, "tempo-query.yaml": "address: 0.0.0.0:7777\nbackend: tempo:3200\n"}})
+    cfg = (
+        "storage:\n  trace:\n    backend: s3\n    s3:\n      bucket: ${S3_BUCKET}\n      endpoint: ${S3_ENDPOINT}\n"
+        "      insecure: ${S3_INSECURE}\n      forcepathstyle: true\n"
+    )
+    store.upsert(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "tempo", "namespace": "jaeger"},
+            "data": {"tempo.yaml": cfg, "tempo-query.yaml": "address: 0.0.0.0:7777\nbackend: tempo:3200\n"},
+        }
+    )
     labels = {"app.kubernetes.io/name": "tempo"}
-    store.upsert({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "tempo", "namespace": "jaeger"},
-                  "spec": {"replicas": 3, "serviceName": "tempo-gossip", "selector": {"matchLabels": labels},
-                           "template": {"metadata": {"labels": labels}, "spec": {
-                               "containers": [{"name": "tempo", "image": "docker.io/grafana/tempo:2.6.1",
-                                               "args": ["-config.file=/conf/tempo.yaml", "-config.expand-env=true"],
-                                               "envFrom": [{"secretRef": {"name": "jaeger-storage"}}],
-                                               "volumeMounts": [{"name": "conf", "mountPath": "/conf"}]}],
-                               "volumes": [{"name": "conf", "configMap": {"name": "tempo"}}]}}}})
+    store.upsert(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "StatefulSet",
+            "metadata": {"name": "tempo", "namespace": "jaeger"},
+            "spec": {
+                "replicas": 3,
+                "serviceName": "tempo-gossip",
+                "selector": {"matchLabels": labels},
+                "template": {
+                    "metadata": {"labels": labels},
+                    "spec": {
+                        "containers": [
+                            {
+                                "name": "tempo",
+                                "image": "docker.io/grafana/tempo:2.6.1",
+                                "args": ["-config.file=/conf/tempo.yaml", "-config.expand-env=true"],
+                                "envFrom": [{"secretRef": {"name": "jaeger-storage"}}],
+                                "volumeMounts": [{"name": "conf", "mountPath": "/conf"}],
+                            }
+                        ],
+                        "volumes": [{"name": "conf", "configMap": {"name": "tempo"}}],
+                    },
+                },
+            },
+        }
+    )
     q = deployment("jaeger-query", "jaeger", replicas=1)
     q["spec"]["template"]["spec"] = {
-        "containers": [{"name": "tempo-query", "image": "grafana/tempo-query:2.6.1", "args": ["-config=/conf/tempo-query.yaml"],
-                        "volumeMounts": [{"name": "conf", "mountPath": "/conf"}]}],
-        "volumes": [{"name": "conf", "configMap": {"name": "tempo"}}]}
+        "containers": [
+            {
+                "name": "tempo-query",
+                "image": "grafana/tempo-query:2.6.1",
+                "args": ["-config=/conf/tempo-query.yaml"],
+                "volumeMounts": [{"name": "conf", "mountPath": "/conf"}],
+            }
+        ],
+        "volumes": [{"name": "conf", "configMap": {"name": "tempo"}}],
+    }
     store.upsert(q)
     ctrl.settle()
     assert not any(ready(p) for p in pods(store, "jaeger", "tempo-"))  # no Secret yet
     assert not ready(pods(store, "jaeger", "jaeger-query-")[0])  # no Service tempo
     sec = store.find("v1", "Secret", "jaeger", "jaeger-traces")["data"]
-    good = {"S3_ENDPOINT": "rook-ceph-rgw-ceph-objectstore.rook-ceph.svc:80", "S3_BUCKET": "jaeger-traces",
-            "AWS_ACCESS_KEY_ID": base64.b64decode(sec["AWS_ACCESS_KEY_ID"]).decode(),
-            "AWS_SECRET_ACCESS_KEY": base64.b64decode(sec["AWS_SECRET_ACCESS_KEY"]).decode(), "S3_INSECURE": "true", "S3_REGION": "us-east-1"}
-    store.upsert({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "jaeger-storage", "namespace": "jaeger"},
-                  "stringData": {**good, "S3_ENDPOINT": "http://rook-ceph-rgw-ceph-objectstore.rook-ceph.svc:80"}})
+    good = {
+        "S3_ENDPOINT": "rook-ceph-rgw-ceph-objectstore.rook-ceph.svc:80",
+        "S3_BUCKET": "jaeger-traces",
+        "AWS_ACCESS_KEY_ID": base64.b64decode(sec["AWS_ACCESS_KEY_ID"]).decode(),
+        "AWS_SECRET_ACCESS_KEY": base64.b64decode(sec["AWS_SECRET_ACCESS_KEY"]).decode(),
+        "S3_INSECURE": "true",
+        "S3_REGION": "us-east-1",
+    }
+    store.upsert(
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "jaeger-storage", "namespace": "jaeger"},
+            "stringData": {**good, "S3_ENDPOINT": "http://rook-ceph-rgw-ceph-objectstore.rook-ceph.svc:80"},
+        }
+    )
     ctrl.settle()
     p = pods(store, "jaeger", "tempo-")[0]
     assert not ready(p) and p["status"]["phase"] == "Running"
     store.upsert({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "jaeger-storage", "namespace": "jaeger"}, "stringData": good})
-    store.upsert({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "tempo", "namespace": "jaeger"},
-                  "spec": {"selector": labels, "ports": [{"name": "http", "port": 3200}, {"name": "grpc", "port": 9095}]}})
+    store.upsert(
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "tempo", "namespace": "jaeger"},
+            "spec": {"selector": labels, "ports": [{"name": "http", "port": 3200}, {"name": "grpc", "port": 9095}]},
+        }
+    )
     ctrl.settle()
     assert all(ready(p) for p in pods(store, "jaeger", "tempo-"))
     assert store.find("apps/v1", "StatefulSet", "jaeger", "tempo")["status"]["readyReplicas"] == 3
     assert ready(pods(store, "jaeger", "jaeger-query-")[0])
 
 
-@pytest.mark.parametrize("image,expect", [("jaegertracing/jaeger-collector:1.65.0", (1, 65, 0)), ("x/y:latest", None), ("jaegertracing/all-in-one", None)])
+@pytest.mark.parametrize(
+    "image,expect", [("jaegertracing/jaeger-collector:1.65.0", (1, 65, 0)), ("x/y:latest", None), ("jaegertracing/all-in-one", None)]
+)
 def test_parse_version(image, expect):
     from tests.twin.controllers.jaeger import parse_version
 
