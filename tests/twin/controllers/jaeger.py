@@ -114,7 +114,7 @@ def plan(cr: dict) -> dict:
 
 
 def crashloop_hook(workloads, pod: dict, c: dict):
-    """Jaeger >= 1.60 refuses SPAN_STORAGE_TYPE=grpc-plugin at start-up (CHANGELOG 1.60.0)."""
+    """Jaeger >= 1.60 refuses SPAN_STORAGE_TYPE=grpc-plugin at start-up (CHANGELOG 1.60.0); 1.58/1.59 no longer load plugins."""
     image = c.get("image", "")
     if "jaegertracing/" not in image:
         return None
@@ -128,6 +128,17 @@ def crashloop_hook(workloads, pod: dict, c: dict):
             "CrashLoopBackOff",
             f"back-off 5m0s restarting failed container={c.get('name')}: unknown storage type grpc-plugin "
             "(removed in Jaeger 1.60; use grpc remote storage)",
+            "waiting",
+        )
+    if v >= (1, 58, 0) and "--grpc-storage.server" not in args and not env.get("GRPC_STORAGE_SERVER"):
+        # 1.58 removed the sidecar plugin model (jaegertracing/jaeger PR #5388, docs/storage.md 1):
+        # `grpc-plugin` only names remote storage now, the plugin binary is never started, and
+        # without a remote server address the storage factory fails at start-up. The exact
+        # start-up message of 1.58/1.59 is UNCONFIRMED; that it cannot serve traces is not.
+        return (
+            "CrashLoopBackOff",
+            f"back-off 5m0s restarting failed container={c.get('name')}: grpc-plugin storage without a remote "
+            "server (plugin binaries are not loaded since Jaeger 1.58)",
             "waiting",
         )
     return None

@@ -319,7 +319,15 @@ def test_jaeger_grpc_plugin_on_new_image_crashloops_and_options_filtered():
     (p,) = pods(store, "jaeger", "tr-collector-")
     assert p["status"]["containerStatuses"][0]["state"]["waiting"]["reason"] == "CrashLoopBackOff"
     assert store.find("jaegertracing.io/v1", "Jaeger", "jaeger", "tr")["status"]["phase"] == "Failed"
-    # an old image (< 1.60) still had the plugin storage: it runs
+    # 1.58/1.59 accept the type name but no longer start plugin binaries: still never ready
+    spec["image"] = "jaegertracing/jaeger-collector:1.59.0"
+    spec["query"] = {"image": "jaegertracing/jaeger-query:1.59.0"}
+    jaeger(store, spec)
+    ctrl.settle()
+    assert store.find("apps/v1", "Deployment", "jaeger", "tr-collector")["status"].get("readyReplicas") is None
+    (p,) = [q for q in pods(store, "jaeger", "tr-collector-") if "1.59.0" in q["spec"]["containers"][0]["image"]]
+    assert "1.58" in p["status"]["containerStatuses"][0]["state"]["waiting"]["message"]
+    # an old image (< 1.58) still had the plugin storage: it runs
     spec["image"] = "jaegertracing/jaeger-collector:1.57.0"
     spec["query"] = {"image": "jaegertracing/jaeger-query:1.57.0"}
     jaeger(store, spec)
