@@ -152,7 +152,13 @@ class Workloads:
             want.setdefault(
                 "nodeInfo",
                 {
+                    # every field NodeSystemInfo requires (k8s.io/api core/v1 types.go); typed clients
+                    # refuse a Node without them
+                    "machineID": stable_hash([n["metadata"]["name"], "machine"], 32),
+                    "systemUUID": stable_hash([n["metadata"]["name"], "uuid"], 32),
+                    "bootID": stable_hash([n["metadata"]["name"], "boot"], 32),
                     "kubeletVersion": "v1.31.4",
+                    "kubeProxyVersion": "v1.31.4",
                     "osImage": "Talos (v1.9.1)",
                     "containerRuntimeVersion": "containerd://2.0.1",
                     "operatingSystem": "linux",
@@ -160,6 +166,7 @@ class Workloads:
                     "kernelVersion": "6.12.6-talos",
                 },
             )
+            want.setdefault("daemonEndpoints", {"kubeletEndpoint": {"Port": 10250}})
             want.setdefault("capacity", {"cpu": "4", "memory": "16Gi", "pods": "110"})
             want.setdefault("allocatable", {"cpu": "4", "memory": "15Gi", "pods": "110"})
             if want != cur:
