@@ -16,6 +16,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import time
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
 
@@ -80,6 +81,14 @@ def resolve_kubeconfig(params):
     return os.path.expanduser(path)
 
 
+class _TransientRead(Exception):
+    """A GET answered with a status worth retrying (internal to ``K8sClient.request``)."""
+
+    def __init__(self, exc):
+        super(_TransientRead, self).__init__(str(exc))
+        self.exc = exc
+
+
 class K8sClient(object):
     """Thin wrapper over ``kubernetes.client.ApiClient``.
 
@@ -135,8 +144,25 @@ class K8sClient(object):
         self.api = k8s_client.ApiClient(configuration)
 
     # ------------------------------------------------------------------ core
+    # A GET changes nothing, so a bounded retry on a transient answer (throttling, server errors) cannot
+    # duplicate or lose anything; 409 never answers a real GET, but a flaky proxy or the twin's fault
+    # injection may send it. Writes are not retried here: the roles retry idempotent applies per task.
+    READ_RETRY_STATUSES = (409, 429, 500, 502, 503, 504)
+    READ_RETRY_DELAYS = (0.5, 1.0, 2.0)
+
     def request(self, method, path, body=None, query=None, content_type=None, action=None):
-        """One REST call. Returns the decoded JSON body (dict) or raises ``TracingError``."""
+        """One REST call (a GET is retried on a transient answer). Returns the decoded JSON body or raises ``TracingError``."""
+        attempt = 0
+        while True:
+            try:
+                return self._request_once(method, path, body, query, content_type, action)
+            except _TransientRead as transient:
+                if attempt >= len(self.READ_RETRY_DELAYS):
+                    raise self._api_error(transient.exc, method, path, action)
+                time.sleep(self.READ_RETRY_DELAYS[attempt])
+                attempt += 1
+
+    def _request_once(self, method, path, body, query, content_type, action):
         headers = {"Accept": "application/json"}
         if body is not None:
             headers["Content-Type"] = content_type or "application/json"
@@ -155,6 +181,8 @@ class K8sClient(object):
                 _request_timeout=self.timeout,
             )
         except ApiException as exc:
+            if method == "GET" and exc.status in self.READ_RETRY_STATUSES:
+                raise _TransientRead(exc)
             raise self._api_error(exc, method, path, action)
         except (Urllib3HTTPError, OSError) as exc:
             raise TracingError(
