@@ -1,0 +1,251 @@
+"""Bad inputs give a clear error and write nothing (issue 5, "Reliability, in tests").
+
+Each row runs the smallest thing that exercises the input (one role, one module task, or the site
+playbook, which validates its own variables and the cluster access before step 1) and asserts:
+the run fails; the last failure message says what failed (``Failed to ...``), names the problem
+and gives a fix; and the twin counted zero persisted writes (``writes``; check-mode previews are
+``dry_run_writes`` and irrelevant here).
+
+Two private twins serve all rows: a plain one (before-state, 1 node) and a special one
+(``--no-jaeger-operator --obc-allowed-fields maxObjects,maxSize``). Neither is converged: the rows
+write nothing, which is the point.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_role_otel_collector import ANSIBLE_PLAYBOOK, COLLECTIONS, ROOT, _collection_link, k8s_get, run_role, stats  # noqa: E402
+from test_site_reliability import assert_clean_failure, failure_messages, lifecycle, run_site  # noqa: E402
+
+pytestmark = pytest.mark.skipif(not os.path.exists(ANSIBLE_PLAYBOOK), reason="ansible-playbook not in the venv")
+
+GRPC_OK = {  # a grpc-plugin configuration that passes the variable checks
+    "jaeger_production_storage_mode": "grpc-plugin",
+    "jaeger_production_grpc_plugin_image": "registry.example.org/homelab/s3-plugin:1.0.0",
+    "jaeger_production_grpc_plugin_binary": "/plugin/s3-plugin",
+}
+RULE = {"id": "jaeger-traces-retention", "expiration_days": 7}
+
+
+def run_module(env: dict, tmp_path, module: str, args: dict) -> tuple[int, str]:
+    """One task of a collection module, with the twin's kubeconfig as module default."""
+    _collection_link()
+    play = [{
+        "name": "module under test", "hosts": "localhost", "connection": "local", "gather_facts": False,
+        "vars": {"ansible_python_interpreter": sys.executable},
+        "module_defaults": {"group/talos_homelab.tracing.tracing": {"kubeconfig": env["KUBECONFIG"]}},
+        "tasks": [{"name": "Run " + module, "talos_homelab.tracing." + module: args}],
+    }]
+    path = tmp_path / "play-module.yml"
+    path.write_text(yaml.safe_dump(play))
+    run_env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1",
+                   ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
+    p = subprocess.run([ANSIBLE_PLAYBOOK, str(path)], cwd=ROOT, env=run_env, capture_output=True, text=True, timeout=300)
+    return p.returncode, p.stdout + p.stderr
+
+
+def closed_port_kubeconfig(env: dict, tmp_path) -> str:
+    """The twin's kubeconfig with the server moved to a port nothing listens on."""
+    import socket
+
+    with socket.socket() as s:  # a port that was free a moment ago and is closed now
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cfg = yaml.safe_load(open(env["KUBECONFIG"]))
+    for cluster in cfg["clusters"]:
+        cluster["cluster"]["server"] = f"http://127.0.0.1:{port}"
+    path = tmp_path / "closed-port.kubeconfig"
+    path.write_text(yaml.safe_dump(cfg))
+    return str(path)
+
+
+# (id, twin, how, target, input, needles naming the problem, needle naming the fix)
+# how: role (one role of the collection), site (the site playbook), module (one module task).
+CASES = [
+    # --- role variables: otel_collector
+    ("otel-sampling-over-100", "plain", "role", "otel_collector", {"otel_collector_sampling_percentage": 101},
+     ["sampling percentage 101 must be 0-100"], "otel_collector_sampling_"),
+    ("otel-sampling-negative", "plain", "role", "otel_collector", {"otel_collector_sampling_percentage": -5},
+     ["sampling percentage -5 must be 0-100"], "otel_collector_sampling_"),
+    # A value of the wrong type is refused by the role's argument spec (ansible-core's wording: it names
+    # the variable and the type it must have; fix None marks these rows).
+    ("otel-sampling-not-a-number", "plain", "role", "otel_collector", {"otel_collector_sampling_percentage": "abc"},
+     ["argument 'otel_collector_sampling_percentage'", "to float"], None),
+    ("otel-image-latest", "plain", "role", "otel_collector", {"otel_collector_image": "otel/opentelemetry-collector-contrib:latest"},
+     ["other than 'latest'"], "otel/opentelemetry-collector-contrib:0.114.0"),
+    # --- role variables: ceph_bucket
+    ("ceph-retention-0", "plain", "role", "ceph_bucket", {"ceph_bucket_retention_days": 0},
+     ["ceph_bucket_retention_days must be an integer >= 1", "(got 0)"], "ceph_bucket_retention_days: 7"),
+    ("ceph-retention-negative", "plain", "role", "ceph_bucket", {"ceph_bucket_retention_days": -1},
+     ["ceph_bucket_retention_days must be an integer >= 1", "(got -1)"], "ceph_bucket_retention_days: 7"),
+    ("ceph-retention-not-a-number", "plain", "role", "ceph_bucket", {"ceph_bucket_retention_days": "abc"},
+     ["argument 'ceph_bucket_retention_days'", "to int"], None),
+    ("ceph-bucket-uppercase", "plain", "role", "ceph_bucket", {"ceph_bucket_bucket_name": "Jaeger-Traces"},
+     ["bucket name 'Jaeger-Traces' must follow S3 naming"], "ceph_bucket_bucket_name: jaeger-traces"),
+    ("ceph-bucket-too-short", "plain", "role", "ceph_bucket", {"ceph_bucket_bucket_name": "jt"},
+     ["bucket name 'jt' must follow S3 naming", "3-63 characters"], "ceph_bucket_bucket_name: jaeger-traces"),
+    ("ceph-bucket-ip-like", "plain", "role", "ceph_bucket", {"ceph_bucket_bucket_name": "192.168.10.20"},
+     ["bucket name '192.168.10.20' must follow S3 naming", "not an IP address"], "ceph_bucket_bucket_name: jaeger-traces"),
+    ("ceph-storage-class-without-rook-provisioner", "plain", "role", "ceph_bucket", {"ceph_bucket_storage_class": "no-provisioner"},
+     ["StorageClass no-provisioner", "has provisioner example.com/none"], "create a bucket StorageClass"),
+    # --- role variables: jaeger_production
+    ("jaeger-tempo-replicas-0", "plain", "role", "jaeger_production", {"jaeger_production_tempo_replicas": 0},
+     ["every replica count must be >= 1", "tempo 0"], "Fix: correct the variables"),
+    ("jaeger-query-replicas-0", "plain", "role", "jaeger_production", {"jaeger_production_query_replicas": 0},
+     ["every replica count must be >= 1", "query 0"], "Fix: correct the variables"),
+    ("jaeger-sampling-rate-0", "plain", "role", "jaeger_production", {"jaeger_production_sampling_rate": 0},
+     ["sampling rate must satisfy 0 < rate <= 1 (got 0)"], "Fix: correct the variables"),
+    ("jaeger-sampling-rate-over-1", "plain", "role", "jaeger_production", {"jaeger_production_sampling_rate": 1.5},
+     ["sampling rate must satisfy 0 < rate <= 1 (got 1.5)"], "Fix: correct the variables"),
+    ("jaeger-tempo-image-latest", "plain", "role", "jaeger_production", {"jaeger_production_tempo_image": "grafana/tempo:latest"},
+     ["jaeger_production_tempo_image", "tagged 'latest'"], "pin an explicit version tag"),
+    ("jaeger-s3-image", "plain", "role", "jaeger_production",
+     {**GRPC_OK, "jaeger_production_grpc_plugin_image": "jaegertracing/jaeger-s3:1.0.0"},
+     ["jaegertracing/jaeger-s3"], "Fix: use the default storage mode 'tempo'"),
+    ("grpc-plugin-with-jaeger-1.65", "plain", "role", "jaeger_production",
+     {**GRPC_OK, "jaeger_production_collector_image": "jaegertracing/jaeger-collector:1.65.0"},
+     ["jaegertracing/jaeger-collector:1.65.0' cannot run storage type grpc-plugin"], "below 1.58"),
+    ("grpc-plugin-without-plugin-image", "plain", "role", "jaeger_production",
+     {"jaeger_production_storage_mode": "grpc-plugin"},
+     ["jaeger_production_grpc_plugin_image", "must both be set", "No official S3 storage plugin image"],
+     "name the plugin image you built"),
+    # --- site variables (validated before step 1)
+    ("site-retention-not-a-number", "plain", "site", None, {"tracing_retention_days": "abc"},
+     ["tracing_retention_days must be a whole number of days >= 1", 'got "abc"'], "tracing_retention_days: 7"),
+    ("site-retention-0", "plain", "site", None, {"tracing_retention_days": 0},
+     ["tracing_retention_days must be a whole number of days >= 1"], "tracing_retention_days: 7"),
+    ("site-unknown-storage-mode", "plain", "site", None, {"tracing_storage_mode": "elasticsearch"},
+     ["tracing_storage_mode tempo or grpc-plugin", 'got "elasticsearch"'], "Fix:"),
+    # --- module parameters
+    ("lifecycle-duplicate-rule-ids", "plain", "module", "ceph_bucket_lifecycle",
+     {"bucket": "jaeger-traces", "rules": [RULE, dict(RULE, expiration_days=8)]},
+     ["the id 'jaeger-traces-retention' is used twice"], "give each rule its own id"),
+    ("lifecycle-rule-id-over-255", "plain", "module", "ceph_bucket_lifecycle",
+     {"bucket": "jaeger-traces", "rules": [dict(RULE, id="r" * 256)]},
+     ["the id is 256 characters long", "255"], "shorten the id"),
+    ("storage-secret-missing-claim", "plain", "module", "jaeger_storage_secret",
+     {"claim_name": "no-such-claim", "claim_namespace": "jaeger", "namespace": "jaeger", "wait_timeout": 2},
+     ["no-such-claim", "the claim does not exist"], "create it first"),
+    ("storage-secret-claim-stuck-pending", "plain", "module", "jaeger_storage_secret",
+     {"claim_name": "stuck", "claim_namespace": "pending", "namespace": "pending", "wait_timeout": 3},
+     ["the claim is still Pending after 3s"], "or raise wait_timeout"),
+    ("storage-secret-missing-kubeconfig", "plain", "module", "jaeger_storage_secret",
+     {"claim_name": "jaeger-traces", "claim_namespace": "jaeger", "namespace": "jaeger", "kubeconfig": "/nonexistent/kubeconfig"},
+     ["no kubeconfig file at /nonexistent/kubeconfig"], "talosctl kubeconfig"),
+    # --- cluster access (site playbook)
+    ("site-kubeconfig-missing", "plain", "site", None, {"tracing_kubeconfig": "/nonexistent/talos/kubeconfig"},
+     ["Failed to load the kubeconfig", "/nonexistent/talos/kubeconfig"], "Fix: point tracing_kubeconfig"),
+    ("site-api-unreachable", "plain", "site", None, {"tracing_kubeconfig": "<closed-port>"},
+     ["Failed to reach the Kubernetes API", "Connection refused"], "kubectl cluster-info"),
+    # --- cluster shape (special twin)
+    ("jaeger-operator-missing", "special", "role", "jaeger_production", GRPC_OK,
+     ["Failed to find the Jaeger operator", "CRD jaegers.jaegertracing.io is missing"], "install the Jaeger operator"),
+    ("rook-disallows-bucket-lifecycle", "special", "role", "ceph_bucket", {},
+     ["ROOK_OBC_ALLOW_ADDITIONAL_CONFIG_FIELDS", "'maxObjects,maxSize'", "Nothing was written"],
+     "kubectl -n rook-ceph patch configmap rook-ceph-operator-config"),
+]
+
+
+def _start(**opts):
+    from conftest import start_twin
+
+    return start_twin(**opts)
+
+
+@pytest.fixture(scope="module")
+def twins():
+    from conftest import stop_twin
+
+    started = {}
+    try:
+        plain = started["plain"] = _start(before_state=True, nodes=1)
+        # A claim no provisioner serves, in its own namespace: it stays Pending.
+        kube = plain["kube"]
+        post = lambda path, body: kube.call_api(path, "POST", body=body, response_type="object",  # noqa: E731
+                                                 _return_http_data_only=True, auth_settings=["BearerToken"])
+        post("/apis/storage.k8s.io/v1/storageclasses", {
+            "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "metadata": {"name": "no-provisioner"},
+            "provisioner": "example.com/none"})
+        post("/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "pending"}})
+        post("/apis/objectbucket.io/v1alpha1/namespaces/pending/objectbucketclaims", {
+            "apiVersion": "objectbucket.io/v1alpha1", "kind": "ObjectBucketClaim",
+            "metadata": {"name": "stuck", "namespace": "pending"},
+            "spec": {"bucketName": "stuck-bucket", "storageClassName": "no-provisioner"}})
+        started["special"] = _start(nodes=1, no_jaeger_operator=True, obc_allowed_fields="maxObjects,maxSize")
+        yield started
+    finally:
+        for env in started.values():
+            stop_twin(env)
+
+
+def test_table_has_enough_rows():
+    assert len(CASES) >= 20
+    assert len({c[0] for c in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize("case_id, which, how, target, given, problem, fix", CASES, ids=[c[0] for c in CASES])
+def test_bad_input_fails_clearly_and_writes_nothing(twins, tmp_path, case_id, which, how, target, given, problem, fix):
+    env = twins[which]
+    given = dict(given)
+    if given.get("tracing_kubeconfig") == "<closed-port>":
+        given["tracing_kubeconfig"] = closed_port_kubeconfig(env, tmp_path)
+    stats(env, reset=True)
+    if how == "role":
+        # Connection settings as the site playbook passes them.
+        conn = {"ceph_bucket": {"ceph_bucket_s3_endpoint": env["S3_ENDPOINT"]},
+                "jaeger_production": {"jaeger_production_kubeconfig": env["KUBECONFIG"]}}.get(target, {})
+        rc, _recap, out = run_role(env, tmp_path, target, dict(conn, **given))
+    elif how == "site":
+        rc, _recap, out = run_site(env, extra=given, timeout=300)
+    else:
+        rc, out = run_module(env, tmp_path, target, given)
+    assert rc != 0, out[-4000:]
+    if fix is None:  # refused by the role's argument spec before any task ran
+        assert "Traceback (most recent call last)" not in out
+        msg = failure_messages(out)[-1]
+        assert msg.startswith("Validation of arguments failed"), msg
+    else:
+        msg = assert_clean_failure(out)
+        assert "Fix:" in msg, msg
+        assert fix in msg, f"{fix!r} not in: {msg}"
+    for needle in problem:
+        assert needle in msg, f"{needle!r} not in: {msg}"
+    counted = stats(env)
+    assert counted["writes"] == 0, counted
+
+
+def test_wrong_rgw_secret_key_fails_clearly_and_changes_no_rule(twins, tmp_path):
+    env = twins["plain"]
+    before = lifecycle(env, "loki-chunks")
+    assert before, "the Loki bucket's rule exists to be kept"
+    stats(env, reset=True)
+    rc, out = run_module(env, tmp_path, "ceph_bucket_lifecycle", {
+        "bucket": "loki-chunks", "endpoint_url": env["S3_ENDPOINT"], "access_key": env["S3_ACCESS_KEY"],
+        "secret_key": "not-the-secret-key-" + "x" * 21, "rules": [RULE], "state": "present"})
+    assert rc != 0
+    msg = assert_clean_failure(out)
+    assert "SignatureDoesNotMatch" in msg and "secret key does not match the access key" in msg, msg
+    assert "use the AWS_SECRET_ACCESS_KEY that belongs to the access key" in msg, msg
+    assert env["S3_SECRET_KEY"] not in out
+    assert stats(env)["writes"] == 0
+    assert lifecycle(env, "loki-chunks") == before
+
+
+def test_pending_claim_left_as_it_was(twins):
+    """The rows above must not have touched the stuck claim or created the storage Secret."""
+    env = twins["plain"]
+    claim = k8s_get(env, "/apis/objectbucket.io/v1alpha1/namespaces/pending/objectbucketclaims/stuck")
+    assert (claim.get("status") or {}).get("phase", "Pending") == "Pending"
+    assert k8s_get(env, "/api/v1/namespaces/pending/secrets/jaeger-storage") is None
+    assert k8s_get(env, "/api/v1/namespaces/jaeger") is not None  # before-state namespace still there
+    # The before-state Jaeger CR (all-in-one, in-memory) is untouched: the jaeger_production rows wrote nothing.
+    cr = k8s_get(env, "/apis/jaegertracing.io/v1/namespaces/jaeger/jaegers/jaeger")
+    assert cr["spec"]["strategy"].lower() == "allinone", json.dumps(cr["spec"])
