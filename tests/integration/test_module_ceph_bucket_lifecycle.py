@@ -11,9 +11,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -21,63 +18,14 @@ import uuid
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-COLLECTIONS = os.path.join(ROOT, ".build", "collections")
-VENV_PY = os.path.join(ROOT, ".venv", "bin", "python")
-PYTHON = VENV_PY if os.path.exists(VENV_PY) else sys.executable
-PLAYBOOK_BIN = os.path.join(os.path.dirname(PYTHON), "ansible-playbook")
+from runner import ROOT, run_module
+
 MODULE = "talos_homelab.tracing.ceph_bucket_lifecycle"
 RULE_ID = "jaeger-traces-retention"
 FOREIGN = {"ID": "loki-retention", "Filter": {"Prefix": ""}, "Status": "Enabled", "Expiration": {"Days": 30}}
 
 
 # ---------------------------------------------------------------------- helpers
-def _ensure_collection_link():
-    link = os.path.join(COLLECTIONS, "ansible_collections", "talos_homelab", "tracing")
-    if not os.path.lexists(link):
-        os.makedirs(os.path.dirname(link), exist_ok=True)
-        os.symlink(ROOT, link)
-
-
-def run_module(module, args, check=False, diff=False, verbosity=0, env=None):
-    """Run one task of ``module`` with ``args`` through ansible-playbook.
-
-    Returns ``(result, output, returncode)``; ``result`` is the registered task result.
-    """
-    _ensure_collection_link()
-    with tempfile.TemporaryDirectory(prefix="it-lifecycle-") as tmp:
-        out = os.path.join(tmp, "result.json")
-        play = [{
-            "name": "integration", "hosts": "localhost", "connection": "local", "gather_facts": False,
-            "vars": {"ansible_python_interpreter": PYTHON},
-            "tasks": [
-                {"name": "module under test", module: args, "register": "r", "ignore_errors": True},
-                {"name": "dump result", "ansible.builtin.copy": {"content": "{{ r | to_json }}", "dest": out},
-                 "check_mode": False, "diff": False},
-            ],
-        }]
-        path = os.path.join(tmp, "play.yml")
-        with open(path, "w") as f:
-            json.dump(play, f)
-        cmd = [PLAYBOOK_BIN, "-i", "localhost,", path]
-        if check:
-            cmd.append("--check")
-        if diff:
-            cmd.append("--diff")
-        if verbosity:
-            cmd.append("-" + "v" * verbosity)
-        full_env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1",
-                        ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_RETRY_FILES_ENABLED="false",
-                        ANSIBLE_HOST_KEY_CHECKING="false")
-        full_env.update(env or {})
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=full_env, timeout=300, check=False)
-        output = proc.stdout + proc.stderr
-        if not os.path.exists(out):
-            raise AssertionError("ansible-playbook produced no result (rc %s):\n%s" % (proc.returncode, output))
-        with open(out) as f:
-            return json.load(f), output, proc.returncode
-
-
 @pytest.fixture(scope="module")
 def s3env(request):
     """``{S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY, TWIN_STATE_DIR, backend}`` of a real RGW."""
