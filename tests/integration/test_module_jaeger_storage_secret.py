@@ -12,82 +12,32 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import base64
+import functools
 import json
-import os
-import subprocess
-import sys
-import tempfile
 import time
-import urllib.request
 import uuid
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-COLLECTIONS = os.path.join(ROOT, ".build", "collections")
-VENV_PY = os.path.join(ROOT, ".venv", "bin", "python")
-PYTHON = VENV_PY if os.path.exists(VENV_PY) else sys.executable
-PLAYBOOK_BIN = os.path.join(os.path.dirname(PYTHON), "ansible-playbook")
+from runner import run_module as _run_module
+from runner import twin_stats
+
 MODULE = "talos_homelab.tracing.jaeger_storage_secret"
 OB_GROUP, OB_VERSION = "objectbucket.io", "v1alpha1"
 KEYS = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "S3_BUCKET", "S3_ENDPOINT", "S3_INSECURE", "S3_REGION"]
 
 
 # ---------------------------------------------------------------------- helpers
-def _ensure_collection_link():
-    link = os.path.join(COLLECTIONS, "ansible_collections", "talos_homelab", "tracing")
-    if not os.path.lexists(link):
-        os.makedirs(os.path.dirname(link), exist_ok=True)
-        os.symlink(ROOT, link)
-
-
-def run_module(module, args, check=False, diff=False, verbosity=0):
-    """Run one task of ``module`` through ansible-playbook; returns ``(result, output, rc)``."""
-    _ensure_collection_link()
-    with tempfile.TemporaryDirectory(prefix="it-secret-") as tmp:
-        out = os.path.join(tmp, "result.json")
-        play = [{
-            "name": "integration", "hosts": "localhost", "connection": "local", "gather_facts": False,
-            "vars": {"ansible_python_interpreter": PYTHON},
-            "tasks": [
-                {"name": "module under test", module: args, "register": "r", "ignore_errors": True},
-                {"name": "dump result", "ansible.builtin.copy": {"content": "{{ r | to_json }}", "dest": out},
-                 "check_mode": False, "diff": False, "no_log": True},
-            ],
-        }]
-        path = os.path.join(tmp, "play.yml")
-        with open(path, "w") as f:
-            json.dump(play, f)
-        cmd = [PLAYBOOK_BIN, "-i", "localhost,", path]
-        if check:
-            cmd.append("--check")
-        if diff:
-            cmd.append("--diff")
-        if verbosity:
-            cmd.append("-" + "v" * verbosity)
-        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1",
-                   ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_RETRY_FILES_ENABLED="false")
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300, check=False)
-        output = proc.stdout + proc.stderr
-        if not os.path.exists(out):
-            raise AssertionError("ansible-playbook produced no result (rc %s):\n%s" % (proc.returncode, output))
-        with open(out) as f:
-            return json.load(f), output, proc.returncode
-
-
-def _admin(twin, path, method="GET"):
-    req = urllib.request.Request(twin["TWIN_URL"] + path, data=b"{}" if method == "POST" else None, method=method,
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        return json.loads(resp.read() or b"{}")
+# The registered result is dumped with no_log: only the module's own output is in ``output``.
+run_module = functools.partial(_run_module, dump_no_log=True)
 
 
 def reset_stats(twin):
-    _admin(twin, "/_twin/stats/reset", "POST")
+    twin_stats(twin, reset=True)
 
 
 def write_requests(twin):
-    stats = _admin(twin, "/_twin/stats")
+    stats = twin_stats(twin)
     return stats.get("write_requests", stats.get("writes", 0))
 
 
