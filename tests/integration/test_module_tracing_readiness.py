@@ -15,64 +15,27 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
-import os
-import subprocess
 import sys
 
 import pytest
-import yaml
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-COLLECTIONS = os.path.join(ROOT, ".build", "collections")
-VENV_PY = os.path.join(ROOT, ".venv", "bin", "python")
-PYTHON = VENV_PY if os.path.exists(VENV_PY) else sys.executable
-PLAYBOOK_BIN = os.path.join(os.path.dirname(PYTHON), "ansible-playbook")
+from runner import run_module, twin_stats
 
 
-def _ensure_collection_link():
-    link = os.path.join(COLLECTIONS, "ansible_collections", "talos_homelab", "tracing")
-    if not os.path.lexists(link):
-        os.makedirs(os.path.dirname(link), exist_ok=True)
-        os.symlink(ROOT, link)
-
-
-def run_module(env, tmp_path, check=False, **args):
-    """Run tracing_readiness in a playbook; returns (rc, registered result, output)."""
-    _ensure_collection_link()
-    out = tmp_path / ("result-%d.json" % len(list(tmp_path.glob("result-*.json"))))
-    play = [{
-        "hosts": "localhost", "connection": "local", "gather_facts": False,
-        "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"},
-        "tasks": [
-            {"name": "readiness", "talos_homelab.tracing.tracing_readiness": args, "register": "r", "ignore_errors": True},
-            {"name": "dump", "ansible.builtin.copy": {"content": "{{ r | to_json }}", "dest": str(out)}, "check_mode": False},
-        ],
-    }]
-    pb = tmp_path / "play.yml"
-    pb.write_text(yaml.safe_dump(play))
-    penv = dict(os.environ, KUBECONFIG=env["KUBECONFIG"], ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1",
-                ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
-    cmd = [PLAYBOOK_BIN, str(pb)] + (["--check"] if check else [])
-    proc = subprocess.run(cmd, env=penv, capture_output=True, text=True, timeout=300, check=False)
-    assert out.exists(), proc.stdout + proc.stderr
-    return proc.returncode, json.loads(out.read_text()), proc.stdout + proc.stderr
-
-
-def twin_stats(env, reset=False):
-    args = [PYTHON, "-m", "tests.twin", "stats", "--env-file", env["env_file"]] + (["--reset"] if reset else [])
-    proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
+def run_readiness(env, check=False, **args):
+    """Run tracing_readiness with the twin's KUBECONFIG; returns (rc, registered result, output)."""
+    result, output, rc = run_module("talos_homelab.tracing.tracing_readiness", args, check=check, env={"KUBECONFIG": env["KUBECONFIG"]},
+                                    inventory=None, interpreter="{{ ansible_playbook_python }}")
+    return rc, result, output
 
 
 def checks_by_id(result):
     return dict((c["id"], c) for comp in result["components"].values() for c in comp["checks"])
 
 
-def test_before_state_jaeger_30(twin, tmp_path):
+def test_before_state_jaeger_30(twin):
     twin_stats(twin, reset=True)
-    rc, result, output = run_module(twin, tmp_path)
+    rc, result, output = run_readiness(twin)
     assert rc == 0 and not result.get("failed"), output
     stats = twin_stats(twin)
     assert stats["writes"] == 0 and stats.get("write_requests", 0) == 0
@@ -96,29 +59,29 @@ def test_before_state_jaeger_30(twin, tmp_path):
 
 def test_report_path_check_mode_and_idempotence(twin, tmp_path):
     report = tmp_path / "readiness.md"
-    rc, result, output = run_module(twin, tmp_path, check=True, report_path=str(report))
+    rc, result, output = run_readiness(twin, check=True, report_path=str(report))
     assert rc == 0, output
     assert result["changed"] is True and not report.exists()
-    rc, result, output = run_module(twin, tmp_path, report_path=str(report))
+    rc, result, output = run_readiness(twin, report_path=str(report))
     assert rc == 0 and result["changed"] is True and result["report_written"] is True, output
     assert report.read_text(encoding="utf-8") == result["report"]
-    rc, result, output = run_module(twin, tmp_path, report_path=str(report))
+    rc, result, output = run_readiness(twin, report_path=str(report))
     assert rc == 0 and result["changed"] is False, output
 
 
-def test_fail_under_fails_with_the_report(twin, tmp_path):
-    rc, result, output = run_module(twin, tmp_path, fail_under=100)
+def test_fail_under_fails_with_the_report(twin):
+    rc, result, output = run_readiness(twin, fail_under=100)
     assert result.get("failed") is True, output
     assert "below fail_under=100" in result["msg"]
     assert "Jaeger: 30/100" in result["report"]
 
 
-def test_request_count_independent_of_node_count(twin_factory, tmp_path):
+def test_request_count_independent_of_node_count(twin_factory):
     counts = {}
     for nodes in (6, 600):
         env = twin_factory(nodes=nodes, before_state=True)
         twin_stats(env, reset=True)
-        rc, result, output = run_module(env, tmp_path, s3_endpoint_url=env["S3_ENDPOINT"])
+        rc, result, output = run_readiness(env, s3_endpoint_url=env["S3_ENDPOINT"])
         assert rc == 0, output
         stats = twin_stats(env)
         assert stats["writes"] == 0
