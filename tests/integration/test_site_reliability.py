@@ -22,9 +22,10 @@ import sys
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_role_otel_collector import ANSIBLE_PLAYBOOK, COLLECTIONS, ROOT, _collection_link, k8s_get, stats  # noqa: E402
+from runner import PLAYBOOK_BIN, ROOT, run_playbook, twin_stats  # noqa: E402
+from test_role_otel_collector import k8s_get  # noqa: E402
 
-pytestmark = pytest.mark.skipif(not os.path.exists(ANSIBLE_PLAYBOOK), reason="ansible-playbook not in the venv")
+pytestmark = pytest.mark.skipif(not os.path.exists(PLAYBOOK_BIN), reason="ansible-playbook not in the venv")
 
 INVENTORY = os.path.join(ROOT, "examples", "inventory", "hosts.yml")
 NEIGHBOURS = {"loki": "loki-chunks", "velero": "velero-backups"}
@@ -33,17 +34,10 @@ TRANSIENT_CODES = "500,503,409"
 
 def run_site(env: dict, *args: str, extra: dict | None = None, timeout: float = 900) -> tuple[int, dict, str]:
     """Run talos_homelab.tracing.site against the twin; returns (rc, recap counts, stdout+stderr)."""
-    _collection_link()
     extra_vars = {"tracing_kubeconfig": env["KUBECONFIG"], "ceph_bucket_s3_endpoint": env["S3_ENDPOINT"]}
     extra_vars.update(extra or {})
-    run_env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
-                   ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
-    cmd = [ANSIBLE_PLAYBOOK, "-i", INVENTORY, "talos_homelab.tracing.site", "-e", json.dumps(extra_vars), *args]
-    p = subprocess.run(cmd, cwd=ROOT, env=run_env, capture_output=True, text=True, timeout=timeout)
-    out = p.stdout + p.stderr
-    m = re.search(r"localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", out)
-    recap = dict(zip(("ok", "changed", "unreachable", "failed"), map(int, m.groups()))) if m else {}
-    return p.returncode, recap, out
+    run = run_playbook(playbook="talos_homelab.tracing.site", inventory=INVENTORY, extra_vars=extra_vars, args=args, timeout=timeout)
+    return run.rc, run.recap, run.output
 
 
 def twin_cli(env: dict, *args: str) -> str:
@@ -211,13 +205,13 @@ def test_faulted_run_converges_or_fails_cleanly_then_a_clean_run_converges(flaky
 
     # A faulted re-run on the converged stack: no persisted write (retries re-apply what is already
     # there), and again either convergence or a clean failure.
-    stats(env, reset=True)
+    twin_stats(env, reset=True)
     faults_on(env)
     try:
         rc, recap, out = run_site(env)
     finally:
         faults_off(env)
-    counted = stats(env)
+    counted = twin_stats(env)
     sys.stderr.write(f"faulted re-run: rc={rc} recap={recap} stats={ {k: counted.get(k) for k in ('writes', 'failed_writes', 'write_requests')} }\n")
     assert counted["writes"] == 0, counted
     if rc == 0:
@@ -230,7 +224,7 @@ def test_faulted_run_converges_or_fails_cleanly_then_a_clean_run_converges(flaky
 def test_failure_message_names_the_action_when_retries_run_out(flaky_twin):
     """Every request failing (rate 1.0, 503): the retries are bounded and the run stops with the action."""
     env = flaky_twin
-    stats(env, reset=True)
+    twin_stats(env, reset=True)
     faults_on(env, rate=1.0, codes="503")
     try:
         rc, recap, out = run_site(env, "--tags", "otel_collector", timeout=300)
@@ -242,4 +236,4 @@ def test_failure_message_names_the_action_when_retries_run_out(flaky_twin):
     # Bounded: the first read is tried 1 + retries times, then the play stops.
     attempts = re.findall(r"FAILED - RETRYING: \[localhost\]: ([^(]+)\(", out)
     assert attempts and len(set(attempts)) == 1 and len(attempts) <= 10, attempts
-    assert stats(env)["writes"] == 0
+    assert twin_stats(env)["writes"] == 0
