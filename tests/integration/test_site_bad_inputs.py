@@ -15,17 +15,17 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 
 import pytest
 import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_role_otel_collector import ANSIBLE_PLAYBOOK, COLLECTIONS, ROOT, _collection_link, k8s_get, run_role, stats  # noqa: E402
+from runner import PLAYBOOK_BIN, localhost_play, run_playbook, twin_stats  # noqa: E402
+from test_role_otel_collector import k8s_get, run_role  # noqa: E402
 from test_site_reliability import assert_clean_failure, failure_messages, lifecycle, run_site  # noqa: E402
 
-pytestmark = pytest.mark.skipif(not os.path.exists(ANSIBLE_PLAYBOOK), reason="ansible-playbook not in the venv")
+pytestmark = pytest.mark.skipif(not os.path.exists(PLAYBOOK_BIN), reason="ansible-playbook not in the venv")
 
 GRPC_OK = {  # a grpc-plugin configuration that passes the variable checks
     "jaeger_production_storage_mode": "grpc-plugin",
@@ -35,21 +35,13 @@ GRPC_OK = {  # a grpc-plugin configuration that passes the variable checks
 RULE = {"id": "jaeger-traces-retention", "expiration_days": 7}
 
 
-def run_module(env: dict, tmp_path, module: str, args: dict) -> tuple[int, str]:
+def run_module(env: dict, module: str, args: dict) -> tuple[int, str]:
     """One task of a collection module, with the twin's kubeconfig as module default."""
-    _collection_link()
-    play = [{
-        "name": "module under test", "hosts": "localhost", "connection": "local", "gather_facts": False,
-        "vars": {"ansible_python_interpreter": sys.executable},
-        "module_defaults": {"group/talos_homelab.tracing.tracing": {"kubeconfig": env["KUBECONFIG"]}},
-        "tasks": [{"name": "Run " + module, "talos_homelab.tracing." + module: args}],
-    }]
-    path = tmp_path / "play-module.yml"
-    path.write_text(yaml.safe_dump(play))
-    run_env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1",
-                   ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
-    p = subprocess.run([ANSIBLE_PLAYBOOK, str(path)], cwd=ROOT, env=run_env, capture_output=True, text=True, timeout=300)
-    return p.returncode, p.stdout + p.stderr
+    play = localhost_play([{"name": "Run " + module, "talos_homelab.tracing." + module: args}], name="module under test",
+                          interpreter=sys.executable,
+                          module_defaults={"group/talos_homelab.tracing.tracing": {"kubeconfig": env["KUBECONFIG"]}})
+    run = run_playbook([play])
+    return run.rc, run.output
 
 
 def closed_port_kubeconfig(env: dict, tmp_path) -> str:
@@ -197,7 +189,7 @@ def test_bad_input_fails_clearly_and_writes_nothing(twins, tmp_path, case_id, wh
     given = dict(given)
     if given.get("tracing_kubeconfig") == "<closed-port>":
         given["tracing_kubeconfig"] = closed_port_kubeconfig(env, tmp_path)
-    stats(env, reset=True)
+    twin_stats(env, reset=True)
     if how == "role":
         # Connection settings as the site playbook passes them.
         conn = {"ceph_bucket": {"ceph_bucket_s3_endpoint": env["S3_ENDPOINT"]},
@@ -206,7 +198,7 @@ def test_bad_input_fails_clearly_and_writes_nothing(twins, tmp_path, case_id, wh
     elif how == "site":
         rc, _recap, out = run_site(env, extra=given, timeout=300)
     else:
-        rc, out = run_module(env, tmp_path, target, given)
+        rc, out = run_module(env, target, given)
     assert rc != 0, out[-4000:]
     if fix is None:  # refused by the role's argument spec before any task ran
         assert "Traceback (most recent call last)" not in out
@@ -218,16 +210,16 @@ def test_bad_input_fails_clearly_and_writes_nothing(twins, tmp_path, case_id, wh
         assert fix in msg, f"{fix!r} not in: {msg}"
     for needle in problem:
         assert needle in msg, f"{needle!r} not in: {msg}"
-    counted = stats(env)
+    counted = twin_stats(env)
     assert counted["writes"] == 0, counted
 
 
-def test_wrong_rgw_secret_key_fails_clearly_and_changes_no_rule(twins, tmp_path):
+def test_wrong_rgw_secret_key_fails_clearly_and_changes_no_rule(twins):
     env = twins["plain"]
     before = lifecycle(env, "loki-chunks")
     assert before, "the Loki bucket's rule exists to be kept"
-    stats(env, reset=True)
-    rc, out = run_module(env, tmp_path, "ceph_bucket_lifecycle", {
+    twin_stats(env, reset=True)
+    rc, out = run_module(env, "ceph_bucket_lifecycle", {
         "bucket": "loki-chunks", "endpoint_url": env["S3_ENDPOINT"], "access_key": env["S3_ACCESS_KEY"],
         "secret_key": "not-the-secret-key-" + "x" * 21, "rules": [RULE], "state": "present"})
     assert rc != 0
@@ -235,7 +227,7 @@ def test_wrong_rgw_secret_key_fails_clearly_and_changes_no_rule(twins, tmp_path)
     assert "SignatureDoesNotMatch" in msg and "secret key does not match the access key" in msg, msg
     assert "use the AWS_SECRET_ACCESS_KEY that belongs to the access key" in msg, msg
     assert env["S3_SECRET_KEY"] not in out
-    assert stats(env)["writes"] == 0
+    assert twin_stats(env)["writes"] == 0
     assert lifecycle(env, "loki-chunks") == before
 
 
