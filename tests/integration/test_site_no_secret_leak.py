@@ -17,10 +17,11 @@ import sys
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_role_otel_collector import ANSIBLE_PLAYBOOK, k8s_get, stats  # noqa: E402
+from runner import PLAYBOOK_BIN, twin_stats  # noqa: E402
+from test_role_otel_collector import k8s_get  # noqa: E402
 from test_site_reliability import readiness_score, run_site  # noqa: E402
 
-pytestmark = pytest.mark.skipif(not os.path.exists(ANSIBLE_PLAYBOOK), reason="ansible-playbook not in the venv")
+pytestmark = pytest.mark.skipif(not os.path.exists(PLAYBOOK_BIN), reason="ansible-playbook not in the venv")
 
 
 @pytest.fixture(scope="module")
@@ -49,11 +50,11 @@ def test_site_at_vvv_never_prints_the_bucket_secret_key(leak_twin):
     outputs = {}
 
     # 1. The plan on the before-state: zero persisted writes, a diff is printed.
-    stats(env, reset=True)
+    twin_stats(env, reset=True)
     rc, recap, out = run_site(env, "--check", "--diff", "-vvv")
     outputs["check on the before-state"] = out
     assert rc == 0, out[-6000:]
-    counted = stats(env)
+    counted = twin_stats(env)
     assert counted["writes"] == 0, counted
     assert recap["changed"] > 0, "the plan must show the upgrade"
     assert re.search(r"^--- before", out, re.M) and re.search(r"^\+\+\+ after", out, re.M), "no diff in the plan"
@@ -68,11 +69,11 @@ def test_site_at_vvv_never_prints_the_bucket_secret_key(leak_twin):
     assert readiness_score(out) == 100
 
     # 3. The plan again, now that the storage Secret exists.
-    stats(env, reset=True)
+    twin_stats(env, reset=True)
     rc, recap, out = run_site(env, "--check", "--diff", "-vvv")
     outputs["check on the converged stack"] = out
     assert rc == 0, out[-6000:]
-    assert stats(env)["writes"] == 0
+    assert twin_stats(env)["writes"] == 0
 
     claim_secret = k8s_get(env, "/api/v1/namespaces/jaeger/secrets/jaeger-traces")
     secret_key = base64.b64decode(claim_secret["data"]["AWS_SECRET_ACCESS_KEY"]).decode()
