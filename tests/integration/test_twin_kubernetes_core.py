@@ -9,7 +9,6 @@ controllers so that ``wait: true`` has something to wait for.
 import json
 import os
 import re
-import subprocess
 import sys
 import threading
 
@@ -19,12 +18,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
+from runner import PLAYBOOK_BIN, run_playbook  # noqa: E402
 from tests.twin.apiserver import serve  # noqa: E402
 from tests.twin.store import Store  # noqa: E402
 
-ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
-
-pytestmark = pytest.mark.skipif(not os.path.exists(ANSIBLE_PLAYBOOK), reason="ansible-playbook not in the venv")
+pytestmark = pytest.mark.skipif(not os.path.exists(PLAYBOOK_BIN), reason="ansible-playbook not in the venv")
 
 NAMESPACES = ["twin-a", "twin-b", "twin-c"]
 
@@ -229,44 +227,25 @@ def twin(tmp_path):
     srv.stop()
 
 
-def run_playbook(twin, tmp_path, objs, *args, do_wait=True):
+def kube_env(twin, tmp_path):
+    """The twin's kubeconfig for kubernetes.core, its discovery cache (k8srcp-*.json) in ``tmp_path``."""
+    return {"KUBECONFIG": twin.kubeconfig, "K8S_AUTH_KUBECONFIG": twin.kubeconfig, "TMPDIR": str(tmp_path)}
+
+
+def apply_objects(twin, tmp_path, objs, *args, do_wait=True):
     (tmp_path / "objects.json").write_text(json.dumps(objs))
     (tmp_path / "site.yml").write_text(PLAYBOOK)
-    env = dict(os.environ)
-    env.update(
-        {
-            "KUBECONFIG": twin.kubeconfig,
-            "K8S_AUTH_KUBECONFIG": twin.kubeconfig,
-            "TMPDIR": str(tmp_path),  # kubernetes.core's discovery cache (k8srcp-*.json)
-            "ANSIBLE_NOCOLOR": "1",
-            "ANSIBLE_HOST_KEY_CHECKING": "0",
-            "ANSIBLE_LOCALHOST_WARNING": "0",
-            "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
-            "ANSIBLE_DEPRECATION_WARNINGS": "0",
-        }
-    )
-    cmd = [
-        ANSIBLE_PLAYBOOK,
-        "-i",
-        "localhost,",
-        str(tmp_path / "site.yml"),
-        "-e",
-        f"objects_file={tmp_path / 'objects.json'}",
-        "-e",
-        f"do_wait={do_wait}",
-        *args,
-    ]
-    proc = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240, check=False)
-    out = proc.stdout + proc.stderr
-    assert proc.returncode == 0, out
-    m = re.search(r"localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", out)
-    assert m, out
-    return {"ok": int(m.group(1)), "changed": int(m.group(2)), "failed": int(m.group(4)), "output": out}
+    run = run_playbook(playbook=str(tmp_path / "site.yml"), inventory="localhost,", args=args, cwd=tmp_path, timeout=240,
+                       extra_vars={"objects_file": str(tmp_path / "objects.json"), "do_wait": do_wait},
+                       env=dict(kube_env(twin, tmp_path), ANSIBLE_DEPRECATION_WARNINGS="0"), collection=False)
+    assert run.rc == 0, run.output
+    assert run.recap, run.output
+    return dict(run.recap, output=run.output)
 
 
 def test_apply_twice_second_run_changes_nothing(twin, tmp_path):
     objs = objects()
-    first = run_playbook(twin, tmp_path, objs)
+    first = apply_objects(twin, tmp_path, objs)
     assert first["changed"] >= 1
     snap = twin.stats.snapshot()
     assert snap["writes"] >= 20 and snap["by_verb"].get("create") == 20, snap
@@ -277,7 +256,7 @@ def test_apply_twice_second_run_changes_nothing(twin, tmp_path):
     assert store.find("v1", "Service", "twin-c", "web-2")["spec"]["clusterIP"]
 
     twin.stats.reset()
-    second = run_playbook(twin, tmp_path, objs)
+    second = apply_objects(twin, tmp_path, objs)
     snap = twin.stats.snapshot()
     assert second["changed"] == 0, second["output"]
     assert snap["writes"] == 0, snap
@@ -302,7 +281,7 @@ def test_check_diff_on_fresh_store_persists_nothing(twin, tmp_path):
     store.create(crd_rt, None, objs[-2])
     rev = store.revision
     twin.stats.reset()
-    result = run_playbook(twin, tmp_path, objs, "--check", "--diff", do_wait=False)
+    result = apply_objects(twin, tmp_path, objs, "--check", "--diff", do_wait=False)
     snap = twin.stats.snapshot()
     assert result["changed"] == 1, result["output"]
     assert snap["writes"] == 0, snap
@@ -314,10 +293,10 @@ def test_check_diff_on_fresh_store_persists_nothing(twin, tmp_path):
 
 
 def test_check_diff_of_a_change_persists_nothing(twin, tmp_path):
-    run_playbook(twin, tmp_path, objects(), do_wait=False)
+    apply_objects(twin, tmp_path, objects(), do_wait=False)
     before = twin.store.find("apps/v1", "Deployment", "twin-a", "web-0")
     twin.stats.reset()
-    result = run_playbook(twin, tmp_path, objects(image="nginx:1.28"), "--check", "--diff", "-v", do_wait=False)
+    result = apply_objects(twin, tmp_path, objects(image="nginx:1.28"), "--check", "--diff", "-v", do_wait=False)
     snap = twin.stats.snapshot()
     assert result["changed"] == 1, result["output"]
     # the module's result carries the server's dry-run answer for the changed Deployment
@@ -371,17 +350,9 @@ def test_server_side_apply_through_kubernetes_core(twin, tmp_path):
     store = twin.store
     store.create(store.registry.by_kind("v1", "Namespace"), None, {"metadata": {"name": "default"}})
     (tmp_path / "ssa.yml").write_text(SSA_PLAYBOOK)
-    env = dict(os.environ, KUBECONFIG=twin.kubeconfig, K8S_AUTH_KUBECONFIG=twin.kubeconfig, TMPDIR=str(tmp_path), ANSIBLE_NOCOLOR="1")
-    proc = subprocess.run(
-        [ANSIBLE_PLAYBOOK, "-i", "localhost,", str(tmp_path / "ssa.yml")],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    run = run_playbook(playbook=str(tmp_path / "ssa.yml"), inventory="localhost,", cwd=tmp_path, timeout=240,
+                       env=kube_env(twin, tmp_path), collection=False)
+    assert run.rc == 0, run.output
     patches = [e for e in twin.stats.log() if e["method"] == "PATCH"]
     assert len(patches) == 3 and all("fieldManager=ansible" in e["query"] for e in patches)
     assert [(e["class"], e["code"]) for e in patches] == [("writes", 201), ("noop_writes", 200), ("writes", 200)]
