@@ -161,8 +161,10 @@ def twins():
         plain = started["plain"] = _start(before_state=True, nodes=1)
         # A claim no provisioner serves, in its own namespace: it stays Pending.
         kube = plain["kube"]
-        post = lambda path, body: kube.call_api(path, "POST", body=body, response_type="object",  # noqa: E731
-                                                 _return_http_data_only=True, auth_settings=["BearerToken"])
+
+        def post(path, body):
+            return kube.call_api(path, "POST", body=body, response_type="object", _return_http_data_only=True, auth_settings=["BearerToken"])
+
         post("/apis/storage.k8s.io/v1/storageclasses", {
             "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "metadata": {"name": "no-provisioner"},
             "provisioner": "example.com/none"})
