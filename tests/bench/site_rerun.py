@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 PY = sys.executable
@@ -57,6 +58,42 @@ def playbook(args, env):
     return elapsed, int(recap.group(1)) if recap else None
 
 
+def step_of(role, task):
+    """The site step a task belongs to: its role, else the site playbook's step prefix."""
+    if role:
+        return role.split(".")[-1]
+    m = re.match(r"(Preflight|Step \d+)", task)
+    return m.group(1).lower().replace(" ", "_") if m else "other"
+
+
+def reads_by_step(twin_url, times_file):
+    """Attribute each request of the twin's log to the task that started last before it."""
+    marks = [json.loads(line) for line in pathlib.Path(times_file).read_text().splitlines() if line.strip()]
+    # The shared k8s_apply role counts for the step that included it.
+    caller = "other"
+    for m in marks:
+        step = step_of(m["role"], m["task"])
+        if step == "k8s_apply":
+            m["step"] = caller
+        else:
+            m["step"] = caller = step
+    with urllib.request.urlopen(f"{twin_url}/_twin/log") as resp:  # admin endpoint, not counted
+        log = json.load(resp)["items"]
+    out = {}
+    for entry in log:
+        mark = None
+        for m in marks:
+            if m["time"] <= entry["time"]:
+                mark = m
+            else:
+                break
+        step = mark["step"] if mark else "other"
+        bucket = out.setdefault(step, {"reads": 0, "writes": 0, "noop_writes": 0, "dry_run_writes": 0})
+        if entry.get("class") in bucket:
+            bucket[entry["class"]] += 1
+    return out
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
@@ -66,6 +103,8 @@ def main():
     env["PATH"] = f"{ROOT / '.venv' / 'bin'}:{env['PATH']}"
     env["ANSIBLE_COLLECTIONS_PATH"] = f"{ROOT / '.build' / 'collections'}:{ROOT / '.build' / 'galaxy'}"
     env["ANSIBLE_NOCOLOR"] = "1"
+    env["ANSIBLE_CALLBACK_PLUGINS"] = str(ROOT / "tests" / "bench" / "callback")
+    env["ANSIBLE_CALLBACKS_ENABLED"] = "task_times"
     with tempfile.TemporaryDirectory() as tmp:
         env_file = pathlib.Path(tmp) / "twin.env"
         twin("up", "--env-file", str(env_file), "--before-state")
@@ -80,11 +119,14 @@ def main():
                 f"        kubeconfig: {te['KUBECONFIG']}\n      vars:\n        ansible_python_interpreter: {PY}\n"
             )
             first, first_changed = playbook(site, env)
-            reruns, baselines, stats = [], [], None
+            reruns, baselines, stats, by_step = [], [], None, None
+            times_file = pathlib.Path(tmp) / "task_times.jsonl"
             for _unused in range(opts.repeat):
                 twin("stats", "--env-file", str(env_file), "--reset")
-                elapsed, changed = playbook(site, env)
+                times_file.write_text("")
+                elapsed, changed = playbook(site, dict(env, BENCH_TASK_TIMES=str(times_file)))
                 stats = json.loads(twin("stats", "--env-file", str(env_file)))
+                by_step = reads_by_step(te["TWIN_URL"], times_file)
                 assert changed == 0, f"re-run changed {changed} tasks"
                 reruns.append(elapsed)
                 baselines.append(playbook(["-i", "localhost,", str(baseline_pb)], env)[0])
@@ -96,8 +138,15 @@ def main():
         "rerun_changed": 0,
         "rerun_api_reads": stats["reads"],
         "rerun_api_writes": stats["writes"],
+        "rerun_noop_writes": stats["noop_writes"],
+        "rerun_dry_run_writes": stats["dry_run_writes"],
+        "rerun_by_step": by_step,
+        "rerun_reads_without_readiness": stats["reads"] - by_step.get("step_5", {}).get("reads", 0),
         "managed_objects": len(MANAGED),
         "rerun_reads_per_managed_object": round(stats["reads"] / len(MANAGED), 2),
+        "rerun_reads_per_managed_object_without_readiness": round(
+            (stats["reads"] - by_step.get("step_5", {}).get("reads", 0)) / len(MANAGED), 2
+        ),
         "rerun_median_s": round(statistics.median(reruns), 2),
         "baseline_median_s": round(statistics.median(baselines), 2),
         "rerun_to_baseline_ratio": round(statistics.median(reruns) / statistics.median(baselines), 1),
@@ -110,6 +159,12 @@ def main():
         f"| re-run: API writes (twin counter) | {result['rerun_api_writes']} |\n"
         f"| re-run: API reads | {result['rerun_api_reads']} for {result['managed_objects']} managed objects "
         f"= {result['rerun_reads_per_managed_object']} per object |\n"
+        f"| re-run: API reads without step 5 (readiness report) | {result['rerun_reads_without_readiness']} "
+        f"= {result['rerun_reads_per_managed_object_without_readiness']} per object |\n"
+        f"| re-run: no-op writes / dry-run writes | {result['rerun_noop_writes']} / {result['rerun_dry_run_writes']} |\n"
+        f"| re-run: reads per step | "
+        + ", ".join(f"{k} {v['reads']}" for k, v in sorted(result["rerun_by_step"].items()))
+        + " |\n"
         f"| re-run wall time / one-task baseline (median of {opts.repeat}) | {result['rerun_to_baseline_ratio']}x "
         f"({result['rerun_median_s']} s / {result['baseline_median_s']} s) |\n"
         f"| first run (before-state to production) | {result['first_run_s']} s, {result['first_run_changed']} changed |\n"
