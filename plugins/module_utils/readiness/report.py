@@ -39,11 +39,18 @@ def component_header(title, component):
     return u"%s: %d/100 %s %s" % (title, component["score"], DASH, component["verdict"])
 
 
+# ``grpc-plugin`` is the operator mode: whatever a Jaeger CR runs (the seed's all-in-one included).
+MODE_TITLES = {
+    "tempo": u"storage mode `tempo` (Tempo on the S3 bucket, Jaeger Query through tempo-query)",
+    "grpc-plugin": u"a Jaeger operator CR (storage mode `grpc-plugin` when production-ready)",
+}
+
+
 def render(summary, titles, mode=None):
     """``summary`` from ``score.summarize``; ``titles`` maps component ids to display names (ordered)."""
     lines = [u"# Tracing readiness", u""]
     if mode:
-        lines += [u"Jaeger storage mode: `%s`" % mode, u""]
+        lines += [u"Jaeger judged as: %s" % MODE_TITLES.get(mode, u"`%s`" % mode), u""]
     lines.append(u"```text")
     for comp, title in titles:
         data = summary["components"][comp]

@@ -81,6 +81,13 @@ def test_report_format_is_the_users_tree():
     assert re.search(r"^VERDICT: NOT PRODUCTION-READY \(overall \d+/100\)$", text, re.M)
 
 
+def test_report_names_what_it_judged_without_calling_the_seed_a_grpc_plugin():
+    before = assess(s.before_state())["report"]
+    assert "Jaeger judged as: a Jaeger operator CR" in before
+    assert "Jaeger storage mode" not in before
+    assert "Jaeger judged as: storage mode `tempo`" in assess(s.target_tempo())["report"]
+
+
 def test_report_is_deterministic():
     assert assess(s.target_tempo())["report"] == assess(s.target_tempo())["report"]
     assert "VERDICT: PRODUCTION-READY (overall 100/100)" in assess(s.target_tempo())["report"]
