@@ -26,11 +26,9 @@ import tempfile
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-COLLECTIONS = os.path.join(ROOT, ".build", "collections")
-VENV_PY = os.path.join(ROOT, ".venv", "bin", "python")
-PYTHON = VENV_PY if os.path.exists(VENV_PY) else sys.executable
-PLAYBOOK_BIN = os.path.join(os.path.dirname(PYTHON), "ansible-playbook")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from runner import COLLECTIONS, PLAYBOOK_BIN, PYTHON, ROOT, ensure_collection_link  # noqa: E402
+
 NS = "jaeger"
 PLUGIN_IMAGE = "ghcr.io/example/jaeger-s3-plugin:1.0.0"
 OLD_JAEGER = "docker.io/jaegertracing/jaeger-collector:1.57.0"
@@ -38,13 +36,6 @@ OLD_QUERY = "docker.io/jaegertracing/jaeger-query:1.57.0"
 
 
 # ---------------------------------------------------------------------- twin helpers
-def _ensure_collection_link():
-    link = os.path.join(COLLECTIONS, "ansible_collections", "talos_homelab", "tracing")
-    if not os.path.lexists(link):
-        os.makedirs(os.path.dirname(link), exist_ok=True)
-        os.symlink(ROOT, link)
-
-
 def _read_env_file(path):
     env = {}
     with open(path) as f:
@@ -95,7 +86,7 @@ def start_twin(*flags):
 
 def run_play(twin, tasks, extra_vars=None, check=False, diff=False, timeout=900):
     """Run ``tasks`` in a localhost play against ``twin``; return (rc, output, recap dict)."""
-    _ensure_collection_link()
+    ensure_collection_link()
     with tempfile.TemporaryDirectory(prefix="it-jp-play-") as tmp:
         play = [
             {
