@@ -1,0 +1,54 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, talos_homelab.tracing contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Every public role variable is in the role's argument spec, and the spec agrees with the defaults.
+
+The check prometheus-community/ansible runs in CI: defaults/main.yml and the `main` entry point of
+meta/argument_specs.yml name the same variables, and where the spec gives a `default` it is the
+value defaults/main.yml sets.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+import pytest
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROLES = sorted(d for d in os.listdir(os.path.join(ROOT, "roles")) if os.path.isdir(os.path.join(ROOT, "roles", d)))
+
+
+def _load(role, *parts):
+    path = os.path.join(ROOT, "roles", role, *parts)
+    if not os.path.exists(path):
+        return None
+    with open(path) as handle:
+        return yaml.safe_load(handle)
+
+
+def test_all_roles_found():
+    assert {"otel_collector", "ceph_bucket", "jaeger_production", "k8s_apply"} <= set(ROLES)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_defaults_and_argument_spec_name_the_same_variables(role):
+    defaults = _load(role, "defaults", "main.yml") or {}
+    spec = _load(role, "meta", "argument_specs.yml")
+    assert spec, "%s has no meta/argument_specs.yml" % role
+    options = spec["argument_specs"]["main"]["options"]
+    assert sorted(set(defaults) - set(options)) == [], "defaults missing from the argument spec of %s" % role
+    documented_only = [k for k, v in options.items() if k not in defaults and not v.get("required")]
+    assert documented_only == [], "optional spec entries without a default in defaults/main.yml (%s)" % role
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_public_variables_are_role_prefixed_and_spec_defaults_match(role):
+    defaults = _load(role, "defaults", "main.yml") or {}
+    options = _load(role, "meta", "argument_specs.yml")["argument_specs"]["main"]["options"]
+    assert all(k.startswith(role + "_") for k in options), [k for k in options if not k.startswith(role + "_")]
+    for name, opt in options.items():
+        if "default" in opt and name in defaults:
+            assert opt["default"] == defaults[name], "%s: spec default %r != defaults/main.yml %r" % (name, opt["default"], defaults[name])
