@@ -67,7 +67,7 @@ import time
 import urllib.parse
 from typing import Any, Optional
 
-from . import validation
+from . import authz, fieldmanager, validation
 from .store import CRD_TYPE, ApiError, ResourceType, Store
 
 try:
@@ -75,14 +75,23 @@ try:
 except ImportError:  # pragma: no cover - PyYAML ships with ansible-core
     yaml = None
 
+# The emulated Kubernetes: v1.33, the default of Talos 1.10 (Talos 1.8-1.11 ship 1.31-1.34).
+# Field set of k8s.io/apimachinery pkg/version/types.go Info at v0.33.0 (the emulation and
+# min-compatibility fields are new in 1.33: min compatibility is the previous minor). The
+# gitCommit/buildDate/goVersion values are shaped like a release build but NOT checked against
+# the v1.33.0 tag (clients do not interpret them). validation.SCHEMA_VERSION is the same minor.
 KUBE_VERSION = {
     "major": "1",
-    "minor": "31",
-    "gitVersion": "v1.31.4",
-    "gitCommit": "a78aa47129b8539636eb86a9d00e31b2720fe06b",
+    "minor": "33",
+    "emulationMajor": "1",
+    "emulationMinor": "33",
+    "minCompatibilityMajor": "1",
+    "minCompatibilityMinor": "32",
+    "gitVersion": "v1.33.0",
+    "gitCommit": "60a317eadfcb839692a68eab88b2096f4d708f4f",
     "gitTreeState": "clean",
-    "buildDate": "2024-12-10T18:05:42Z",
-    "goVersion": "go1.22.9",
+    "buildDate": "2025-04-23T13:01:34Z",
+    "goVersion": "go1.24.2",
     "compiler": "gc",
     "platform": "linux/amd64",
 }
@@ -106,6 +115,30 @@ STATUS_REASONS = {
 
 def status_error(code: int, message: str, reason: Optional[str] = None, details: Optional[dict] = None) -> ApiError:
     return ApiError(code, reason or STATUS_REASONS.get(code, "Unknown"), message, details)
+
+
+class _TooManyRequests(ApiError):
+    """A 429 of the priority-and-fairness filter: answered as plain text, not as a Status."""
+
+    def __init__(self):
+        super().__init__(429, "TooManyRequests", "Too many requests, please try again later.")
+
+
+def _fault_answer(code: int) -> Optional[ApiError]:
+    """The answer a real kube-apiserver gives with ``code`` to any request (source of each):
+    429 pkg/server/filters/priority-and-fairness.go tooManyRequests; 500 apierrors.NewInternalError
+    (a storage error, as registry/store.go passes etcd failures through); 503 pkg/server/filters/
+    waitgroup.go ("apiserver is shutting down", Retry-After: 1); 504 pkg/server/filters/timeout.go
+    apierrors.NewTimeoutError(..., 0) (retryAfterSeconds 0 is omitted)."""
+    if code == 429:
+        return _TooManyRequests()
+    if code == 500:
+        return ApiError(500, "InternalError", "Internal error occurred: etcdserver: leader changed", {"causes": [{"message": "etcdserver: leader changed"}]})
+    if code == 503:
+        return ApiError(503, "ServiceUnavailable", "apiserver is shutting down")
+    if code == 504:
+        return ApiError(504, "Timeout", "Timeout: request did not complete within the allotted timeout", {})
+    return None
 
 
 # ================================================================== instrumentation
@@ -692,8 +725,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             if latency:
                 time.sleep(latency)
             if fault:
-                ctx["class"] = "faulted"
-                raise status_error(fault, f"injected fault {fault} (twin fault injection)")
+                injected = self._injected_fault(fault, method, target, query, raw)
+                if injected is not None:
+                    ctx["class"] = "faulted"
+                    raise injected
             if is_disc:
                 ctx["class"] = "discovery"
                 code, body = self._discovery(target)
@@ -704,11 +739,17 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 headers["Warning"] = ", ".join('299 - "%s"' % w.replace('"', '\\"') for w in ctx["warnings"][:20])
             self._send(code, body, headers)
             status = code
+        except _TooManyRequests:
+            # k8s.io/apiserver pkg/server/filters/priority-and-fairness.go tooManyRequests (also used by
+            # maxinflight.go): Retry-After header and a plain-text body written with http.Error
+            self._send(429, "Too many requests, please try again later.\n", {"Retry-After": "1", "X-Content-Type-Options": "nosniff"})
+            status = 429
         except ApiError as e:
-            # 429 carries Retry-After like the max-in-flight / APF filters (k8s.io/apiserver pkg/server/filters)
             headers = {"Retry-After": "1"} if e.code == 429 else {}
             if ctx["class"] is None:
                 ctx["class"] = "failed_writes" if method in ("POST", "PUT", "PATCH", "DELETE") else "failed_reads"
+            if ctx["warnings"]:
+                headers["Warning"] = ", ".join('299 - "%s"' % w.replace('"', '\\"') for w in ctx["warnings"][:20])
             self._send(e.code, e.status(), headers)
             status = e.code
         except Exception as e:  # a bug in the twin: report it like the apiserver reports panics
@@ -729,6 +770,50 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 "ms": round((time.monotonic() - t0) * 1000, 2),
             }
         )
+
+    # ---- fault model: only answers a real API server can give for this request
+    def _injected_fault(self, code: int, method: str, target, query: dict, raw: bytes) -> Optional[ApiError]:
+        """Turn a drawn fault code into the answer a real server could give to THIS request, or
+        None when it could not (the request is then served normally and not counted as faulted).
+
+        409 is request-specific (k8s.io/apimachinery pkg/api/errors): ``AlreadyExists`` on create
+        only when the object exists -- and then the real create path answers it anyway, so a
+        drawn 409 on create is never injected; ``Conflict`` on update/patch only when the request
+        carries a resourceVersion precondition, answered as if a concurrent writer had bumped it
+        (the stored resourceVersion really moves, so a retry with the same stale version fails
+        again, like registry/store.go GuaranteedUpdate with OptimisticLockErrorMsg); on delete
+        only with DeleteOptions.preconditions.resourceVersion (storage Preconditions.Check). PATCH
+        without a resourceVersion is retried inside the server (handlers/patch.go) and never
+        answers 409 for a concurrent write; reads never answer 409."""
+        if code != 409:
+            return _fault_answer(code) or status_error(code, f"injected fault {code} (twin fault injection)")
+        if target[0] != "resource":
+            return None
+        _unused, rt, ns, name, _sub = target
+        verb = self._verb(method, target, query)
+        if verb not in ("update", "patch", "delete") or not name:
+            return None
+        try:
+            body = json.loads(raw) if raw and method != "PATCH" else (self._parse_body(raw, self.headers.get("Content-Type") or "") if raw else None)
+        except ApiError:
+            return None
+        if not isinstance(body, dict):
+            return None
+        if verb == "delete":
+            rv = (body.get("preconditions") or {}).get("resourceVersion")
+        else:
+            rv = (body.get("metadata") or {}).get("resourceVersion")
+        if not rv:
+            return None
+        if self.server.store.touch(rt, ns, name) is None:
+            return None  # the object is gone: the real answer would be 404, served normally
+        what = rt.plural if not rt.group else f"{rt.plural}.{rt.group}"
+        if verb == "delete":
+            cur = self.server.store.get(rt, ns, name)["metadata"]["resourceVersion"]
+            msg = f"Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {cur}"
+        else:
+            msg = "the object has been modified; please apply your changes to the latest version and try again"
+        return ApiError(409, "Conflict", f'Operation cannot be fulfilled on {what} "{name}": {msg}', {"name": name, "group": rt.group, "kind": rt.plural})
 
     # ---- admin endpoints (instrumentation; not counted, never faulted)
     def _admin(self, method: str, path: str, query: dict, raw: bytes) -> None:
@@ -922,6 +1007,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             items, rv = store.list(rt, ns, query.get("labelSelector"), query.get("fieldSelector"))
             ctx["class"] = "reads"
             return 200, {"apiVersion": rt.api_version, "kind": f"{rt.kind}List", "metadata": {"resourceVersion": rv}, "items": items}
+        if rt.group == "authorization.k8s.io":
+            if method != "POST" or name:
+                raise status_error(405, "the server does not allow this method on the requested resource", "MethodNotAllowed")
+            return self._access_review(rt, ns, self._parse_body(raw), ctx)
         if method == "POST":
             if name:
                 raise status_error(405, "the server does not allow this method on the requested resource", "MethodNotAllowed")
@@ -953,10 +1042,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             dry = self._dry_run(query, ctx, body)
             if sub:
                 raise status_error(405, "the server does not allow this method on the requested resource", "MethodNotAllowed")
+            policy, pre = self._delete_options(rt, query, body, ctx)
             if not name:
-                return self._delete_collection(rt, ns, query, ctx, dry)
+                return self._delete_collection(rt, ns, query, ctx, dry, policy)
             before = store.get(rt, ns, name)
-            out = store.delete(rt, ns, name, dry_run=dry)
+            out = store.delete(rt, ns, name, dry_run=dry, propagation=policy, preconditions=pre)
             if dry:
                 ctx["class"] = "dry_run_writes"
             elif before["metadata"].get("deletionTimestamp"):
@@ -966,7 +1056,94 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return 200, out
         raise status_error(405, "the server does not allow this method on the requested resource", "MethodNotAllowed")
 
-    def _delete_collection(self, rt, ns, query, ctx, dry):
+    def _delete_options(self, rt, query: dict, body: Optional[dict], ctx: dict) -> tuple:
+        """propagationPolicy / orphanDependents / preconditions of DeleteOptions, from the query or
+        the body (k8s.io/apimachinery pkg/apis/meta/v1 types.go DeleteOptions; validation in
+        k8s.io/apiserver pkg/registry/rest/delete.go BeforeDelete and apimachinery
+        pkg/api/validation ValidateDeleteOptions)."""
+        body = body if isinstance(body, dict) else {}
+        policy = query.get("propagationPolicy") or body.get("propagationPolicy")
+        orphan = query.get("orphanDependents", body.get("orphanDependents"))
+        if isinstance(orphan, str):
+            orphan = orphan.lower() in ("1", "t", "true")
+        if policy is not None and orphan is not None:
+            raise status_error(
+                422,
+                'DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Invalid value: "'
+                + policy
+                + '": orphanDependents and deletionPropagation cannot be both set',
+                "Invalid",
+            )
+        if policy is None and orphan is not None:
+            policy = "Orphan" if orphan else "Background"
+        if policy is not None and policy not in ("Foreground", "Background", "Orphan"):
+            raise status_error(
+                422,
+                f'DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "{policy}": '
+                'supported values: "Foreground", "Background", "Orphan", "nil"',
+                "Invalid",
+            )
+        if policy is None and (rt.group, rt.version, rt.kind) == ("batch", "v1", "Job"):
+            # pkg/registry/batch/job/storage/storage.go deleteOptionWarnings
+            ctx["warnings"].append(
+                "child pods are preserved by default when jobs are deleted; set propagationPolicy=Background to remove them "
+                "or set propagationPolicy=Orphan to suppress this warning"
+            )
+        return policy, body.get("preconditions") or None
+
+    def _access_review(self, rt, ns, body, ctx):
+        """authorization.k8s.io/v1 reviews (pkg/registry/authorization/*/rest.go Create): never
+        stored, answered 201 with the request and its status, decided by authz.authorize."""
+        self._check_type(rt, body)
+        spec = body.get("spec") if isinstance(body.get("spec"), dict) else {}
+        errs = authz.review_errors(rt.kind, spec)
+        if rt.kind == "LocalSubjectAccessReview":
+            ra_ns = (spec.get("resourceAttributes") or {}).get("namespace")
+            if ra_ns is not None and ra_ns != ns:
+                errs.append(("spec.resourceAttributes.namespace", "FieldValueInvalid", f'Invalid value: "{ra_ns}": must match metadata.namespace'))
+        if errs:
+            raise ApiError(
+                422,
+                "Invalid",
+                f'{rt.kind}.authorization.k8s.io "" is invalid: ' + ", ".join(f"{f}: {m}" for f, _r, m in errs),
+                {"group": rt.group, "kind": rt.kind, "causes": [{"reason": r, "message": m, "field": f} for f, r, m in errs]},
+            )
+        if rt.kind == "SelfSubjectAccessReview":
+            user, groups = self._requester()
+        else:
+            user, groups = spec.get("user", ""), list(spec.get("groups") or [])
+        attrs = authz.review_attrs(spec)
+        if rt.kind == "LocalSubjectAccessReview":
+            attrs["namespace"] = ns
+        allowed, reason = authz.authorize(self.server.store, user, groups, attrs)
+        out = copy.deepcopy(body)
+        out["apiVersion"], out["kind"] = rt.api_version, rt.kind
+        out.setdefault("metadata", {})
+        if rt.namespaced:
+            out["metadata"]["namespace"] = ns
+        status = {"allowed": allowed}
+        if reason:
+            status["reason"] = reason
+        out["status"] = status
+        ctx["class"] = "reads"
+        return 201, out
+
+    def _requester(self) -> tuple:
+        """Who is asking: the ``Impersonate-User``/``Impersonate-Group`` headers when sent
+        (k8s.io/apiserver pkg/endpoints/filters/impersonation.go; the impersonation permission
+        itself is not checked), otherwise the twin's kubeconfig user, an admin in system:masters
+        (the Talos admin kubeconfig certificate, O=system:masters)."""
+        user = self.headers.get("Impersonate-User")
+        if user:
+            groups = self.headers.get_all("Impersonate-Group") or []
+            if user.startswith("system:serviceaccount:"):
+                parts = user.split(":")
+                if len(parts) == 4:
+                    groups = list(groups) + authz.service_account_user(parts[2], parts[3])[1][:2]
+            return user, list(groups) + ["system:authenticated"]
+        return "admin", ["system:masters", "system:authenticated"]
+
+    def _delete_collection(self, rt, ns, query, ctx, dry, policy=None):
         store = self.server.store
         if rt.namespaced and ns is None:
             raise status_error(405, "the server does not allow this method on the requested resource", "MethodNotAllowed")
@@ -974,7 +1151,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         out = []
         for it in items:
             try:
-                out.append(store.delete(rt, ns, it["metadata"]["name"], dry_run=dry))
+                out.append(store.delete(rt, ns, it["metadata"]["name"], dry_run=dry, propagation=policy))
             except ApiError:
                 pass
         ctx["class"] = "dry_run_writes" if dry else ("writes" if out else "noop_writes")
@@ -1012,6 +1189,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             if k in meta and not meta[k]:
                 del meta[k]
         strict = self._strict(query)
+        # explicit nulls mean "unset": Go's encoding/json leaves a struct field untouched for null
+        # (built-ins), apiextensions-apiserver pkg/apiserver/schema/defaulting/prunenulls.go drops
+        # nulls of non-nullable CR fields
+        if rt.builtin:
+            validation.drop_nulls(obj)
+        else:
+            validation.drop_nulls_cr(rt.schema, obj)
         # Secret stringData -> data (store does it too; done here so validation sees the result)
         if rt.group == "" and rt.kind == "Secret":
             data = obj.get("data") or {}
@@ -1061,9 +1245,28 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             if meta.get("namespace") and meta["namespace"] != ns:
                 raise status_error(400, "the namespace of the provided object does not match the namespace sent on the request")
         obj = self._prepare(rt, body, query, ctx, None, ns)
+        self._track(rt, None, obj, query)
         out = self.server.store.create(rt, ns, obj, dry_run=dry)
         ctx["class"] = "dry_run_writes" if dry else "writes"
         return 201, out
+
+    # -- field ownership (fieldmanager.py)
+    def _manager(self, query) -> str:
+        return query.get("fieldManager") or fieldmanager.manager_from_user_agent(self.headers.get("User-Agent"))
+
+    @staticmethod
+    def _schema_of(rt):
+        if rt.builtin:
+            return validation.BUILTIN.root(rt.api_version, rt.kind), fieldmanager.Schema(validation.BUILTIN)
+        return rt.schema or {}, fieldmanager.Schema(None)
+
+    def _track(self, rt, cur, obj, query, sub=None) -> None:
+        """Operation Update bookkeeping of managedFields on create/PUT/non-apply PATCH."""
+        root, sc = self._schema_of(rt)
+        obj.setdefault("metadata", {}).pop("managedFields", None)
+        if cur is not None and cur.get("metadata", {}).get("managedFields"):
+            obj["metadata"]["managedFields"] = copy.deepcopy(cur["metadata"]["managedFields"])
+        fieldmanager.record_update(cur, obj, self._manager(query), rt.api_version, root, sc, rt.has_status, sub)
 
     def _update(self, rt, ns, name, sub, body, query, ctx, dry):
         self._check_type(rt, body)
@@ -1084,9 +1287,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             obj = self._prepare(rt, candidate, query, ctx, cur, ns, sub)
         else:
             obj = self._prepare(rt, body, query, ctx, cur, ns)
-        return self._replace(rt, ns, name, sub, obj, cur, ctx, dry, check_rv=True)
+        return self._replace(rt, ns, name, sub, obj, cur, ctx, dry, check_rv=True, query=query)
 
-    def _replace(self, rt, ns, name, sub, obj, cur, ctx, dry, check_rv=True):
+    def _replace(self, rt, ns, name, sub, obj, cur, ctx, dry, check_rv=True, query=None, track=True):
+        if track:
+            self._track(rt, cur, obj, query or {}, sub)
         out = self.server.store.replace(rt, ns, name, obj, dry_run=dry, subresource=sub, check_rv=check_rv)
         if dry:
             ctx["class"] = "dry_run_writes"
@@ -1137,16 +1342,19 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             candidate["metadata"]["resourceVersion"] = new_meta.get("resourceVersion")
             new = candidate
         obj = self._prepare(rt, new, query, ctx, cur, ns, sub)
-        return self._replace(rt, ns, name, sub, obj, cur, ctx, dry)
+        return self._replace(rt, ns, name, sub, obj, cur, ctx, dry, query=query)
 
     def _apply(self, rt, ns, name, sub, cfg, query, ctx, dry):
-        """Server-side apply, simplified (see module docstring)."""
+        """Server-side apply with field ownership (fieldmanager.py; handlers/patch.go applyPatcher)."""
         store = self.server.store
-        if not query.get("fieldManager"):
+        manager = query.get("fieldManager")
+        if not manager:
             raise status_error(400, "PATCH requests with apply content type require fieldManager to be set")
         # Go strconv.ParseBool spellings (the Python client sends "True")
-        if query.get("force") not in (None, "1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False"):
+        force = query.get("force")
+        if force not in (None, "1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False"):
             raise status_error(400, "force must be a boolean")
+        force = force in ("1", "t", "T", "TRUE", "true", "True")
         self._check_type(rt, cfg)
         if not cfg.get("apiVersion") or not cfg.get("kind"):
             raise status_error(400, "apply configuration must set apiVersion and kind")
@@ -1154,6 +1362,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if meta.get("name") not in (None, name):
             raise status_error(400, "the name of the object does not match the name on the URL")
         meta["name"] = name
+        meta.pop("managedFields", None)
+        root, sc = self._schema_of(rt)
+        sm = validation.BUILTIN if rt.builtin else None
+
+        def merge(live, c):
+            return strategic_merge(live, c, root, _ApplyMeta(sm))
+
         try:
             cur = store.get(rt, ns, name)
         except ApiError as e:
@@ -1161,20 +1376,26 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 raise
             if rt.namespaced:
                 meta["namespace"] = ns
-            obj = self._prepare(rt, cfg, query, ctx, None, ns)
+            empty = {"apiVersion": rt.api_version, "kind": rt.kind, "metadata": {}}
+            new = fieldmanager.apply(empty, cfg, manager, force, rt.api_version, root, sc, rt.has_status, None, merge)
+            new["metadata"].update({k: v for k, v in meta.items() if k in ("name", "namespace", "generateName")})
+            obj = self._prepare(rt, new, query, ctx, None, ns)
             out = store.create(rt, ns, obj, dry_run=dry)
             ctx["class"] = "dry_run_writes" if dry else "writes"
             return 201, out
-        sm = validation.BUILTIN if rt.builtin else None
-        root = validation.BUILTIN.root(rt.api_version, rt.kind) if rt.builtin else (rt.schema or {})
-        new = strategic_merge(copy.deepcopy(cur), cfg, root, _ApplyMeta(sm))
+        try:
+            new = fieldmanager.apply(cur, cfg, manager, force, rt.api_version, root, sc, rt.has_status, sub, merge)
+        except fieldmanager.Conflict as c:
+            message, causes = fieldmanager.conflict_error_parts(c.conflicts)
+            raise ApiError(409, "Conflict", message, {"causes": causes})
         new["metadata"]["resourceVersion"] = cfg["metadata"].get("resourceVersion") or cur["metadata"]["resourceVersion"]
         if sub == "status":
             candidate = copy.deepcopy(cur)
             candidate["status"] = new.get("status")
+            candidate["metadata"]["managedFields"] = new["metadata"].get("managedFields")
             new = candidate
         obj = self._prepare(rt, new, query, ctx, cur, ns, sub)
-        return self._replace(rt, ns, name, sub, obj, cur, ctx, dry)
+        return self._replace(rt, ns, name, sub, obj, cur, ctx, dry, query=query, track=False)
 
 
 def _crd_errors(crd: dict) -> list[validation.FieldError]:

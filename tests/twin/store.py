@@ -102,7 +102,7 @@ def _rt(api_version: str, kind: str, plural: str, namespaced: bool = True, short
     return ResourceType(group, version, kind, plural, namespaced, tuple(short), status)
 
 
-# Built-in kinds served by the twin (subset of k8s 1.31 discovery that the
+# Built-in kinds served by the twin (subset of k8s 1.33 discovery that the
 # collection, kubernetes.core and the simulations use).
 BUILTIN_TYPES = [
     _rt("v1", "Namespace", "namespaces", False, ("ns",), True),
@@ -119,6 +119,8 @@ BUILTIN_TYPES = [
     _rt("apps/v1", "DaemonSet", "daemonsets", True, ("ds",), True),
     _rt("apps/v1", "StatefulSet", "statefulsets", True, ("sts",), True),
     _rt("apps/v1", "ReplicaSet", "replicasets", True, ("rs",), True),
+    _rt("apps/v1", "ControllerRevision", "controllerrevisions", True),
+    _rt("batch/v1", "Job", "jobs", True, (), True),
     _rt("policy/v1", "PodDisruptionBudget", "poddisruptionbudgets", True, ("pdb",), True),
     _rt("rbac.authorization.k8s.io/v1", "ClusterRole", "clusterroles", False),
     _rt("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "clusterrolebindings", False),
@@ -129,6 +131,10 @@ BUILTIN_TYPES = [
     _rt("networking.k8s.io/v1", "NetworkPolicy", "networkpolicies", True, ("netpol",)),
     _rt("autoscaling/v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", True, ("hpa",), True),
     _rt("coordination.k8s.io/v1", "Lease", "leases", True),
+    # access reviews are create-only virtual resources (pkg/registry/authorization/*/rest.go)
+    ResourceType("authorization.k8s.io", "v1", "SelfSubjectAccessReview", "selfsubjectaccessreviews", False, verbs=("create",)),
+    ResourceType("authorization.k8s.io", "v1", "SubjectAccessReview", "subjectaccessreviews", False, verbs=("create",)),
+    ResourceType("authorization.k8s.io", "v1", "LocalSubjectAccessReview", "localsubjectaccessreviews", True, verbs=("create",)),
     _rt("apiextensions.k8s.io/v1", "CustomResourceDefinition", "customresourcedefinitions", False, ("crd",), True),
 ]
 
@@ -287,7 +293,8 @@ def _content(obj: dict) -> dict:
     return {k: v for k, v in obj.items() if k not in ("metadata", "status", "apiVersion", "kind")}
 
 
-_VOLATILE_META = ("resourceVersion", "managedFields")
+# managedFields is compared: an apply that only changes ownership is a real write (fieldmanager.py)
+_VOLATILE_META = ("resourceVersion",)
 
 
 def _comparable(obj: dict) -> dict:
@@ -306,6 +313,18 @@ def _normalise_secret(obj: dict) -> None:
         for k, v in (obj.pop("stringData") or {}).items():
             data[k] = base64.b64encode(str(v).encode()).decode()
         obj["data"] = data
+
+
+def _etcd_key(item) -> str:
+    """Sort key of a list: the etcd key ``/registry/<resource>/[<namespace>/]<name>`` compared
+    byte-wise, which is the order etcd3 range reads return (k8s.io/apiserver
+    pkg/storage/etcd3/store.go GetList over a key prefix). So namespace ``a-b`` sorts before ``a``
+    ('-' < '/'), unlike a (namespace, name) tuple sort."""
+    (_g, _p, ns, name), _obj = item
+    return (f"{ns}/{name}" if ns is not None else name).encode()
+
+
+GC_POLICIES = ("Foreground", "Background", "Orphan")
 
 
 class Store:
@@ -353,7 +372,7 @@ class Store:
         with self.lock:
             items = [
                 self._out(rt, o)
-                for (g, p, n, _unused), o in sorted(self._objs.items(), key=lambda kv: (kv[0][2] or "", kv[0][3]))
+                for (g, p, n, _unused), o in sorted(self._objs.items(), key=_etcd_key)
                 if g == rt.group
                 and p == rt.plural
                 and (ns is None or n == ns)
@@ -499,21 +518,118 @@ class Store:
                 self.registry.add_crd(new)
             return self._out(rt, self._objs[key])
 
-    def delete(self, rt: ResourceType, ns: Optional[str], name: str, dry_run: bool = False) -> dict:
+    @staticmethod
+    def default_gc_policy(rt: ResourceType) -> str:
+        """DefaultGarbageCollectionPolicy of the registry strategies: batch/v1 Jobs orphan their pods
+        (pkg/registry/batch/job/strategy.go), everything else the twin serves deletes in the
+        background (k8s.io/apiserver pkg/registry/rest/delete.go)."""
+        return "Orphan" if (rt.group, rt.version, rt.kind) == ("batch", "v1", "Job") else "Background"
+
+    def delete(
+        self,
+        rt: ResourceType,
+        ns: Optional[str],
+        name: str,
+        dry_run: bool = False,
+        propagation: Optional[str] = None,
+        preconditions: Optional[dict] = None,
+    ) -> dict:
+        """DELETE with the garbage-collection propagation policies of the API conventions
+        (https://kubernetes.io/docs/concepts/architecture/garbage-collection/, k8s.io/apiserver
+        pkg/registry/generic/registry/store.go Delete/updateForGracefulDeletionAndFinalizers,
+        pkg/controller/garbagecollector): ``Orphan`` adds the ``orphan`` finalizer, which the
+        collector handles by removing the owner's ownerReferences from the dependents;
+        ``Foreground`` adds ``foregroundDeletion``: the owner stays (deletionTimestamp set) until
+        its dependents are gone; ``Background`` deletes the owner at once and the collector
+        deletes the dependents. The collector runs synchronously here, so the response carries
+        the owner as the registry returned it and a following GET already sees the end state."""
         with self.lock:
             ns = ns if rt.namespaced else None
             key = self._k(rt, ns, name)
             cur = self._objs.get(key)
             if cur is None:
                 raise not_found(rt, name)
+            pre = preconditions or {}
+            for field_name, label in (("uid", "UID"), ("resourceVersion", "ResourceVersion")):
+                want = pre.get(field_name)
+                if want and want != cur["metadata"].get(field_name):
+                    # k8s.io/apiserver pkg/storage/interfaces.go Preconditions.Check -> 409 Conflict
+                    what = rt.plural if not rt.group else f"{rt.plural}.{rt.group}"
+                    raise ApiError(
+                        409,
+                        "Conflict",
+                        f'Operation cannot be fulfilled on {what} "{name}": Precondition failed: {label} in precondition: {want}, '
+                        f"{label} in object meta: {cur['metadata'].get(field_name)}",
+                        {"name": name, "group": rt.group, "kind": rt.plural},
+                    )
+            policy = propagation or self.default_gc_policy(rt)
             if dry_run:
                 return self._out(rt, cur)
+            if cur["metadata"].get("deletionTimestamp"):
+                return self._out(rt, cur)
+            uid = cur["metadata"].get("uid")
+            if policy == "Orphan":
+                self._orphan_dependents(uid)
+            elif policy == "Foreground":
+                marked = copy.deepcopy(cur)
+                marked["metadata"]["deletionTimestamp"] = now_iso()
+                marked["metadata"]["finalizers"] = list(marked["metadata"].get("finalizers") or []) + ["foregroundDeletion"]
+                self._commit(rt, key, marked)
+                answer = self._out(rt, marked)
+                self._delete_dependents_foreground(uid)
+                left = copy.deepcopy(self._objs[key])
+                left["metadata"]["finalizers"] = [f for f in left["metadata"]["finalizers"] if f != "foregroundDeletion"]
+                if left["metadata"]["finalizers"]:
+                    self._commit(rt, key, left)
+                else:
+                    self._remove(rt, key)
+                return answer
             if cur["metadata"].get("finalizers"):
-                if not cur["metadata"].get("deletionTimestamp"):
-                    cur["metadata"]["deletionTimestamp"] = now_iso()
-                    self._commit(rt, key, cur)
+                cur["metadata"]["deletionTimestamp"] = now_iso()
+                self._commit(rt, key, cur)
                 return self._out(rt, cur)
             return self._remove(rt, key)
+
+    def _dependents(self, uid: str) -> list[tuple]:
+        return [k for k, o in self._objs.items() if any(r.get("uid") == uid for r in o.get("metadata", {}).get("ownerReferences") or [])]
+
+    def _orphan_dependents(self, uid: str) -> None:
+        """garbagecollector.go orphanDependents: drop the owner's references from its dependents."""
+        for k in self._dependents(uid):
+            o = copy.deepcopy(self._objs[k])
+            refs = [r for r in o["metadata"].get("ownerReferences") or [] if r.get("uid") != uid]
+            if refs:
+                o["metadata"]["ownerReferences"] = refs
+            else:
+                o["metadata"].pop("ownerReferences", None)
+            self._commit(self._rt_of_key(k), k, o)
+
+    def _delete_dependents_foreground(self, uid: str) -> None:
+        """Foreground: dependents are deleted (foreground again, recursively) before the owner."""
+        for k in self._dependents(uid):
+            if k not in self._objs:
+                continue
+            o = self._objs[k]
+            refs = o["metadata"].get("ownerReferences") or []
+            if any(r.get("uid") != uid for r in refs):
+                # another owner still holds it: only this reference goes (attemptToDeleteItem)
+                o = copy.deepcopy(o)
+                o["metadata"]["ownerReferences"] = [r for r in refs if r.get("uid") != uid]
+                self._commit(self._rt_of_key(k), k, o)
+                continue
+            self._delete_dependents_foreground(o["metadata"].get("uid"))
+            if o["metadata"].get("finalizers"):
+                o = copy.deepcopy(o)
+                o["metadata"].setdefault("deletionTimestamp", now_iso())
+                self._commit(self._rt_of_key(k), k, o)
+            else:
+                self._remove(self._rt_of_key(k), k)
+
+    def _rt_of_key(self, key: tuple) -> ResourceType:
+        for rt in self.registry.all():
+            if rt.group == key[0] and rt.plural == key[1]:
+                return rt
+        raise KeyError(key)
 
     def _remove(self, rt: ResourceType, key: tuple) -> dict:
         cur = self._objs.pop(key)
@@ -531,14 +647,31 @@ class Store:
         return self._out(rt, cur)
 
     def _collect_garbage(self, gone_uids: set) -> None:
+        """Background deletion: a dependent whose owners are all gone is deleted (pkg/controller/
+        garbagecollector attemptToDeleteItem); one with finalizers gets its deletionTimestamp."""
         while gone_uids:
             nxt = set()
             for k, o in list(self._objs.items()):
                 refs = o.get("metadata", {}).get("ownerReferences") or []
                 if refs and all(r.get("uid") in gone_uids for r in refs):
+                    if o["metadata"].get("finalizers"):
+                        if not o["metadata"].get("deletionTimestamp"):
+                            o["metadata"]["deletionTimestamp"] = now_iso()
+                        continue
                     self._objs.pop(k)
                     nxt.add(o["metadata"].get("uid"))
             gone_uids = nxt
+
+    def touch(self, rt: ResourceType, ns: Optional[str], name: str) -> Optional[str]:
+        """Move an object's resourceVersion without changing it: what a concurrent writer does,
+        used by the fault model's 409 on updates (see apiserver.Faults). Returns the new rv."""
+        with self.lock:
+            key = self._k(rt, ns if rt.namespaced else None, name)
+            cur = self._objs.get(key)
+            if cur is None:
+                return None
+            self._commit(rt, key, copy.deepcopy(cur))
+            return self._objs[key]["metadata"]["resourceVersion"]
 
     def _commit(self, rt: ResourceType, key: tuple, obj: dict) -> None:
         self._bump()

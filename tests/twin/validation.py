@@ -2,7 +2,7 @@
 
 Upstream behaviour emulated here, each with its source:
 
-* built-in kinds are validated against the OpenAPI schemas of Kubernetes 1.31 as shipped by the
+* built-in kinds are validated against the OpenAPI schemas of Kubernetes 1.33 as shipped by the
   ``kubernetes-validate`` package (JSON-schema conversion of the upstream ``api/openapi-spec``);
   upstream does this with hand-written validation in k8s.io/kubernetes pkg/apis/*/validation, so
   the twin catches type errors and missing required fields, not every semantic rule;
@@ -34,7 +34,12 @@ import re
 import threading
 from typing import Any, Optional
 
-SCHEMA_VERSION = "1.31.0"  # the version of kubernetes-validate's schemas closest to the twin's 1.31
+# The emulated Kubernetes minor (apiserver.KUBE_VERSION): kubernetes-validate 1.33.1 ships
+# per-version schemas v1.22.0 ... v1.33.0 (kubernetes_validate/kubernetes-json-schema/); 1.33 is
+# the newest one a Talos release (1.10) ships. In these schemas StatefulSetSpec.serviceName is no
+# longer required (it became optional in 1.33's OpenAPI; the hand-written validation of
+# pkg/apis/apps/validation never required it).
+SCHEMA_VERSION = "1.33.0"
 
 _DEF_PREFIXES = ("#/$defs/", "/api/_definitions.json#/$defs/", "_definitions.json#/$defs/")
 
@@ -261,9 +266,51 @@ def validate_metadata(group: str, kind: str, meta: dict, namespaced: bool) -> li
     return errs
 
 
+# ------------------------------------------------------------------ explicit nulls
+def drop_nulls(value) -> None:
+    """Built-ins: a JSON null leaves the Go struct field at its zero value, i.e. unset
+    (encoding/json Unmarshal: "null ... has no effect" on non-pointer values, nil for pointers,
+    maps and slices), so it is removed before validation. Divergence: a null map VALUE (e.g.
+    ``requests: {memory: null}``) is dropped too, where Go would keep the key with a zero value."""
+    if isinstance(value, dict):
+        for k in [k for k, v in value.items() if v is None]:
+            del value[k]
+        for v in value.values():
+            drop_nulls(v)
+    elif isinstance(value, list):
+        for v in value:
+            drop_nulls(v)
+
+
+def drop_nulls_cr(schema: Optional[dict], obj: dict) -> None:
+    """apiextensions-apiserver pkg/apiserver/schema/defaulting/prunenulls.go
+    PruneNonNullableNullsWithoutDefaults: nulls of fields that are not ``nullable`` (and have
+    no default) are removed; nullable fields keep their null."""
+
+    def walk(s, v):
+        if not isinstance(s, dict):
+            return
+        if isinstance(v, dict):
+            props = s.get("properties") or {}
+            ap = s.get("additionalProperties") if isinstance(s.get("additionalProperties"), dict) else None
+            for k in list(v):
+                sub = props.get(k, ap)
+                if v[k] is None:
+                    if isinstance(sub, dict) and not sub.get("nullable") and "default" not in sub:
+                        del v[k]
+                    continue
+                walk(sub, v[k])
+        elif isinstance(v, list) and isinstance(s.get("items"), dict):
+            for item in v:
+                walk(s["items"], item)
+
+    if schema:
+        walk(schema, obj)
+
+
 # ------------------------------------------------------------------ pruning (built-ins)
 def prune_builtin(obj: dict, strict: bool = False) -> list[str]:
-    """Drop fields the 1.31 schema does not know; return their paths (for Warning / Strict errors)."""
+    """Drop fields the 1.33 schema does not know; return their paths (for Warning / Strict errors)."""
     root = BUILTIN.root(obj.get("apiVersion", ""), obj.get("kind", ""))
     if root is None:
         return []

@@ -157,9 +157,9 @@ class Workloads:
                     "machineID": stable_hash([n["metadata"]["name"], "machine"], 32),
                     "systemUUID": stable_hash([n["metadata"]["name"], "uuid"], 32),
                     "bootID": stable_hash([n["metadata"]["name"], "boot"], 32),
-                    "kubeletVersion": "v1.31.4",
-                    "kubeProxyVersion": "v1.31.4",
-                    "osImage": "Talos (v1.9.1)",
+                    "kubeletVersion": "v1.33.0",  # = apiserver.KUBE_VERSION (Talos 1.10 default)
+                    "kubeProxyVersion": "v1.33.0",
+                    "osImage": "Talos (v1.10.0)",
                     "containerRuntimeVersion": "containerd://2.0.1",
                     "operatingSystem": "linux",
                     "architecture": "amd64",
