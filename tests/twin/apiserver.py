@@ -999,6 +999,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         verb = ctx["verb"]
         if verb == "watch":
             raise status_error(405, "watch is not supported by the twin (see twin-spec: not needed)", "MethodNotAllowed")
+        if rt.group == "authorization.k8s.io":
+            if method != "POST" or name:
+                raise status_error(405, "the server does not allow this method on the requested resource", "MethodNotAllowed")
+            return self._access_review(rt, ns, self._parse_body(raw), ctx)
         if method == "GET":
             if name:
                 obj = store.get(rt, ns, name)
@@ -1007,10 +1011,6 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             items, rv = store.list(rt, ns, query.get("labelSelector"), query.get("fieldSelector"))
             ctx["class"] = "reads"
             return 200, {"apiVersion": rt.api_version, "kind": f"{rt.kind}List", "metadata": {"resourceVersion": rv}, "items": items}
-        if rt.group == "authorization.k8s.io":
-            if method != "POST" or name:
-                raise status_error(405, "the server does not allow this method on the requested resource", "MethodNotAllowed")
-            return self._access_review(rt, ns, self._parse_body(raw), ctx)
         if method == "POST":
             if name:
                 raise status_error(405, "the server does not allow this method on the requested resource", "MethodNotAllowed")

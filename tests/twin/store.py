@@ -327,6 +327,30 @@ def _etcd_key(item) -> str:
 GC_POLICIES = ("Foreground", "Background", "Orphan")
 
 
+def _default_job(job: dict) -> None:
+    """Create-time rules of a batch/v1 Job: the generated selector and labels of
+    pkg/registry/batch/job/strategy.go PrepareForCreate/generateSelector (unless
+    spec.manualSelector) and the defaults of pkg/apis/batch/v1/defaults.go SetDefaults_Job."""
+    spec = job.setdefault("spec", {})
+    uid = job["metadata"]["uid"]
+    labels = {
+        "batch.kubernetes.io/controller-uid": uid,
+        "batch.kubernetes.io/job-name": job["metadata"]["name"],
+        "controller-uid": uid,
+        "job-name": job["metadata"]["name"],
+    }
+    if not spec.get("manualSelector"):
+        spec["selector"] = {"matchLabels": {"batch.kubernetes.io/controller-uid": uid}}
+        tmeta = spec.setdefault("template", {}).setdefault("metadata", {})
+        tmeta["labels"] = {**(tmeta.get("labels") or {}), **labels}
+    spec.setdefault("parallelism", 1)
+    spec.setdefault("completions", spec["parallelism"] if spec.get("completionMode") == "Indexed" else 1)
+    spec.setdefault("backoffLimit", 6)
+    spec.setdefault("completionMode", "NonIndexed")
+    spec.setdefault("suspend", False)
+    spec.setdefault("podReplacementPolicy", "TerminatingOrFailed")
+
+
 class Store:
     """Thread-safe object store. Every public method deep-copies in and out."""
 
@@ -430,6 +454,8 @@ class Store:
                 obj["status"] = {"phase": "Active"}
             meta["uid"] = str(uuid.uuid4())
             meta["creationTimestamp"] = now_iso()
+            if (rt.group, rt.kind) == ("batch", "Job"):
+                _default_job(obj)
             meta["generation"] = 1
             meta.pop("resourceVersion", None)
             meta.pop("deletionTimestamp", None)

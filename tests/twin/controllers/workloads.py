@@ -16,6 +16,16 @@ Upstream behaviours emulated (kubernetes/kubernetes):
 * StatefulSet: pods ``<name>-<ordinal>`` (pkg/controller/statefulset/stateful_set_utils.go),
   PVCs from volumeClaimTemplates ``<tmpl>-<name>-<ordinal>``; status replicas/readyReplicas/
   currentReplicas/updatedReplicas/availableReplicas/currentRevision/updateRevision/observedGeneration.
+* Job (batch/v1, pkg/controller/job/job_controller.go): ``parallelism``/``completions`` pods
+  ``<job>-<suffix>`` owned by the Job (controller ownerReference) with the job-name/controller-uid
+  labels of the server-generated selector; a Job pod whose containers start and are ready runs to
+  completion (phase Succeeded, containers terminated ``Completed`` exit 0); status active/ready/
+  succeeded/terminating/startTime/completionTime/uncountedTerminatedPods and, once
+  ``completions`` pods succeeded, conditions ``SuccessCriteriaMet`` then ``Complete`` (reason
+  ``CompletionsReached``, 1.31+ job_controller.go with JobSuccessPolicy) -- no failures/backoff.
+* A paused Deployment (``spec.paused``) does not roll out a changed template and carries
+  ``Progressing`` status Unknown, reason ``DeploymentPaused``, message "Deployment is paused"
+  (pkg/controller/deployment/sync.go checkPausedConditions, util.PausedDeployReason).
 * Scheduler (pkg/scheduler/framework/plugins): NodeAffinity/nodeSelector, InterPodAffinity
   (required anti-affinity on a topologyKey), PodTopologySpread (maxSkew, DoNotSchedule ->
   pending with FailedScheduling-like condition, ScheduleAnyway -> preference), default spreading
@@ -37,7 +47,7 @@ import copy
 from typing import Optional
 
 from ..store import now_iso
-from . import ensure, merge_condition, owner_ref, stable_hash
+from . import ensure, merge_condition, owned_by, owner_ref, stable_hash
 
 HOST = "kubernetes.io/hostname"
 
@@ -103,6 +113,9 @@ class Workloads:
         for st in s.list_kind("apps/v1", "StatefulSet"):
             if not st["metadata"].get("deletionTimestamp"):
                 self._statefulset(st)
+        for job in s.list_kind("batch/v1", "Job"):
+            if not job["metadata"].get("deletionTimestamp"):
+                self._job(job)
         # kubelet: status of every pod (also bare pods); scheduling of unscheduled pods
         if s.revision != rev:
             self.pods = s.list_kind("v1", "Pod")
@@ -320,6 +333,14 @@ class Workloads:
         ns, name = d["metadata"]["namespace"], d["metadata"]["name"]
         tmpl = d["spec"].get("template") or {}
         h = stable_hash(tmpl)
+        paused = bool(d["spec"].get("paused"))
+        if paused:
+            # a paused Deployment keeps its current ReplicaSet (no rollout of a changed template)
+            owned = [r for r in s.list_kind("apps/v1", "ReplicaSet", ns) if owned_by(r, d)]
+            if owned:
+                tmpl = copy.deepcopy(owned[0]["spec"].get("template") or {})
+                (tmpl.get("metadata") or {}).get("labels", {}).pop("pod-template-hash", None)
+                h = owned[0]["metadata"]["name"][len(name) + 1 :]
         replicas = int(d["spec"].get("replicas", 1))
         rs_name = f"{name}-{h}"
         rs_tmpl = copy.deepcopy(tmpl)
@@ -397,6 +418,12 @@ class Workloads:
             ),
             merge_condition(
                 cur.get("conditions"),
+                {"type": "Progressing", "status": "Unknown", "reason": "DeploymentPaused", "message": "Deployment is paused", "lastUpdateTime": now},
+                now,
+            )
+            if paused
+            else merge_condition(
+                cur.get("conditions"),
                 {
                     "type": "Progressing",
                     "status": "True",
@@ -464,6 +491,65 @@ class Workloads:
             status["currentReplicas"] = len(pods)
             status["updatedReplicas"] = len(pods)
         self._set_status(st, status)
+
+    # ------------------------------------------------------------ Job
+    def _job(self, job: dict) -> None:
+        spec = job.get("spec") or {}
+        tmpl = spec.get("template") or {}
+        completions = int(spec.get("completions", 1))
+        parallelism = int(spec.get("parallelism", 1))
+        pods = self._owned_pods(job)
+        succeeded = sum(1 for p in pods if (p.get("status") or {}).get("phase") == "Succeeded")
+        active = [p for p in pods if (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")]
+        cur = job.get("status") or {}
+        done = succeeded >= completions
+        if not done and not spec.get("suspend"):
+            want = min(parallelism, completions - succeeded) - len(active)
+            i = 0
+            while want > 0:
+                pname = f"{job['metadata']['name']}-{stable_hash([job['metadata']['uid'], len(pods), i], 5)}"
+                i += 1
+                if any(p["metadata"]["name"] == pname for p in pods):
+                    continue
+                pod = self._pod_from_template(job, pname, tmpl, {})
+                pod["spec"]["restartPolicy"] = (tmpl.get("spec") or {}).get("restartPolicy", "Never")
+                active.append(self._create_pod(pod, job["metadata"]["uid"]))
+                pods.append(active[-1])
+                want -= 1
+        now = now_iso()
+        status = {
+            "startTime": cur.get("startTime", now),
+            "ready": sum(1 for p in active if self.pod_ready(p)),
+            "terminating": 0,
+            "uncountedTerminatedPods": {},
+        }
+        if active and not done:
+            status["active"] = len(active)
+        if succeeded:
+            status["succeeded"] = succeeded
+        if done:
+            status["completionTime"] = cur.get("completionTime", now)
+            conds = []
+            for t in ("SuccessCriteriaMet", "Complete"):
+                conds.append(
+                    merge_condition(
+                        cur.get("conditions"),
+                        {
+                            "type": t,
+                            "status": "True",
+                            "reason": "CompletionsReached",
+                            "message": "Reached expected number of succeeded pods",
+                            "lastProbeTime": now,
+                        },
+                        now,
+                    )
+                )
+            status["conditions"] = conds
+        self._set_status(job, status)
+
+    @staticmethod
+    def _job_pod(pod: dict) -> bool:
+        return any(r.get("kind") == "Job" and r.get("controller") for r in pod["metadata"].get("ownerReferences") or [])
 
     def _set_status(self, obj: dict, status: dict) -> None:
         if obj.get("status") != status:
@@ -630,9 +716,37 @@ class Workloads:
     def _pod(self, pod: dict) -> None:
         if pod["metadata"].get("deletionTimestamp"):
             return
+        if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+            return  # terminal phases never change (pkg/kubelet/status/status_manager.go)
         status = self.compute_status(pod)
+        if self._job_pod(pod) and pod["spec"].get("restartPolicy") != "Always" and _all_ready_status(status):
+            # a Job's container runs to completion: exit 0 -> phase Succeeded (kubelet_pods.go getPhase)
+            status = _completed_status(pod, status)
         if status != pod.get("status"):
             self.store.set_status("v1", "Pod", pod["metadata"]["namespace"], pod["metadata"]["name"], status)
+
+
+def _all_ready_status(status: dict) -> bool:
+    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or [])
+
+
+def _completed_status(pod: dict, status: dict) -> dict:
+    now = now_iso()
+    out = dict(status)
+    out["phase"] = "Succeeded"
+    out["containerStatuses"] = [
+        {
+            **{k: v for k, v in cs.items() if k not in ("state", "started", "ready")},
+            "ready": False,
+            "started": False,
+            "state": {"terminated": {"exitCode": 0, "reason": "Completed", "startedAt": status.get("startTime", now), "finishedAt": now}},
+        }
+        for cs in status.get("containerStatuses") or []
+    ]
+    out["conditions"] = [
+        {**c, "status": "False", "reason": "PodCompleted"} if c.get("type") in ("Ready", "ContainersReady") else c for c in status.get("conditions") or []
+    ]
+    return out
 
 
 def _max_unavailable(d: dict, replicas: int) -> int:
