@@ -18,12 +18,14 @@ Emulated behaviour and its upstream source:
   ``application/json-patch+json`` RFC 6902 (github.com/evanphx/json-patch), ``merge-patch+json``
   RFC 7386, ``strategic-merge-patch+json`` (k8s.io/apimachinery pkg/util/strategicpatch, merge
   keys and strategies read from the OpenAPI ``x-kubernetes-patch-*`` extensions, 415 for custom
-  resources as in patch.go), ``apply-patch+yaml`` server-side apply -- SIMPLIFIED: the applied
-  configuration is merged into the live object (maps merged, lists with
-  ``x-kubernetes-list-type: map`` merged by their ``x-kubernetes-list-map-keys``, other lists
-  replaced); no managedFields, no field ownership, so no apply conflicts and fields dropped from
-  a later apply configuration are NOT removed; ``fieldManager`` is required, ``force`` accepted;
-  creates the object when missing (k8s.io/apiserver pkg/endpoints/handlers/patch.go applyPatcher);
+  resources as in patch.go), ``apply-patch+yaml`` server-side apply with managedFields and
+  per-manager field ownership, 409 apply conflicts unless ``force`` (``fieldmanager.py``);
+  ``fieldManager`` is required, creates the object when missing (k8s.io/apiserver
+  pkg/endpoints/handlers/patch.go applyPatcher); every write records managedFields;
+* DELETE propagation policies Foreground/Background/Orphan and preconditions (store.py);
+  authorization.k8s.io/v1 access reviews answered by ``authz.py``;
+* the fault model injects only answers a real server can give for the request (``Faults`` and
+  ``_Handler._injected_fault``);
 * PUT with optimistic concurrency, no-op writes, generation, finalizers, namespace content
   deletion and owner GC are implemented by ``store.py``;
 * ``?dryRun=All`` (also DeleteOptions.dryRun) runs the whole write path including validation and
@@ -557,6 +559,23 @@ def _default_service(obj: dict, cur: Optional[dict], used_ips: set) -> None:
         for i, p in enumerate(spec.get("ports") or []):
             if isinstance(p, dict) and "nodePort" not in p:
                 p["nodePort"] = 30000 + (hash((obj["metadata"].get("name"), i)) % 2767)
+
+
+def _default_statefulset(obj: dict) -> None:
+    """pkg/apis/apps/v1/defaults.go SetDefaults_StatefulSet (kubernetes.core's StatefulSet wait
+    reads spec.updateStrategy.type, which a real server always fills)."""
+    spec = obj.get("spec")
+    if not isinstance(spec, dict):
+        return
+    spec.setdefault("replicas", 1)
+    spec.setdefault("podManagementPolicy", "OrderedReady")
+    spec.setdefault("revisionHistoryLimit", 10)
+    us = spec.setdefault("updateStrategy", {})
+    if isinstance(us, dict):
+        us.setdefault("type", "RollingUpdate")
+        if us["type"] == "RollingUpdate":
+            us.setdefault("rollingUpdate", {}).setdefault("partition", 0)
+    spec.setdefault("persistentVolumeClaimRetentionPolicy", {"whenDeleted": "Retain", "whenScaled": "Retain"})
 
 
 _STS_MUTABLE = {"replicas", "ordinals", "template", "updateStrategy", "persistentVolumeClaimRetentionPolicy", "minReadySeconds"}
@@ -1215,6 +1234,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             if strict:
                 raise status_error(400, "strict decoding error: " + ", ".join(f'unknown field "{d}"' for d in dropped))
             ctx["warnings"] += [f'unknown field "{d}"' for d in dropped]
+        if (rt.group, rt.kind) == ("apps", "StatefulSet"):
+            _default_statefulset(obj)
         if rt.group == "" and rt.kind == "Service":
             used = {((o.get("spec") or {}).get("clusterIP")) for o in self.server.store.list(rt)[0]}
             _default_service(obj, cur, used)

@@ -62,6 +62,9 @@ def test_statefulset_without_service_name_is_accepted(http, ns):
     code, out, _h = http("POST", "/apis/apps/v1/namespaces/demo/statefulsets", sts)
     assert code == 201, out
     assert "serviceName" not in out["spec"]
+    # SetDefaults_StatefulSet (kubernetes.core's StatefulSet wait reads updateStrategy.type)
+    assert out["spec"]["updateStrategy"] == {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}}
+    assert (out["spec"]["podManagementPolicy"], out["spec"]["revisionHistoryLimit"]) == ("OrderedReady", 10)
 
 
 def test_explicit_null_is_unset_on_create(http, ns):
