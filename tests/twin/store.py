@@ -34,7 +34,6 @@ import datetime
 import itertools
 import random
 import re
-import string
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -326,6 +325,19 @@ def _etcd_key(item) -> str:
 
 GC_POLICIES = ("Foreground", "Background", "Orphan")
 
+# The status a freshly created object is returned with: registry PrepareForCreate resets status
+# to the zero struct, and encoding/json writes its fields without ``omitempty`` (k8s.io/api
+# apps/v1 types.go StatefulSetStatus replicas/availableReplicas, DaemonSetStatus
+# currentNumberScheduled/numberMisscheduled/desiredNumberScheduled/numberReady,
+# ReplicaSetStatus replicas; DeploymentStatus and batch/v1 JobStatus have only omitempty fields).
+ZERO_STATUS = {
+    ("apps", "StatefulSet"): {"replicas": 0, "availableReplicas": 0},
+    ("apps", "DaemonSet"): {"currentNumberScheduled": 0, "numberMisscheduled": 0, "desiredNumberScheduled": 0, "numberReady": 0},
+    ("apps", "ReplicaSet"): {"replicas": 0},
+    ("apps", "Deployment"): {},
+    ("batch", "Job"): {},
+}
+
 
 def _default_job(job: dict) -> None:
     """Create-time rules of a batch/v1 Job: the generated selector and labels of
@@ -439,8 +451,10 @@ class Store:
             self._check_namespace(rt, ns)
             if not meta.get("name"):
                 if meta.get("generateName"):
-                    suffix = "".join(random.choices(string.ascii_lowercase + string.digits, k=5))
-                    meta["name"] = meta["generateName"] + suffix
+                    # k8s.io/apiserver pkg/storage/names/generate.go: base cut to 58 chars + 5 chars of
+                    # apimachinery pkg/util/rand alphanums (no vowels, no 0/1/3)
+                    suffix = "".join(random.choices("bcdfghjklmnpqrstvwxz2456789", k=5))
+                    meta["name"] = meta["generateName"][:58] + suffix
                 else:
                     raise ApiError(422, "Invalid", f"{rt.kind} is invalid: metadata.name: Required value: name or generateName is required")
             key = self._k(rt, ns, meta["name"])
@@ -450,6 +464,9 @@ class Store:
             _normalise_secret(obj)
             if rt.has_status and rt.kind not in ("Namespace",):
                 obj.pop("status", None)
+                zero = ZERO_STATUS.get((rt.group, rt.kind))
+                if zero is not None:
+                    obj["status"] = copy.deepcopy(zero)
             if rt.kind == "Namespace":
                 obj["status"] = {"phase": "Active"}
             meta["uid"] = str(uuid.uuid4())

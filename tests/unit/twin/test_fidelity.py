@@ -62,6 +62,8 @@ def test_statefulset_without_service_name_is_accepted(http, ns):
     code, out, _h = http("POST", "/apis/apps/v1/namespaces/demo/statefulsets", sts)
     assert code == 201, out
     assert "serviceName" not in out["spec"]
+    # a new StatefulSet carries its zero status (non-omitempty Go fields), before any controller
+    assert out["status"] == {"replicas": 0, "availableReplicas": 0}
     # SetDefaults_StatefulSet (kubernetes.core's StatefulSet wait reads updateStrategy.type)
     assert out["spec"]["updateStrategy"] == {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}}
     assert (out["spec"]["podManagementPolicy"], out["spec"]["revisionHistoryLimit"]) == ("OrderedReady", 10)
@@ -84,6 +86,19 @@ def test_explicit_null_deletes_in_strategic_merge_and_apply_patches(http, ns):
     cfg = cm(b="2", c=None)
     code, out, _h = http("PATCH", CM + "/c?fieldManager=me&force=true", cfg, APPLY)
     assert code == 200 and out["data"] == {"b": "2"}, out
+
+
+def test_generate_name_gives_a_gettable_name_of_the_upstream_alphabet(http, ns):
+    names = set()
+    for _unused in range(30):
+        code, out, _h = http("POST", CM, {"metadata": {"generateName": "g" * 70}, "data": {}})
+        assert code == 201
+        name = out["metadata"]["name"]
+        assert len(name) == 63 and name[:58] == "g" * 58
+        assert set(name[58:]) <= set("bcdfghjklmnpqrstvwxz2456789")
+        names.add(name)
+        assert http("GET", CM + "/" + name)[1]["metadata"]["uid"] == out["metadata"]["uid"]
+    assert len(names) == 30
 
 
 # ------------------------------------------------------------------ list order
