@@ -377,7 +377,8 @@ def conflict_error_parts(conflicts: list) -> tuple:
         if e.get("subresource"):
             s += f' with subresource "{e["subresource"]}"'
         if e.get("operation") == "Update":
-            s += f' using {e.get("apiVersion")}'
+            # printManager: "<manager> using <apiVersion> at <time RFC3339>" (no " at" without a time)
+            s += f' using {e.get("apiVersion")}' + (f' at {e["time"]}' if e.get("time") else "")
         return s
 
     if len(conflicts) == 1:

@@ -140,13 +140,23 @@ def test_second_manager_conflicts_unless_forced(http, ns):
     assert [e["manager"] for e in out["metadata"]["managedFields"]] == ["bob"]
 
 
+def test_several_conflicts_are_listed_per_manager(http, ns):
+    http("PATCH", CM + "/c?fieldManager=alice", cm(a="1", b="1"), APPLY)
+    code, st, _h = http("PATCH", CM + "/c?fieldManager=bob", cm(a="2", b="2"), APPLY)
+    assert code == 409
+    assert st["message"] == 'Apply failed with 2 conflicts: conflicts with "alice":\n- .data.a\n- .data.b'
+    assert [c["field"] for c in st["details"]["causes"]] == [".data.a", ".data.b"]
+
+
 def test_apply_conflicts_with_an_update_manager_and_names_its_api_version(http, ns):
     http("POST", DEPLOY + "?fieldManager=kubectl-create", deployment(replicas=1))
     cfg = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}, "spec": {"replicas": 3}}
     code, st, _h = http("PATCH", DEPLOY + "/web?fieldManager=scaler", cfg, APPLY)
     assert code == 409
-    assert st["message"].startswith('Apply failed with 1 conflict: conflict with "kubectl-create" using apps/v1')
-    assert st["message"].endswith(": .spec.replicas")
+    _c, live, _h = http("GET", DEPLOY + "/web")
+    created_at = live["metadata"]["managedFields"][0]["time"]
+    assert st["message"] == f'Apply failed with 1 conflict: conflict with "kubectl-create" using apps/v1 at {created_at}: .spec.replicas'
+
     code, out, _h = http("PATCH", DEPLOY + "/web?fieldManager=scaler&force=true", cfg, APPLY)
     assert code == 200 and out["spec"]["replicas"] == 3
     # list-map elements are owned by key: the container stays kubectl-create's
