@@ -198,6 +198,10 @@ def test_check_mode_writes_nothing_and_diff_shows_the_change(r):
 
 
 def test_hidden_fields_are_hidden_and_changes_are_returned(r):
+    # a real server returns managedFields on every object (here: the same kind, not hidden) ...
+    shown = r["w_deploy"]["result"]["metadata"]["managedFields"]
+    assert [(e["manager"], e["operation"]) for e in shown] == [("OpenAPI-Generator", "Update")]
+    # ... and hidden_fields removes them from the result
     assert "managedFields" not in r["hidden"]["result"]["metadata"]
     change = r["hidden_change"]
     assert change["changed"] and "managedFields" not in change["result"]["metadata"]
