@@ -203,7 +203,11 @@ class Stats:
 
 
 class Faults:
-    """Fault injection: with probability ``rate`` answer a code from ``codes``; optional latency."""
+    """Fault injection: with probability ``rate`` draw a code from ``codes``; optional latency.
+
+    The handler turns the drawn code into an answer a real API server can give to that very
+    request (``_Handler._injected_fault``): a 409 that no real server could answer (create of a
+    missing object, read, write without a resourceVersion precondition) is not injected."""
 
     def __init__(self, seed: Optional[int] = None) -> None:
         self._lock = threading.Lock()
