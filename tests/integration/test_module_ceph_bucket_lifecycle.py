@@ -172,6 +172,23 @@ def test_prefix_and_all_actions_idempotent(s3env, s3, bucket):
     assert res["rules"][1]["prefix"] == "traces/" and res["rules"][1]["noncurrent_version_expiration_days"] == 3
 
 
+def test_foreign_and_filter_keeps_its_prefix(s3env, s3, bucket):
+    """Issue 9, item 1: RGW 16.2 returns And(prefix + 2 tags) as {Prefix, And: {Tags}}; our rewrite keeps the prefix."""
+    _rgw_only(s3env)
+    tags = [{"Key": "keep", "Value": "no"}, {"Key": "tier", "Value": "cold"}]
+    archive = {"ID": "archive-tagged", "Status": "Enabled", "Filter": {"And": {"Prefix": "archive/", "Tags": tags}},
+               "Expiration": {"Days": 60}}
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [archive]})
+    returned = lifecycle(s3, bucket)
+    assert returned[0]["Filter"] == {"Prefix": "archive/", "And": {"Tags": tags}}  # RGW 16.2's own spelling
+    for days in (7, 3):  # add our rule, then change it (tracing_retention_days changed)
+        res, out, _unused = run_module(MODULE, args(s3env, bucket, rules=[{"id": RULE_ID, "expiration_days": days}]))
+        assert res.get("changed") is True and not res.get("failed"), out
+        assert [r for r in lifecycle(s3, bucket) if r["ID"] == "archive-tagged"] == returned
+    res, out, _unused = run_module(MODULE, args(s3env, bucket, state="absent", rules=[{"id": RULE_ID}]))
+    assert res.get("changed") is True and lifecycle(s3, bucket) == returned, out
+
+
 @pytest.mark.parametrize("bad, needle", [
     (dict(rules=[{"id": RULE_ID, "expiration_days": 0}]), "fewer than 1 day"),
     (dict(rules=[{"id": RULE_ID, "expiration_days": 7}, {"id": RULE_ID, "expiration_days": 8}]), "used twice"),
