@@ -173,7 +173,7 @@ NOT_ROUND_TRIPPABLE = [
      "NewerNoncurrentVersions"),
     ({"Filter": {"Tag": T1, "And": {"Tags": T2}}, "Expiration": E60}, "Tag next to And"),
     ({"Filter": {"Prefix": "a/", "And": {"Prefix": "b/", "Tags": T2}}, "Expiration": E60}, "two prefixes"),
-    ({"Prefix": "a/", "Filter": {"Tag": T1}, "Expiration": E60}, "both a top-level Prefix and a Filter"),
+    ({"Prefix": "a/", "Filter": {"Tag": T1}, "Expiration": E60}, "both a top-level Prefix"),
     ({"Filter": {"Prefix": "a/"}, "Expiration": E60, "Replication": {"x": 1}}, "Replication"),
     ({"Filter": {"Prefix": "a/"}, "Expiration": {"Days": 5, "ExpiredObjectDeleteMarker": True}}, "exactly one of"),
     ({"Filter": {"Prefix": "a/"}, "Expiration": {"ExpiredObjectDeleteMarker": False}}, "ExpiredObjectDeleteMarker"),
