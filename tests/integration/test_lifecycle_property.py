@@ -19,11 +19,14 @@ shared between calls, to keep the budget), and asserts after every step that
 * our rule is there with the asked values (or gone), a re-run reports no change,
 * the neighbour buckets ``loki-chunks`` and ``velero-backups`` and their lifecycle are untouched.
 
-Rule sets RGW itself refuses on put are ``reject()``-ed, not counted.  Measured here:
-220 real cases pass (hypothesis ``max_examples``; derandomized, no example database), plus about
-60-90 generated sets refused by RGW (InvalidRequest: AbortIncompleteMultipartUpload or
-ExpiredObjectDeleteMarker with a tag filter); the counts are printed and at least 200 passed cases
-are asserted.  About 1-2 minutes on a loaded 2-core machine.
+Rule sets RGW itself refuses on put are ``reject()``-ed, not counted.  Measured here (derandomized,
+no example database, so every run generates the same cases): 220 real cases passed, and 123
+generated sets were refused by RGW and rejected (67 InvalidArgument, e.g. Transitions and Expiration
+mixing Days and Date; 56 InvalidRequest, e.g. AbortIncompleteMultipartUpload or
+ExpiredObjectDeleteMarker with a tag filter); 36 of the passed cases had RGW's
+``{Prefix, And: {Tags}}`` spelling, 51 a size filter, 97 NewerNoncurrentVersions.  The counts are
+printed, and at least 200 passed cases are asserted.  2 min 50 s for the file on the loaded
+2-core machine (load average 5).  Against the code before the fix it fails at step "add".
 """
 
 from __future__ import absolute_import, division, print_function
