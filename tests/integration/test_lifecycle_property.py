@@ -56,8 +56,8 @@ NEIGHBOURS = {
     "loki-chunks": [{"ID": "loki-retention", "Status": "Enabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": 30}}],
     "velero-backups": [
         {"ID": "velero-tagged", "Status": "Enabled",
-         "Filter": {"And": {"Prefix": "backups/", "Tags": [{"Key": "velero.io/gc", "Value": "true"},
-                                                          {"Key": "tier", "Value": "cold"}]}},
+         "Filter": {"And": {"Prefix": "backups/",
+                            "Tags": [{"Key": "velero.io/gc", "Value": "true"}, {"Key": "tier", "Value": "cold"}]}},
          "Expiration": {"Days": 90}},
         {"ID": "velero-noncurrent", "Status": "Disabled", "Prefix": "restic/",
          "NoncurrentVersionExpiration": {"NoncurrentDays": 7}},
