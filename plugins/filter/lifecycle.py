@@ -15,7 +15,8 @@ description:
     O(talos_homelab.tracing.ceph_bucket_lifecycle#module:rules) option and returns the JSON string
     C({\"Rules\": [...]}) with the rules sorted by ID, for an ObjectBucketClaim's C(additionalConfig.bucketLifecycle) (Rook >= 1.17)."
   - The rules are validated as Ceph RGW refuses them (IDs required, at most 255 characters and unique, days >= 1,
-    status V(Enabled)/V(Disabled), at least one action); the rendering is the one the module sends through S3.
+    status V(Enabled)/V(Disabled), at least one action); each rule is rendered by the same function
+    as the document the P(talos_homelab.tracing.ceph_bucket_lifecycle#module) module puts through S3.
 options:
   _input:
     description: List of rules, each a dict with C(id) and at least one of C(expiration_days),

@@ -11,11 +11,16 @@ Two shapes are used:
 * the *AWS* shape, what S3 takes and returns (``ID``, ``Status``, ``Filter``, ...).
 
 ``validate_rules`` refuses exactly what Ceph RGW 16.2 refuses (so moto and RGW give
-the same answer), ``canonical`` removes RGW's round-trip differences (rules sorted by
-ID; ``Filter: {Prefix: ""}`` and ``Filter: {}`` returned as a top-level
-``Prefix: ""``), ``merge`` / ``remove`` work by rule ID and leave foreign IDs alone,
-and ``to_aws`` is the one rendering used both for the S3 put and for Rook's
-``additionalConfig.bucketLifecycle`` (filter ``lifecycle_json``).
+the same answer).  ``canonical`` is the one normal form of a rule: two rules mean the same
+(same scope, same actions) exactly when their canonical forms are equal, and the canonical
+form is what RGW 16.2 accepts and keeps.  It folds every spelling RGW or AWS returns: a
+top-level ``Prefix``, ``Filter: {}``, ``Filter: {And: {Prefix, Tags}}`` (AWS) and RGW 16.2's
+own ``Filter: {Prefix, And: {Tags}}``, which RGW itself reads back as tags-only when it is
+written back verbatim (docs/storage.md, "Lifecycle rules on Ceph RGW 16.2").
+``round_trip_problems`` names what of a foreign rule cannot be written back unchanged;
+``plan`` refuses such a rule before anything is written.  ``merge`` / ``remove`` work by rule
+ID and leave foreign IDs alone, and ``document`` is the one rendering used both for the S3
+put and for Rook's ``additionalConfig.bucketLifecycle`` (filter ``lifecycle_json``).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -43,6 +48,25 @@ _BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _IP_RE = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
 
 _ACTION = "validate the lifecycle rules"
+_KEEP_ACTION = "keep the bucket's other lifecycle rules"
+
+# The parts of an AWS-shape rule that Ceph RGW 16.2 stores and returns (src/rgw/rgw_lc_s3.cc,
+# LCRule_S3::decode_xml/dump_xml; observed on radosgw 16.2.15 from Debian bookworm).
+_RULE_PARTS = ("ID", "Status", "Prefix", "Filter", "Expiration", "NoncurrentVersionExpiration",
+               "AbortIncompleteMultipartUpload", "Transitions", "NoncurrentVersionTransitions")
+_ACTIONS = ("Expiration", "NoncurrentVersionExpiration", "AbortIncompleteMultipartUpload",
+            "Transitions", "NoncurrentVersionTransitions")
+_ACTION_PARTS = {
+    "Expiration": ("Days", "Date", "ExpiredObjectDeleteMarker"),
+    "NoncurrentVersionExpiration": ("NoncurrentDays",),
+    "AbortIncompleteMultipartUpload": ("DaysAfterInitiation",),
+    "Transitions": ("Days", "Date", "StorageClass"),
+    "NoncurrentVersionTransitions": ("NoncurrentDays", "StorageClass"),
+}
+# Accepted by RGW 16.2 on put and silently dropped (observed); kept by newer RGW and AWS.
+_DROPPED_BY_RGW16 = ("ObjectSizeGreaterThan", "ObjectSizeLessThan", "NewerNoncurrentVersions", "ArchiveZone")
+# RGW 16.2 refuses a Date that is not midnight UTC (MalformedXML; rgw_lc_s3.cc check_date).
+_MIDNIGHT_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T00:00:00(\.0+)?(Z|\+00:00)$")
 
 
 # ---------------------------------------------------------------------- validation
@@ -151,7 +175,7 @@ def validate_rules(rules, state="present"):
 # ---------------------------------------------------------------------- shapes
 def rule_to_aws(rule):
     """One module-shape rule (validated) -> AWS shape."""
-    out = {"ID": rule["id"], "Status": rule.get("status") or "Enabled", "Filter": {"Prefix": rule.get("prefix") or ""}}
+    out = {"ID": rule["id"], "Status": rule.get("status") or "Enabled", "Filter": render_filter(rule.get("prefix") or "")}
     if rule.get("expiration_days") is not None:
         out["Expiration"] = {"Days": rule["expiration_days"]}
     if rule.get("noncurrent_version_expiration_days") is not None:
@@ -161,9 +185,14 @@ def rule_to_aws(rule):
     return out
 
 
+def document(rules):
+    """Canonical AWS rules -> the lifecycle document ``{"Rules": [...]}`` sorted by ID (what is put)."""
+    return {"Rules": sorted(rules, key=lambda r: r.get("ID") or "")}
+
+
 def to_aws(rules):
-    """Module-shape rules -> the AWS lifecycle document ``{"Rules": [...]}`` sorted by ID."""
-    return {"Rules": sorted((rule_to_aws(r) for r in rules), key=lambda r: r["ID"])}
+    """Module-shape rules (validated) -> the AWS lifecycle document, exactly as the module puts it."""
+    return document([canonical(rule_to_aws(r)) for r in rules])
 
 
 def to_json(rules):
@@ -185,27 +214,171 @@ def _jsonable(value):
     return value
 
 
+def render_filter(prefix, tags=()):
+    """A scope (prefix, tags) -> the one Filter spelling RGW 16.2 reads back with the same scope.
+
+    Prefix only: ``{Prefix}``; one tag and no prefix: ``{Tag}``; otherwise ``{And: {Prefix, Tags}}``
+    (RGW reads Prefix and Tags from inside ``And`` only when there is an ``And``).
+    """
+    tags = [dict(t) for t in tags]
+    if not tags:
+        return {"Prefix": prefix or ""}
+    if len(tags) == 1 and not prefix:
+        return {"Tag": tags[0]}
+    both = {"Tags": tags}
+    if prefix:
+        both["Prefix"] = prefix
+    return {"And": both}
+
+
+def _tag(tag):
+    if not isinstance(tag, dict):
+        return {"Key": tag, "Value": ""}
+    return {"Key": tag.get("Key"), "Value": tag.get("Value") or ""}
+
+
+def _scope(rule):
+    """``(prefix, tags, problems)`` of a jsonable AWS rule, in any spelling RGW or AWS returns.
+
+    RGW 16.2 returns And(prefix + 2 or more tags) as ``{Prefix, And: {Tags}}``, And(prefix + 1 tag)
+    as ``{Prefix, Tag}``, And(tags) without prefix as ``{And: {Tags}}`` or ``{Tag}``, and an empty
+    filter as a top-level ``Prefix``; AWS returns ``{And: {Prefix, Tags}}``.  All mean prefix AND tags.
+    ``problems`` lists what makes the scope ambiguous or not writable as it is.
+    """
+    problems = []
+    legacy = rule.get("Prefix")
+    flt = rule.get("Filter")
+    if flt is None:
+        return legacy or "", [], problems
+    if not isinstance(flt, dict):
+        return "", [], ["its Filter is not a mapping"]
+    if legacy:
+        problems.append("it has both a top-level Prefix (%r) and a Filter; RGW 16.2 obeys only the Filter and other"
+                        " S3 servers refuse the pair, so its scope is ambiguous" % legacy)
+    unknown = ["Filter.%s" % k for k in sorted(set(flt) - set(("Prefix", "Tag", "And")))]
+    prefixes = [flt["Prefix"]] if flt.get("Prefix") else []
+    tags = [_tag(flt["Tag"])] if flt.get("Tag") is not None else []
+    if "And" in flt:
+        both = flt.get("And") or {}
+        unknown += ["Filter.And.%s" % k for k in sorted(set(both) - set(("Prefix", "Tags")))]
+        if tags:
+            problems.append("its Filter has a Tag next to And; RGW 16.2 reads only what is inside And,"
+                            " so which tags apply is ambiguous")
+        if both.get("Prefix"):
+            prefixes.append(both["Prefix"])
+        tags += [_tag(t) for t in both.get("Tags") or []]
+    if unknown:
+        problems.append("its filter has %s, which this module cannot write back unchanged: RGW 16.2 accepts and"
+                        " silently drops %s on put (newer RGW and AWS keep it), so the rule could widen"
+                        % (", ".join(unknown), "these conditions" if len(unknown) > 1 else "this condition"))
+    if len(set(prefixes)) > 1:
+        problems.append("its Filter has two prefixes (%s), one outside and one inside And: its scope is ambiguous"
+                        % ", ".join(repr(p) for p in prefixes))
+    tags.sort(key=lambda t: (str(t["Key"]), str(t["Value"])))
+    return (prefixes[-1] if prefixes else ""), tags, problems
+
+
+def _sort_key(value):
+    return json.dumps(value, sort_keys=True)
+
+
 def canonical(rule):
     """One AWS-shape rule as returned by RGW/AWS/moto -> canonical AWS shape.
 
-    A top-level ``Prefix``, ``Filter: {}`` and ``Filter: {And: {Prefix: x}}`` all become
-    ``Filter: {Prefix: x}``; datetimes become ISO strings; ``None`` values are dropped.
+    The filter is re-rendered from its scope (``render_filter``); datetimes become ISO strings;
+    ``None`` and empty values are dropped; transitions are sorted (RGW keeps them by storage class).
+    A rule whose scope is ambiguous (``round_trip_problems``) keeps its filter as returned.
     """
     rule = _jsonable(copy.deepcopy(rule))
     out = {"ID": rule.pop("ID", None), "Status": rule.pop("Status", "Enabled")}
-    top_prefix = rule.pop("Prefix", None)
+    prefix, tags, problems = _scope(rule)
+    legacy = rule.pop("Prefix", None)
     flt = rule.pop("Filter", None)
-    if flt is None or flt == {}:
-        flt = {"Prefix": top_prefix or ""}
-    elif set(flt) == {"And"} and set(flt["And"]) <= {"Prefix"}:
-        flt = {"Prefix": flt["And"].get("Prefix") or ""}
-    out["Filter"] = flt
+    if problems and flt is not None:
+        out["Filter"] = flt
+        if legacy:
+            out["Prefix"] = legacy
+    else:
+        out["Filter"] = render_filter(prefix, tags)
     for key in sorted(rule):
         value = rule[key]
         if value in ({}, [], None):
             continue
+        if key in ("Transitions", "NoncurrentVersionTransitions") and isinstance(value, list):
+            value = sorted(value, key=_sort_key)
         out[key] = value
     return out
+
+
+def round_trip_problems(rule):
+    """Why ``rule`` (AWS shape, as returned) cannot be written back with the same meaning, or ``[]``.
+
+    Besides an ambiguous scope (``_scope``): parts RGW 16.2 does not keep, and what RGW 16.2
+    refuses on put (observed: Expiration with not exactly one of Days/Date/ExpiredObjectDeleteMarker,
+    ExpiredObjectDeleteMarker false, a Date not at midnight UTC, AbortIncompleteMultipartUpload or
+    ExpiredObjectDeleteMarker with a tag filter, no action, a bad Status).
+    """
+    rule = _jsonable(copy.deepcopy(rule))
+    _prefix, tags, problems = _scope(rule)
+    unknown = sorted(set(rule) - set(_RULE_PARTS))
+    if unknown:
+        problems.append("it has %s, which this module does not know how to keep" % ", ".join(unknown))
+    if rule.get("Status", "Enabled") not in STATUSES:
+        problems.append("its Status %r is not Enabled or Disabled (RGW: MalformedXML)" % rule.get("Status"))
+    if not any(rule.get(key) for key in _ACTIONS):
+        problems.append("it has no action (RGW: MalformedXML)")
+    for key in _ACTIONS:
+        value = rule.get(key)
+        if value in (None, {}, []):
+            continue
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if not isinstance(item, dict):
+                problems.append("its %s is not a mapping" % key)
+                continue
+            extra = sorted(set(item) - set(_ACTION_PARTS[key]))
+            dropped = [k for k in extra if k in _DROPPED_BY_RGW16]
+            if dropped:
+                problems.append("its %s has %s, which RGW 16.2 accepts and silently drops on put"
+                                % (key, ", ".join(dropped)))
+            if set(extra) - set(dropped):
+                problems.append("its %s has %s, which this module does not know how to keep"
+                                % (key, ", ".join(sorted(set(extra) - set(dropped)))))
+            date = item.get("Date")
+            if date is not None and not (isinstance(date, str) and _MIDNIGHT_RE.match(date)):
+                problems.append("its %s Date %r is not at midnight UTC (RGW: MalformedXML)" % (key, date))
+    expiration = rule.get("Expiration")
+    if isinstance(expiration, dict) and expiration:
+        given = [k for k in _ACTION_PARTS["Expiration"] if expiration.get(k) is not None]
+        if len(given) != 1:
+            problems.append("its Expiration has %s; RGW 16.2 takes exactly one of Days, Date,"
+                            " ExpiredObjectDeleteMarker (MalformedXML)" % (", ".join(given) or "none of them"))
+        if expiration.get("ExpiredObjectDeleteMarker") not in (None, True):
+            problems.append("its Expiration has ExpiredObjectDeleteMarker %r; RGW 16.2 takes only true"
+                            " (InvalidArgument)" % expiration["ExpiredObjectDeleteMarker"])
+    if tags:
+        if rule.get("AbortIncompleteMultipartUpload"):
+            problems.append("it has AbortIncompleteMultipartUpload with a tag filter, which RGW 16.2 refuses (InvalidRequest)")
+        if isinstance(expiration, dict) and expiration.get("ExpiredObjectDeleteMarker"):
+            problems.append("it has ExpiredObjectDeleteMarker with a tag filter, which RGW 16.2 refuses (InvalidRequest)")
+    return problems
+
+
+def check_round_trip(rules):
+    """Raise ``TracingError`` naming the first rule of ``rules`` (AWS shape) that cannot be written back."""
+    for rule in rules:
+        problems = round_trip_problems(rule)
+        if problems:
+            rid = rule.get("ID")
+            raise TracingError(
+                _KEEP_ACTION,
+                "the bucket's rule %r is not managed by this task and cannot be written back with the same meaning:"
+                " %s. This task refused before sending any lifecycle write." % (rid, "; ".join(problems)),
+                "have the owner of rule %r rewrite it in a form Ceph RGW 16.2 keeps (a Filter with Prefix, Tag, or And"
+                " of Prefix and Tags; Expiration with exactly one of Days, a midnight-UTC Date or"
+                " ExpiredObjectDeleteMarker: true; no size or NewerNoncurrentVersions conditions), or keep"
+                " this collection's rule in a bucket of its own." % rid,
+            )
 
 
 def canonical_rules(rules):
@@ -291,7 +464,13 @@ def plan(current, rules, state="present", purge=False):
         after = remove(before, [r["id"] for r in desired])
     else:
         after = before
-    return before, after, compare(before, after)
+    changed = compare(before, after)
+    if changed and state != "query":
+        # Foreign rules are written back with ours: refuse, before any write, one that would change meaning.
+        ours = set(r["id"] for r in desired)
+        kept = set(r.get("ID") for r in after) - ours
+        check_round_trip([r for r in current or [] if r.get("ID") in kept])
+    return before, after, changed
 
 
 # ---------------------------------------------------------------------- module entry point
@@ -345,7 +524,7 @@ def run(params, check_mode=False, diff=False, s3_factory=None, k8s_factory=None)
         changed = False
     if changed and not check_mode:  # S3 has no dry run: nothing is sent in check mode
         if after:
-            s3.put_lifecycle(bucket, {"Rules": after})
+            s3.put_lifecycle(bucket, document(after))
         else:
             s3.delete_lifecycle(bucket)
     ids = [r["id"] for r in desired]

@@ -15,6 +15,14 @@ description:
   - Adds, updates, removes or reads lifecycle rules of one bucket, matched by rule ID.
   - Rules with other IDs are kept unless O(purge_rules=true), so the buckets of neighbours sharing
     the RGW (Loki, Velero) never lose their retention to this module.
+  - "S3 has one lifecycle document per bucket, so rules with other IDs are written back with ours. They are
+    written with the same meaning (same scope, same actions) in the one form Ceph RGW 16.2 reads back
+    identically, whatever spelling RGW returned (RGW 16.2 returns an C(And) of a prefix and tags as
+    C(Filter: {Prefix, And: {Tags}}), which it would read back as tags only)."
+  - "A rule with another ID that cannot be written back with the same meaning (object size filters or
+    C(NewerNoncurrentVersions), which RGW 16.2 drops; an ambiguous filter; parts this module does not know;
+    actions RGW 16.2 refuses) makes the task fail before any write, naming the rule ID and the fix.
+    Nothing is refused when no write is needed, with O(state=query), or with O(purge_rules=true)."
   - Rules are validated before any request exactly as Ceph RGW 16.2 refuses them (days >= 1,
     IDs required, at most 255 characters and unique, status V(Enabled)/V(Disabled), at least one action,
     valid bucket name), so moto and RGW give the same answer.

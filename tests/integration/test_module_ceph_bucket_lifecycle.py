@@ -172,6 +172,23 @@ def test_prefix_and_all_actions_idempotent(s3env, s3, bucket):
     assert res["rules"][1]["prefix"] == "traces/" and res["rules"][1]["noncurrent_version_expiration_days"] == 3
 
 
+def test_foreign_and_filter_keeps_its_prefix(s3env, s3, bucket):
+    """Issue 9, item 1: RGW 16.2 returns And(prefix + 2 tags) as {Prefix, And: {Tags}}; our rewrite keeps the prefix."""
+    _rgw_only(s3env)
+    tags = [{"Key": "keep", "Value": "no"}, {"Key": "tier", "Value": "cold"}]
+    archive = {"ID": "archive-tagged", "Status": "Enabled", "Filter": {"And": {"Prefix": "archive/", "Tags": tags}},
+               "Expiration": {"Days": 60}}
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [archive]})
+    returned = lifecycle(s3, bucket)
+    assert returned[0]["Filter"] == {"Prefix": "archive/", "And": {"Tags": tags}}  # RGW 16.2's own spelling
+    for days in (7, 3):  # add our rule, then change it (tracing_retention_days changed)
+        res, out, _unused = run_module(MODULE, args(s3env, bucket, rules=[{"id": RULE_ID, "expiration_days": days}]))
+        assert res.get("changed") is True and not res.get("failed"), out
+        assert [r for r in lifecycle(s3, bucket) if r["ID"] == "archive-tagged"] == returned
+    res, out, _unused = run_module(MODULE, args(s3env, bucket, state="absent", rules=[{"id": RULE_ID}]))
+    assert res.get("changed") is True and lifecycle(s3, bucket) == returned, out
+
+
 @pytest.mark.parametrize("bad, needle", [
     (dict(rules=[{"id": RULE_ID, "expiration_days": 0}]), "fewer than 1 day"),
     (dict(rules=[{"id": RULE_ID, "expiration_days": 7}, {"id": RULE_ID, "expiration_days": 8}]), "used twice"),
@@ -251,6 +268,37 @@ def test_real_expiry_on_rgw(s3env, s3, bucket):
         for o in s3.list_objects_v2(Bucket=other).get("Contents", []):
             s3.delete_object(Bucket=other, Key=o["Key"])
         s3.delete_bucket(Bucket=other)
+
+
+def test_foreign_and_rule_expires_only_its_scope_after_our_rewrite(s3env, s3, bucket):
+    """The effect of issue 9, item 1 on data: after our rule is added and changed, the foreign
+    And(prefix archive/ + 2 tags, 1 day) rule really expires tagged objects under archive/ only."""
+    _rgw_only(s3env)
+    tags = [{"Key": "keep", "Value": "no"}, {"Key": "tier", "Value": "cold"}]
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [
+        {"ID": "archive-tagged", "Status": "Enabled", "Filter": {"And": {"Prefix": "archive/", "Tags": tags}},
+         "Expiration": {"Days": 1}}]})
+    for key, tagging in (("archive/tagged.bin", "keep=no&tier=cold"), ("other/tagged.bin", "keep=no&tier=cold"),
+                         ("archive/untagged.bin", None)):
+        extra = {"Tagging": tagging} if tagging else {}
+        s3.put_object(Bucket=bucket, Key=key, Body=b"span data", **extra)
+    for days in (30, 20):  # our rule, on a prefix without objects: added, then changed
+        res, out, _unused = run_module(MODULE, args(s3env, bucket, rules=[{"id": RULE_ID, "prefix": "jaeger/", "expiration_days": days}]))
+        assert res.get("changed") is True and not res.get("failed"), out
+
+    def keys():
+        return sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", []))
+
+    deadline = time.monotonic() + 120
+    next_force = time.monotonic() + 25
+    while "archive/tagged.bin" in keys() and time.monotonic() < deadline:
+        if time.monotonic() > next_force:
+            _lc_process(s3env)
+            next_force = time.monotonic() + 20
+        time.sleep(2)
+    assert "archive/tagged.bin" not in keys(), "the foreign rule did not expire its own object"
+    _lc_process(s3env)  # one more pass over the bucket: the objects outside the rule's scope stay
+    assert keys() == ["archive/untagged.bin", "other/tagged.bin"]
 
 
 def test_credentials_from_claim_on_twin(request, s3):

@@ -69,11 +69,67 @@ class FakeK8s(object):
         self.objects.pop((plural, namespace, name), None)
 
 
+def _rgw16_decode(rule):
+    """What Ceph RGW 16.2 stores of one put rule.
+
+    Observed on radosgw 16.2.15 (Debian bookworm) and in src/rgw/rgw_lc_s3.cc
+    (``LCRule_S3::decode_xml``, ``LCFilter_S3::decode_xml``): when a ``Filter`` has an ``And``,
+    Prefix and Tags are read from inside ``And`` only (a Prefix or Tag next to it is ignored);
+    without ``Filter`` the old top-level ``Prefix`` is used; ``ObjectSizeGreaterThan``,
+    ``ObjectSizeLessThan`` and ``NewerNoncurrentVersions`` are accepted and dropped; tags are
+    kept in a multimap, i.e. sorted by key, duplicates kept.
+    """
+    rule = copy.deepcopy(rule)
+    stored = {"ID": rule["ID"], "Status": rule["Status"], "legacy_prefix": "", "prefix": "", "tags": []}
+    flt = rule.pop("Filter", None)
+    legacy = rule.pop("Prefix", None)
+    if flt is None:
+        stored["legacy_prefix"] = legacy or ""
+    else:
+        where = flt.get("And") if "And" in flt else flt
+        stored["prefix"] = where.get("Prefix") or ""
+        tags = list(where.get("Tags") or []) + ([where["Tag"]] if where.get("Tag") else [])
+        stored["tags"] = sorted((dict(t) for t in tags), key=lambda t: t["Key"])
+    nve = rule.get("NoncurrentVersionExpiration")
+    if nve:
+        nve.pop("NewerNoncurrentVersions", None)
+    for key in ("ID", "Status"):
+        rule.pop(key, None)
+    stored["actions"] = rule
+    return stored
+
+
+def _rgw16_dump(stored):
+    """How Ceph RGW 16.2 returns a stored rule (observed; ``LCRule_S3::dump_xml``).
+
+    An empty filter comes back as a top-level ``Prefix``; otherwise the Prefix is outside the
+    ``And`` and ``And`` wraps the tags only when there are two or more:
+    ``{Prefix: p, And: {Tags: [...]}}`` - a form RGW itself reads back as tags-only.
+    """
+    out = {"ID": stored["ID"], "Status": stored["Status"]}
+    if not stored["prefix"] and not stored["tags"]:
+        out["Prefix"] = stored["legacy_prefix"]
+    else:
+        flt = {}
+        if stored["prefix"]:
+            flt["Prefix"] = stored["prefix"]
+        if len(stored["tags"]) == 1:
+            flt["Tag"] = dict(stored["tags"][0])
+        elif stored["tags"]:
+            flt["And"] = {"Tags": [dict(t) for t in stored["tags"]]}
+        out["Filter"] = flt
+    out.update(copy.deepcopy(stored["actions"]))
+    return out
+
+
 class FakeS3(object):
-    """Buckets -> lifecycle rules, answering like RGW (sorted by ID, top-level Prefix)."""
+    """Buckets -> lifecycle rules, stored and returned the way Ceph RGW 16.2 does (sorted by ID).
+
+    ``buckets`` maps a bucket to the rules as they were put (AWS shape).
+    """
 
     def __init__(self, buckets):
-        self.buckets = dict(buckets)
+        self.buckets = dict((name, [_rgw16_decode(r) for r in rules]) for name, rules in buckets.items())
         self.writes = []
         self.reads = 0
 
@@ -89,23 +145,21 @@ class FakeS3(object):
     def get_lifecycle(self, bucket):
         self.reads += 1
         self._bucket(bucket)
-        out = []
-        for rule in sorted(self.buckets[bucket], key=lambda r: r["ID"]):
-            rule = copy.deepcopy(rule)
-            flt = rule.pop("Filter", None)
-            if flt is not None and set(flt) <= {"Prefix"}:
-                rule["Prefix"] = flt.get("Prefix", "")
-            elif flt is not None:
-                rule["Filter"] = flt
-            out.append(rule)
-        return out
+        return [_rgw16_dump(s) for s in sorted(self.buckets[bucket], key=lambda s: s["ID"])]
 
     def put_lifecycle(self, bucket, document):
         self.writes.append(("put", bucket, copy.deepcopy(document)))
         self._bucket(bucket)
-        self.buckets[bucket] = copy.deepcopy(document["Rules"])
+        self.buckets[bucket] = [_rgw16_decode(r) for r in document["Rules"]]
 
     def delete_lifecycle(self, bucket):
         self.writes.append(("delete", bucket))
         self._bucket(bucket)
         self.buckets[bucket] = []
+
+    def stored(self, bucket, rule_id):
+        """What RGW keeps of rule ``rule_id`` (scope and actions), for assertions."""
+        for s in self.buckets[bucket]:
+            if s["ID"] == rule_id:
+                return copy.deepcopy(s)
+        return None
