@@ -18,12 +18,15 @@ export ANSIBLE_FORCE_COLOR := 0
 export PY_COLORS := 0
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo test setup venv ceph collections sanity unit lint changelog-lint build-check integration molecule summary clean
+.PHONY: help demo test setup venv ceph collections sanity unit lint changelog-lint build-check integration molecule summary clean
 
-demo: setup
+help: ## this list of targets
+	@awk -F':.*## ' '/^[a-z-]+:.*## / { printf "  make %-16s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+
+demo: setup ## the main job on the local twin: before report, site playbook, after report
 	bash scripts/demo.sh
 
-test: setup
+test: setup ## the whole suite (what CI runs): sanity, unit, lint, changelog, build, integration, molecule
 	@rm -rf $(REPORTS) && mkdir -p $(REPORTS)
 	$(MAKE) --no-print-directory sanity
 	$(MAKE) --no-print-directory unit
@@ -34,7 +37,7 @@ test: setup
 	$(MAKE) --no-print-directory molecule
 	@$(PY) scripts/summary.py $(REPORTS)
 
-setup: venv ceph collections
+setup: venv ceph collections ## the venv, Debian's Ceph packages and the collections
 
 venv: $(VENV)/.installed
 
@@ -49,28 +52,30 @@ ceph:
 collections: venv
 	bash scripts/setup-collections.sh
 
-sanity:
+sanity: ## ansible-test sanity (no ignore file)
 	bash scripts/sanity.sh
 
-unit:
+unit: ## unit tests (module_utils, filters, twin)
 	$(PY) -m pytest -q tests/unit --junitxml=$(REPORTS)/unit.xml
 
-lint:
+lint: ## ansible-lint production profile, ruff and yamllint
 	ansible-lint --profile production -q
+	ruff check --no-cache .
+	yamllint --strict .
 
-changelog-lint:
+changelog-lint: ## antsibull-changelog lint
 	antsibull-changelog lint
 
-build-check:
+build-check: ## build the Galaxy tarball, install it, ansible-doc every plugin
 	bash scripts/build-check.sh
 
-integration:
+integration: ## integration tests on the twin and the real RGW
 	$(PY) -m pytest -q tests/integration --junitxml=$(REPORTS)/integration.xml
 
-molecule:
+molecule: ## molecule test (default scenario) and the kind scenario's syntax check
 	molecule test -s default
 	bash scripts/kind-syntax-check.sh
 
-clean:
+clean: ## stop leftover twins, remove .build
 	-for f in .twin/*.env; do [ -e "$$f" ] && $(PY) -m tests.twin down --env-file "$$f"; done
 	rm -rf $(BUILD) .pytest_cache
