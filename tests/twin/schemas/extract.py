@@ -249,6 +249,17 @@ def _component_type(tree: GitTree, d: str) -> tuple:
     return None, None
 
 
+# Contrib component types read by hand from metadata.yaml (the search tool's file index holds one
+# copy of the contrib repository, not the tags; a component's type is fixed once released). Every
+# other contrib type is derived from the module path (see check.find_component).
+CONTRIB_TYPES_READ = {
+    "extension/healthcheckextension": ("health_check", "1257c9a552eb712726171a0cf1e5575dad4b659b"),
+    "processor/probabilisticsamplerprocessor": ("probabilistic_sampler", "01c969f2cf48630b8937f32a74b79d9ae34bcb0a"),
+    "processor/tailsamplingprocessor": ("tail_sampling", "0801b46527ecbbe63c5d63d9547c7390a924ad2b"),
+    "exporter/loadbalancingexporter": ("loadbalancing", "0ae6f55f06d4a29db977a054e6a0d8188ce578a6"),
+}
+CONTRIB_MODULE = "github.com/open-telemetry/opentelemetry-collector-contrib"
+
 KIND_SUFFIX = {"receivers": "receiver", "processors": "processor", "exporters": "exporter", "extensions": "extension", "connectors": "connector"}
 
 
@@ -289,13 +300,27 @@ def extract_collector(mirror: str, version: str) -> dict:
                 # The contrib tree is not readable here (see README: snapshot over the size limit):
                 # the type is the module directory without its kind suffix; keys are unchecked.
                 last = mod.split("/")[-1]
-                ctype = re.sub(rf"{suffix}$", "", last)
-                entry = {"module": mod, "version": ver, "type_source": "derived from the module path", "config": {"unchecked": f"{CONTRIB_REPO} source at {ver} not read"}}
+                rel = mod[len(CONTRIB_MODULE) + 1:] if mod.startswith(CONTRIB_MODULE + "/") else None
+                entry = {"module": mod, "version": ver, "config": {"unchecked": f"{CONTRIB_REPO} source at {ver} not read"}}
+                if rel in CONTRIB_TYPES_READ:
+                    ctype, commit = CONTRIB_TYPES_READ[rel]
+                    entry["type_source"] = f"{CONTRIB_REPO}@{commit}:{rel}/metadata.yaml"
+                else:
+                    ctype = re.sub(rf"(.){suffix}$", r"\1", last)
+                    entry["type_source"] = "derived from the module path"
+                    entry["derived"] = True
+                    entry["module_name"] = last
             if not ctype:
                 raise SystemExit(f"no component type for {mod}")
             comps[ctype] = entry
     service_pkg = "go.opentelemetry.io/collector/service"
     service = sb.named(service_pkg, "Config", [], None)
+    # otelcol/flags.go and featuregate/flag.go register on a Go flag set that otelcol/command.go
+    # hands to cobra (rootCmd.Flags().AddGoFlagSet): pflag parses them, cobra adds help/version.
+    flag_names = set()
+    for d in ("otelcol", "featuregate"):
+        names, _suffixes = gostruct.flag_names(gostruct.parse_package(d, core.go_files(d)))
+        flag_names |= names
     return {
         "image": "otel/opentelemetry-collector-contrib",
         "version": version,
@@ -304,6 +329,7 @@ def extract_collector(mirror: str, version: str) -> dict:
             "core": f"{CORE_REPO}@{core_tag}",
             "read": sorted(resolver.read_paths),
         },
+        "flags": {"names": sorted(flag_names), "cobra": ["help", "version"], "source": f"{CORE_REPO}@{core_tag}:otelcol/flags.go, featuregate/flag.go"},
         "top_level_keys": ["connectors", "exporters", "extensions", "processors", "receivers", "service"],
         "components": components,
         "service": service,
