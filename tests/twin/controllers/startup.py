@@ -96,7 +96,7 @@ def _collector(workloads, pod, c, version):
     args = list(c.get("command") or [])[1:] + list(c.get("args") or [])
     bad = check.check_pflags(facts.get("flags") or {}, args)
     if bad:
-        return {"message": "Error: " + bad["message"], "exitCode": 1, **bad}, None
+        return {**bad, "message": "Error: " + bad["message"], "exitCode": 1}, None
     notes = []
     for src in _arg_value(args, "config"):
         path = src[len("file:"):] if src.startswith("file:") else src

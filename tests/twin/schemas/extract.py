@@ -67,10 +67,13 @@ class GitTree:
     def read(self, path: str) -> str:
         return self._git("show", f"{self.tag}:{path}")
 
+    def go_files_in(self, directory: str) -> list:
+        """Paths of the non-test Go files directly in ``directory`` ("" is the tree's root)."""
+        d = directory.strip("/") + "/" if directory.strip("/") else ""
+        return [f for f in self.files() if f.startswith(d) and "/" not in f[len(d):] and f.endswith(".go") and not f.endswith("_test.go")]
+
     def go_files(self, directory: str) -> dict:
-        d = directory.rstrip("/") + "/"
-        names = [f for f in self.files() if f.startswith(d) and "/" not in f[len(d):] and f.endswith(".go") and not f.endswith("_test.go")]
-        return {n[len(d):]: self.read(n) for n in names}
+        return {n.rsplit("/", 1)[-1]: self.read(n) for n in self.go_files_in(directory)}
 
 
 def tags(gitdir: str) -> list:
@@ -92,7 +95,7 @@ class Resolver:
             if not prefix or import_path == prefix or import_path.startswith(prefix + "/"):
                 rest = import_path[len(prefix):].lstrip("/")
                 d = "/".join(x for x in (base, rest) if x)
-                if any(f.startswith(d + "/") and f.endswith(".go") for f in tree.files()):
+                if tree.go_files_in(d):
                     return tree, d
         return None
 
@@ -212,7 +215,7 @@ class SchemaBuilder:
             tag = gostruct.parse_tag(f.tag, self.tagkey)
             name, _sep, opts = (tag or "").partition(",")
             opts = opts.split(",") if opts else []
-            if name == "-":
+            if tag == "-":  # only the whole tag "-" skips: yaml:"-,inline" inlines (yaml.v2 getStructInfo)
                 continue
             inline = ("squash" in opts) if self.tagkey == "mapstructure" else ("inline" in opts)
             if "remain" in opts:

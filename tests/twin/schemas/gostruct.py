@@ -230,7 +230,7 @@ def parse_package(path: str, files: dict) -> Package:
         _read_types(pkg, fname, src)
         for mm in re.finditer(rf"^func\s*\(\s*{IDENT}?\s*\*?\s*({IDENT})(?:\[[^\]]*\])?\s*\)\s*({IDENT})\s*\(", src, re.M):
             pkg.methods.setdefault(mm.group(1), set()).add(mm.group(2))
-        for cm in re.finditer(rf"^\s*({IDENT})\s*(?:string\s*)?=\s*(\"(?:[^\"\\\n]|\\.)*\"|`[^`]*`)\s*$", src, re.M):
+        for cm in re.finditer(rf"^\s*(?:const\s+)?({IDENT})\s*(?:string\s*)?=\s*(\"(?:[^\"\\\n]|\\.)*\"|`[^`]*`)\s*$", src, re.M):
             pkg.consts.setdefault(cm.group(1), go_unquote(cm.group(2)))
     return pkg
 
