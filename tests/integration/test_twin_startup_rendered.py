@@ -130,6 +130,21 @@ def test_rendered_tempo_and_query_start(rendered, variant):
     for c in list(_containers(r["objects"], "StatefulSet")) + list(_containers(r["objects"], "Deployment")):
         repo, tag = check.parse_image(c["image"])
         assert check.released(repo, tag) is True, c["image"]
+    jq = _jaeger_query_container(r["objects"])
+    env = {e["name"]: e["value"] for e in jq["env"] if "value" in e}
+    assert check.check_jaeger_storage(check.load(f"jaeger-{_version(jq['image'])}.json"), env) is None
+
+
+def _jaeger_query_container(objects):
+    return next(c for c in _containers(objects, "Deployment") if c["name"] == "jaeger-query")
+
+
+def test_jaeger_query_storage_type_refused(rendered):
+    jq = _jaeger_query_container(rendered["jaeger-defaults"]["objects"])
+    facts = check.load(f"jaeger-{_version(jq['image'])}.json")
+    err = check.check_jaeger_storage(facts, {"SPAN_STORAGE_TYPE": "grpc-plugin"})
+    assert err["message"] == ("Cannot initialize storage factory: unknown storage type grpc-plugin. "
+                              "Valid types are [cassandra opensearch elasticsearch memory kafka badger blackhole grpc]")
 
 
 def test_rendered_grpc_plugin_images_are_released(rendered):

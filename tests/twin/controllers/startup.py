@@ -38,8 +38,8 @@ FAMILIES = {
     "otel/opentelemetry-collector-contrib": "otelcol-contrib",
     "grafana/tempo": "tempo",
     "grafana/tempo-query": "tempo-query",
-    "jaegertracing/jaeger-query": None,
-    "jaegertracing/jaeger-collector": None,
+    "jaegertracing/jaeger-query": "jaeger",
+    "jaegertracing/jaeger-collector": "jaeger",
 }
 _started: dict = {}  # (pod uid, container) -> monotonic time of the first failed start seen
 
@@ -150,7 +150,17 @@ def _tempo_query(workloads, pod, c, version):
     return None, None
 
 
-CHECKS = {"otelcol-contrib": _collector, "tempo": _tempo, "tempo-query": _tempo_query}
+def _jaeger(workloads, pod, c, version):
+    facts = check.load(f"jaeger-{version}.json")
+    if facts is None:
+        return None, f"no upstream facts for jaeger {version}"
+    bad = check.check_jaeger_storage(facts, workloads.container_env(pod, c))
+    if bad:
+        return {**bad, "exitCode": 1}, None
+    return None, "flags and storage options not checked (only SPAN_STORAGE_TYPE)"
+
+
+CHECKS = {"otelcol-contrib": _collector, "tempo": _tempo, "tempo-query": _tempo_query, "jaeger": _jaeger}
 
 
 # ------------------------------------------------------------------ the kubelet's view

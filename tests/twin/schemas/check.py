@@ -391,3 +391,17 @@ def check_pflags(flags: dict, args: list) -> Optional[dict]:
             if ch not in shorthands:
                 return {"message": f"unknown shorthand flag: '{ch}' in {a}", "component": "flags", "key": a.lstrip("-").split("=", 1)[0]}
     return None
+
+
+def check_jaeger_storage(facts: dict, env: dict) -> Optional[dict]:
+    """The storage factory's refusal of SPAN_STORAGE_TYPE (comma-separated list; empty: cassandra).
+
+    Wording: jaegertracing/jaeger plugin/storage/factory.go ("unknown storage type %s. Valid types
+    are %v") behind cmd/query/main.go log.Fatalf("Cannot initialize storage factory: %v", err)."""
+    value = env.get("SPAN_STORAGE_TYPE", "")
+    for t in [x.strip() for x in value.split(",") if x.strip()]:
+        if t not in facts["storage_types"]:
+            valid = "[" + " ".join(facts["storage_types"]) + "]"
+            return {"message": f"Cannot initialize storage factory: unknown storage type {t}. Valid types are {valid}",
+                    "component": "SPAN_STORAGE_TYPE", "key": t}
+    return None

@@ -394,6 +394,32 @@ def extract_tempo_query(mirror: str, version: str) -> dict:
     }
 
 
+# Where AllStorageTypes lives (the storage factory both jaeger-query and jaeger-collector build
+# from SPAN_STORAGE_TYPE): moved from plugin/storage to internal/storage/v1/factory in 1.6x.
+JAEGER_FACTORY_PATHS = ("plugin/storage/factory.go", "internal/storage/v1/factory/factory.go")
+
+
+def extract_jaeger(mirror: str, version: str) -> dict:
+    tree = GitTree(os.path.join(mirror, "jaegertracing+jaeger", "repo"), f"v{version}", JAEGER_REPO)
+    path = next(p for p in JAEGER_FACTORY_PATHS if tree.exists(p))
+    src = gostruct.strip_comments(tree.read(path))
+    pkg = gostruct.parse_package(path.rsplit("/", 1)[0], {path.rsplit("/", 1)[1]: tree.read(path)})
+    m = re.search(r"var\s+AllStorageTypes\s*=\s*\[\]string\s*\{([^}]*)\}", src)
+    if not m:
+        raise SystemExit(f"jaeger {version}: no AllStorageTypes in {path}")
+    names = [x.strip() for x in m.group(1).split(",") if x.strip()]
+    types = [pkg.consts[n] if n in pkg.consts else gostruct.go_unquote(n) for n in names]
+    if "Valid types are" not in src:
+        raise SystemExit(f"jaeger {version}: the refusal wording is not in {path}")
+    return {
+        "images": ["jaegertracing/jaeger-query", "jaegertracing/jaeger-collector"],
+        "version": version,
+        "sources": {"repo": f"{JAEGER_REPO}@v{version}", "storage_types": f"{path} AllStorageTypes",
+                    "env": "SPAN_STORAGE_TYPE (plugin/storage/factory_config.go FactoryConfigFromEnvAndCLI)"},
+        "storage_types": types,
+    }
+
+
 def release_tags(gitdir: str, pattern: str) -> list:
     rx = re.compile(pattern)
     return sorted({m.group(1) for t in tags(gitdir) for m in [rx.fullmatch(t)] if m}, key=_vkey)
@@ -446,6 +472,8 @@ def main(argv: Optional[list] = None) -> int:
     for v in TEMPO_VERSIONS:
         write(a.out, f"tempo-{v}.json", extract_tempo(a.mirror, v))
         write(a.out, f"tempo-query-{v}.json", extract_tempo_query(a.mirror, v))
+    for v in JAEGER_VERSIONS:
+        write(a.out, f"jaeger-{v}.json", extract_jaeger(a.mirror, v))
     write(a.out, "image-tags.json", extract_tags(a.mirror))
     return 0
 

@@ -76,6 +76,15 @@ def test_pinned_tempo_facts():
     assert "config" in check.load("tempo-query-2.6.1.json")["flags"]["names"]
 
 
+def test_pinned_jaeger_storage_types():
+    # jaegertracing/jaeger v1.57.0 plugin/storage/factory.go:47 grpcPluginStorageType = "grpc-plugin";
+    # v1.62.0 plugin/storage/factory.go:37 grpcStorageType = "grpc" (grpc-plugin gone since 1.60)
+    assert "grpc-plugin" in check.load("jaeger-1.57.0.json")["storage_types"]
+    assert "grpc" in check.load("jaeger-1.62.0.json")["storage_types"]
+    assert "grpc-plugin" not in check.load("jaeger-1.62.0.json")["storage_types"]
+    assert check.load("jaeger-1.68.0.json")["sources"]["storage_types"] == "internal/storage/v1/factory/factory.go AllStorageTypes"
+
+
 def test_pinned_image_tags():
     tags = check.load("image-tags.json")["tags"]
     assert "0.114.0" in tags["otel/opentelemetry-collector-contrib"] and "0.159.0" in tags["otel/opentelemetry-collector-contrib"]
