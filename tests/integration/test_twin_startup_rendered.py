@@ -66,7 +66,8 @@ def rendered(tmp_path_factory):
     for name, variant in JAEGER_VARIANTS.items():
         tasks.append({"name": f"jaeger {name}", "vars": {**variant, "__jaeger_production_storage_checksum": "0"},
                       "ansible.builtin.copy": {"dest": str(out / f"jaeger-{name}.json"),
-                                               "content": "{{ {'data': __jaeger_production_tempo_configmap_data, 'objects': __jaeger_production_tempo_objects} | to_json }}"}})
+                                               "content": "{{ {'data': __jaeger_production_tempo_configmap_data, "
+                                                          "'objects': __jaeger_production_tempo_objects} | to_json }}"}})
     tasks.append({"name": "jaeger grpc-plugin", "vars": GRPC_PLUGIN,
                   "ansible.builtin.copy": {"dest": str(out / "grpc-plugin.json"), "content": "{{ __jaeger_production_cr_spec | to_json }}"}})
     play = localhost_play(tasks, name="render")
@@ -182,9 +183,12 @@ def _rename(d, old, new):
 
 COLLECTOR_MISSPELT = {
     # component: (mutation, id, the mapstructure key path in the message)
-    "receivers::otlp": (lambda c: _rename(c["receivers"]["otlp"]["protocols"]["grpc"], "endpoint", "endpont"), "otlp", "'protocols.grpc' has invalid keys: endpont"),
-    "processors::batch": (lambda c: _rename(c["processors"]["batch"], "send_batch_size", "send_batch_sise"), "batch", "'' has invalid keys: send_batch_sise"),
-    "processors::memory_limiter": (lambda c: _rename(c["processors"]["memory_limiter"], "limit_mib", "limit_mb"), "memory_limiter", "'' has invalid keys: limit_mb"),
+    "receivers::otlp": (lambda c: _rename(c["receivers"]["otlp"]["protocols"]["grpc"], "endpoint", "endpont"), "otlp",
+                        "'protocols.grpc' has invalid keys: endpont"),
+    "processors::batch": (lambda c: _rename(c["processors"]["batch"], "send_batch_size", "send_batch_sise"), "batch",
+                          "'' has invalid keys: send_batch_sise"),
+    "processors::memory_limiter": (lambda c: _rename(c["processors"]["memory_limiter"], "limit_mib", "limit_mb"), "memory_limiter",
+                                   "'' has invalid keys: limit_mb"),
     "exporters::otlp": (lambda c: _rename(c["exporters"]["otlp"]["tls"], "insecure", "insecur"), "otlp", "'tls' has invalid keys: insecur"),
 }
 
@@ -280,7 +284,8 @@ def test_tempo_and_tempo_query_unknown_flag_refused(rendered):
     objects = rendered["jaeger-defaults"]["objects"]
     tempo = _tempo_container(objects)
     facts = check.tempo_facts(_version(tempo["image"]))
-    assert check.check_go_flags(facts["flags"], tempo["args"] + ["-storage.trace.backnd=s3"])["message"] == "flag provided but not defined: -storage.trace.backnd"
+    err = check.check_go_flags(facts["flags"], tempo["args"] + ["-storage.trace.backnd=s3"])
+    assert err["message"] == "flag provided but not defined: -storage.trace.backnd"
     query = _tempo_query_container(objects)
     qfacts = check.load(f"tempo-query-{_version(query['image'])}.json")
     assert check.check_go_flags(qfacts["flags"], ["-config.file=/conf/tempo-query.yaml"])["message"] == "flag provided but not defined: -config.file"

@@ -105,7 +105,9 @@ def _collector(workloads, pod, c, version):
             continue
         text = read_mounted_file(workloads.store, pod, c, path)
         if text is None:
-            return {"message": f"Error: failed to get config: cannot resolve the configuration: cannot retrieve the configuration: unable to read the file {path}: open {path}: no such file or directory", "exitCode": 1, "component": None, "key": None}, None
+            msg = (f"Error: failed to get config: cannot resolve the configuration: cannot retrieve the configuration: "
+                   f"unable to read the file file:{path}: open {path}: no such file or directory")  # confmap/provider/fileprovider
+            return {"message": msg, "exitCode": 1, "component": None, "key": None}, None
         err = check.check_collector(facts, text)
         if err:
             return {**err, "exitCode": 1}, None

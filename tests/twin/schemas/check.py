@@ -115,7 +115,7 @@ def ms_walk(node: dict, value, name: str, types: dict) -> list:
     if "struct" in node:
         st = types[node["struct"]]
         if not isinstance(value, dict):
-            return [f"'{name}' expected a map, got '{_go_kind(value).split('[')[0] if isinstance(value, dict) else _kind_name(value)}'"]
+            return [f"'{name}' expected a map, got '{_kind_name(value)}'"]
         errs = []
         keys = st.get("keys", {})
         for k in sorted(value, key=str):

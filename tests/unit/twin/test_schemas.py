@@ -123,26 +123,26 @@ def test_tempo_key_tree_covers_the_docs_manifest(version):
 GO_CONFIG = '''package demo // import "example.com/demo"
 
 import (
-	"time"
+    "time"
 
-	net "example.com/demo/netcfg"
+    net "example.com/demo/netcfg"
 )
 
 /* a comment with a brace { that must not count */
 type (
-	Config struct {
-		Timeout time.Duration `mapstructure:"timeout"` // trailing } brace
-		net.Addr `mapstructure:",squash"`
-		A, B    int           `mapstructure:"ab"`
-		Inline  struct {
-			Deep []string `mapstructure:"deep"`
-		} `mapstructure:"inline"`
-		Opt     Optional[Leaf] `mapstructure:"opt"`
-		Rest    map[string]any `mapstructure:",remain"`
-		hidden  string
-		Skipped string `mapstructure:"-"`
-	}
-	Leaf struct{ Name string `mapstructure:"name"` }
+    Config struct {
+        Timeout time.Duration `mapstructure:"timeout"` // trailing } brace
+        net.Addr `mapstructure:",squash"`
+        A, B    int           `mapstructure:"ab"`
+        Inline  struct {
+            Deep []string `mapstructure:"deep"`
+        } `mapstructure:"inline"`
+        Opt     Optional[Leaf] `mapstructure:"opt"`
+        Rest    map[string]any `mapstructure:",remain"`
+        hidden  string
+        Skipped string `mapstructure:"-"`
+    }
+    Leaf struct{ Name string `mapstructure:"name"` }
 )
 
 type Optional[T any] struct{ v T }
@@ -154,8 +154,8 @@ const label = "demo"
 GO_NET = '''package netcfg
 
 type Addr struct {
-	Endpoint string `mapstructure:"endpoint"`
-	Kind     Kind   `mapstructure:"kind"`
+    Endpoint string `mapstructure:"endpoint"`
+    Kind     Kind   `mapstructure:"kind"`
 }
 
 type Kind string
@@ -312,6 +312,7 @@ def test_contrib_component_keys_reported_unchecked():
 
 def test_failing_evidence_hides_values():
     pods = [{"name": "p", "failing": [{"name": "c", "reason": "CrashLoopBackOff", "exit_code": 1, "restarts": 2,
-                                       "message": "x: 'a' expected type 'uint32', got unconvertible type 'string', value: 's3cr3t'\nline 3: cannot unmarshal !!str `hunter2` into int"}]}]
+                                       "message": "x: 'a' expected type 'uint32', got unconvertible type 'string', value: 's3cr3t'\n"
+                                                  "line 3: cannot unmarshal !!str `hunter2` into int"}]}]
     text = readiness_checks.failing_evidence(pods)
     assert "s3cr3t" not in text and "hunter2" not in text and "value: (hidden)" in text
