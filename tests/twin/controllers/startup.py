@@ -24,6 +24,7 @@ records a ``StartupNotChecked`` Event on the pod (a twin-only Event, no kubelet 
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import time
 from typing import Optional
@@ -42,6 +43,7 @@ FAMILIES = {
     "jaegertracing/jaeger-collector": "jaeger",
 }
 _started: dict = {}  # (pod uid, container) -> monotonic time of the first failed start seen
+_verdicts: dict = {}  # see _memo
 
 
 def read_mounted_file(store, pod: dict, c: dict, path: str) -> Optional[str]:
@@ -108,10 +110,9 @@ def _collector(workloads, pod, c, version):
             msg = (f"Error: failed to get config: cannot resolve the configuration: cannot retrieve the configuration: "
                    f"unable to read the file file:{path}: open {path}: no such file or directory")  # confmap/provider/fileprovider
             return {"message": msg, "exitCode": 1, "component": None, "key": None}, None
-        err = check.check_collector(facts, text)
+        err, unchecked = _memo(("otelcol", version, text), lambda: (check.check_collector(facts, text), check.unchecked_components(facts, text)))
         if err:
             return {**err, "exitCode": 1}, None
-        unchecked = check.unchecked_components(facts, text)
         if unchecked:
             notes.append("keys of " + ", ".join(unchecked) + " not checked (contrib source not extracted)")
     return None, "; ".join(notes) or None
@@ -132,7 +133,7 @@ def _tempo(workloads, pod, c, version):
         if text is not None:
             if (_arg_value(args, "config.expand-env") or ["false"])[-1].lower() == "true":
                 text = expand_env(text, workloads.container_env(pod, c))
-            err = check.check_tempo(facts, text, path)
+            err = _memo(("tempo", version, text, path), lambda: check.check_tempo(facts, text, path))
             if err:
                 return {**err, "exitCode": 1}, None
     bad = check.check_go_flags(facts["flags"], args)
@@ -209,6 +210,15 @@ def container_start(workloads, pod: dict, c: dict, old: dict) -> Optional[dict]:
         },
         "restartCount": restarts,
     }
+
+
+def _memo(key: tuple, compute):
+    """Start-up verdicts by configuration content: every reconcile pass asks again for every pod."""
+    if key not in _verdicts:
+        if len(_verdicts) > 256:
+            _verdicts.clear()
+        _verdicts[key] = compute()
+    return copy.deepcopy(_verdicts[key])
 
 
 def _restarts(elapsed: float) -> tuple:
