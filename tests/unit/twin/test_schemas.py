@@ -22,7 +22,6 @@ from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness im
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import collect  # noqa: E402
 
 
-
 def _types(facts, node):
     return facts["types"][node["struct"]]
 
