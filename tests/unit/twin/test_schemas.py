@@ -315,3 +315,33 @@ def test_failing_evidence_hides_values():
                                                   "line 3: cannot unmarshal !!str `hunter2` into int"}]}]
     text = readiness_checks.failing_evidence(pods)
     assert "s3cr3t" not in text and "hunter2" not in text and "value: (hidden)" in text
+
+
+def _pod(store, name, container, data=None):
+    if data is not None:
+        store.upsert({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": "t"}, "data": data})
+        container["volumeMounts"] = [{"name": "config", "mountPath": "/conf"}]
+    store.upsert({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "t"},
+                  "spec": {"containers": [container], **({"volumes": [{"name": "config", "configMap": {"name": name}}]} if data is not None else {})}})
+
+
+def _cs(store, name):
+    return store.find("v1", "Pod", "t", name)["status"]["containerStatuses"][0]
+
+
+def test_tempo_misspelt_key_crash_loops_and_unknown_flags_exit_2():
+    store, ctrl = _make()
+    tempo_yaml = "server:\n  http_listen_port: 3200\nstorage:\n  trace:\n    backend: local\n    local:\n      path: /var/tempo\n    wal:\n      pth: /var/tempo/wal\n"
+    _pod(store, "tempo", {"name": "tempo", "image": "docker.io/grafana/tempo:2.6.1",
+                          "args": ["-target=scalable-single-binary", "-config.file=/conf/tempo.yaml"]}, {"tempo.yaml": tempo_yaml})
+    _pod(store, "tq", {"name": "tq", "image": "docker.io/grafana/tempo-query:2.6.1", "args": ["--config.file=/conf/x.yaml"]})
+    _pod(store, "jq", {"name": "jq", "image": "docker.io/jaegertracing/jaeger-query:1.62.0",
+                       "env": [{"name": "SPAN_STORAGE_TYPE", "value": "grpc-plugin"}]})
+    ctrl.settle()
+    term = _cs(store, "tempo")["lastState"]["terminated"]
+    assert (term["exitCode"], term["message"]) == (1, "failed parsing config: failed to parse configFile /conf/tempo.yaml: yaml: unmarshal errors:\n"
+                                                      "  line 9: field pth not found in type wal.Config")
+    term = _cs(store, "tq")["lastState"]["terminated"]
+    assert (term["exitCode"], term["message"]) == (2, "flag provided but not defined: -config.file")
+    term = _cs(store, "jq")["lastState"]["terminated"]
+    assert term["message"].startswith("Cannot initialize storage factory: unknown storage type grpc-plugin. Valid types are [cassandra")
