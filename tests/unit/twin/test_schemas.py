@@ -331,7 +331,8 @@ def _cs(store, name):
 
 def test_tempo_misspelt_key_crash_loops_and_unknown_flags_exit_2():
     store, ctrl = _make()
-    tempo_yaml = "server:\n  http_listen_port: 3200\nstorage:\n  trace:\n    backend: local\n    local:\n      path: /var/tempo\n    wal:\n      pth: /var/tempo/wal\n"
+    tempo_yaml = ("server:\n  http_listen_port: 3200\nstorage:\n  trace:\n    backend: local\n"
+                  "    local:\n      path: /var/tempo\n    wal:\n      pth: /var/tempo/wal\n")
     _pod(store, "tempo", {"name": "tempo", "image": "docker.io/grafana/tempo:2.6.1",
                           "args": ["-target=scalable-single-binary", "-config.file=/conf/tempo.yaml"]}, {"tempo.yaml": tempo_yaml})
     _pod(store, "tq", {"name": "tq", "image": "docker.io/grafana/tempo-query:2.6.1", "args": ["--config.file=/conf/x.yaml"]})
