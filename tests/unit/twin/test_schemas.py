@@ -250,7 +250,7 @@ def test_collector_with_a_misspelt_key_crash_loops_with_the_upstream_error(monke
     assert cs["restartCount"] == 1
     clock[0] += 75  # back-off 10 + 20 + 40 s: three more restarts
     ctrl.workloads.reconcile()
-    assert _status(store)["restartCount"] == 4 and "back-off 80s" in _status(store)["state"]["waiting"]["message"]
+    assert _status(store)["restartCount"] == 4 and "back-off 1m20s" in _status(store)["state"]["waiting"]["message"]
     # the readiness report's evidence names the component and key (values hidden)
     pod = store.find("v1", "Pod", "t", "col")
     evidence = readiness_checks.failing_evidence([collect._trim_pod(pod)])
@@ -285,7 +285,7 @@ def test_unreleased_tag_err_image_pull_then_back_off():
     ctrl.settle()
     st = _status(store)["state"]["waiting"]
     assert st["reason"] == "ImagePullBackOff"  # settle runs several passes: ErrImagePull came first
-    assert st["message"] == 'Back-off pulling image "docker.io/otel/opentelemetry-collector-contrib:0.114.5"'
+    assert st["message"] == 'Back-off pulling image "otel/opentelemetry-collector-contrib:0.114.5"'
 
 
 def test_released_version_without_facts_runs_and_is_reported_unchecked():
@@ -307,6 +307,16 @@ def test_contrib_component_keys_reported_unchecked():
     assert "running" in _status(store)["state"]
     (event,) = [e for e in store.list_kind("v1", "Event", "t") if e["reason"] == "StartupNotChecked"]
     assert "keys of processors::probabilistic_sampler not checked" in event["message"]
+
+
+def test_pull_error_and_back_off_wording():
+    assert startup.pull_error("otel/opentelemetry-collector-contrib:0.1.0") == (
+        'Failed to pull image "otel/opentelemetry-collector-contrib:0.1.0": rpc error: code = NotFound desc = failed to pull and unpack '
+        'image "docker.io/otel/opentelemetry-collector-contrib:0.1.0": failed to resolve reference '
+        '"docker.io/otel/opentelemetry-collector-contrib:0.1.0": docker.io/otel/opentelemetry-collector-contrib:0.1.0: not found')
+    assert startup.full_ref("ghcr.io/x/y:1") == "ghcr.io/x/y:1" and startup.full_ref("busybox:1") == "docker.io/library/busybox:1"
+    assert [startup.go_duration(d) for d in (10, 80, 160, 300)] == ["10s", "1m20s", "2m40s", "5m0s"]
+    assert [startup._restarts(t) for t in (0, 9, 10, 30, 70)] == [(1, 10), (1, 10), (2, 20), (3, 40), (4, 80)]
 
 
 def test_failing_evidence_hides_values():
