@@ -94,28 +94,23 @@ def test_pinned_image_tags():
 
 @pytest.mark.parametrize("version", extract.TEMPO_VERSIONS)
 def test_tempo_key_tree_covers_the_docs_manifest(version):
-    """docs/sources/tempo/configuration/manifest.md at the tag: every key it shows is in the tree."""
+    """docs/sources/tempo/configuration/manifest.md at the tag: every key path it shows is in the tree."""
     facts = check.tempo_facts(version)
-    manifest = yaml.safe_load(facts["manifest_yaml"])
-    missing, seen = [], []
-
-    def walk(node, value, path):
-        if not isinstance(value, dict) or "any" in node or "list" in node or "scalar" in node:
-            return
-        if "map" in node:
-            for k, v in value.items():
-                walk(node["map"], v, path + [str(k)])
-            return
-        keys = facts["types"][node["struct"]]["keys"]
-        for k, v in value.items():
-            seen.append(k)
-            if k in keys:
-                walk(keys[k], v, path + [k])
-            else:
-                missing.append(".".join(path + [k]))
-
-    walk(facts["root"], manifest, [])
-    assert len(seen) > 500 and missing == []
+    missing = []
+    for path in facts["manifest_keys"]:
+        node = facts["root"]
+        for key in path:
+            if "any" in node or "list" in node or "scalar" in node:
+                break  # below an open node, a list or a scalar with a custom decoder: nothing to compare
+            if "map" in node:
+                node = node["map"]
+                continue
+            keys = facts["types"][node["struct"]]["keys"]
+            if key not in keys:
+                missing.append(".".join(path))
+                break
+            node = keys[key]
+    assert len(facts["manifest_keys"]) > 500 and missing == []
 
 
 # ------------------------------------------------------------------ the parser and the extractor
