@@ -144,8 +144,8 @@ def test_tempo_group_every_value_takes_effect(twin_factory, tmp_path):
 def test_grpc_group_refuses_contradictions_then_takes_effect(twin_factory, tmp_path):
     env = twin_factory(before_state=True, nodes=3)
     # Contradictory: in grpc-plugin mode the lifecycle IS the retention; two different values are refused.
-    inv, _values = inventory(tmp_path, env, "grpc", extra=dict(PLUGIN, tracing_retention_days=6, ceph_bucket_retention_days=9,
-                                                              tracing_fail_under=0))
+    contradiction = dict(PLUGIN, tracing_retention_days=6, ceph_bucket_retention_days=9, tracing_fail_under=0)
+    inv, _values = inventory(tmp_path, env, "grpc", extra=contradiction)
     twin_stats(env, reset=True)
     run = site(inv)
     assert run.rc != 0
