@@ -11,9 +11,9 @@ name: transient
 short_description: Whether a task failed with an API answer that a bounded retry may clear
 version_added: 0.1.0
 description:
-  - True when the registered result failed and its message (C(msg)) carries one of the transient API answers
-    409, 429, 500, 502, 503 or 504, as kubernetes.core quotes them (C("code": 503)) and as the collection's modules
-    do (C(answered 503)); also True for a message string that does.
+  - 'True when the registered result failed and its message (C(msg)) carries one of the transient API answers
+    409, 429, 500, 502, 503 or 504, as kubernetes.core quotes them (C("code": 503)) and as the collection''s modules
+    do (C(answered 503)); also True for a message string that does.'
   - False for a success and for every other failure (validation, RBAC, not found, unreachable), which a retry
     cannot fix.
   - "The one retry condition of the collection's roles, C(until: result is not talos_homelab.tracing.transient),
