@@ -222,7 +222,9 @@ def apply_objects(objects, plan, write, new_namespaces=(), check_mode=False, ret
         planned.append((result, attempts))
 
     per_object = []
+    warnings = []
     for obj, (plan_result, plan_attempts) in zip(objects, planned):
+        warnings.extend("%s: %s" % (object_id(obj), w) for w in (plan_result or {}).get("warnings") or [])
         changed = True if plan_result is None else bool(plan_result.get("changed"))
         entry = {"id": object_id(obj), "changed": changed, "planned": plan_result is not None,
                  "method": (plan_result or {}).get("method", "create"), "attempts": plan_attempts}
@@ -234,6 +236,7 @@ def apply_objects(objects, plan, write, new_namespaces=(), check_mode=False, ret
                 raise ApplyError(_failure(obj, "write", exc), object_id(obj), "write",
                                  getattr(exc, "attempts", 1), written)
             entry["attempts"] += attempts
+            warnings.extend("%s: %s" % (object_id(obj), w) for w in write_result.get("warnings") or [])
             returned = write_result.get("result") or returned
             written.append(entry["id"])
         entry["object"] = redact(returned or obj, obj.get("kind"))
@@ -251,10 +254,10 @@ def apply_objects(objects, plan, write, new_namespaces=(), check_mode=False, ret
         out["diff"] = [e.pop("diff") for e in per_object if "diff" in e]
     unplanned = [e["id"] for e in per_object if not e["planned"]]
     if check_mode and unplanned:
-        out["warnings"] = [
-            "Check mode: namespace %s does not exist yet, so a server-side dry run of the objects inside it would"
-            " return 404. This run would create %s." % (", ".join(new_namespaces), ", ".join(unplanned))
-        ]
+        warnings.insert(0, "Check mode: namespace %s does not exist yet, so a server-side dry run of the objects inside it would"
+                        " return 404. This run would create %s." % (", ".join(new_namespaces), ", ".join(unplanned)))
+    if warnings:
+        out["warnings"] = warnings
     return out
 
 

@@ -191,6 +191,14 @@ def test_new_namespace_objects_are_not_planned_check_mode_warns_real_run_creates
     assert api.calls == [("write", "Namespace/obs"), ("write", "ConfigMap/obs/conf")] and "warnings" not in out
 
 
+def test_kubernetes_core_warnings_are_passed_on_with_the_object():
+    api = FakeApi()
+    plan = api.plan
+    api.plan = lambda d: dict(plan(d), warnings=["No meaningful diff was generated"])
+    out, _sleeps = run(api, [CM])
+    assert out["warnings"] == ["ConfigMap/obs/conf: No meaningful diff was generated"]
+
+
 # ------------------------------------------------------------------ per-object retry
 def test_a_transient_plan_failure_retries_that_object_only():
     api = FakeApi(failures={("plan", "ConfigMap/obs/conf"): [api_error(503), api_error(429, {"Retry-After": "5"})]})
