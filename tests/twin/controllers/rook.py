@@ -198,8 +198,9 @@ class RookProvisioner:
         oref = owner_ref(obc)
         labels = {"bucket-provisioner": PROVISIONER.replace("/", "-")}
         self._update_read(secret, {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
-                   "metadata": {"name": name, "namespace": ns, "labels": labels, "ownerReferences": [oref], "finalizers": []},
-                   "data": _b64map({"AWS_ACCESS_KEY_ID": access, "AWS_SECRET_ACCESS_KEY": secret_key})})
+                                   "metadata": {"name": name, "namespace": ns, "labels": labels, "ownerReferences": [oref],
+                                                "finalizers": []},
+                                   "data": _b64map({"AWS_ACCESS_KEY_ID": access, "AWS_SECRET_ACCESS_KEY": secret_key})})
         ensure(s, {"apiVersion": "v1", "kind": "ConfigMap",
                    "metadata": {"name": name, "namespace": ns, "labels": labels, "ownerReferences": [oref]},
                    "data": {"BUCKET_HOST": f"rook-ceph-rgw-{store_name}.{store_ns}.svc", "BUCKET_NAME": bucket,
