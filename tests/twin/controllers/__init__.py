@@ -14,7 +14,6 @@ bucket, tempo-query needing its backend Service).
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import logging

@@ -188,7 +188,6 @@ def container_start(workloads, pod: dict, c: dict, old: dict) -> Optional[dict]:
     repo, tag = check.parse_image(image)
     if repo not in FAMILIES:
         return None
-    ref = full_ref(image)
     if tag and "@" not in image and check.released(repo, tag) is False:
         prev = ((old.get("state") or {}).get("waiting") or {}).get("reason")
         # kubelet names the image as the spec writes it; containerd names the normalised reference

@@ -195,7 +195,7 @@ class Workloads:
 
     # ------------------------------------------------------------ scheduling
     def schedule(self, pod: dict, owner_uid: Optional[str] = None) -> tuple[Optional[str], str]:
-        spec, labels, ns = pod["spec"], pod["metadata"].get("labels") or {}, pod["metadata"]["namespace"]
+        spec, ns = pod["spec"], pod["metadata"]["namespace"]
         eligible = [n for n in self.nodes if node_matches(spec, n)]
         if not eligible:
             return None, f"0/{len(self.nodes)} nodes are available: {len(self.nodes)} node(s) didn't match Pod's node affinity/selector."

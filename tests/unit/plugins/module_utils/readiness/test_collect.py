@@ -111,6 +111,7 @@ def test_request_count_is_independent_of_node_count():
     small, large = FakeApi(6), FakeApi(600)
     snap_small = collect(small, s.params(), s3_factory=FakeS3)
     snap_large = collect(large, s.params(), s3_factory=FakeS3)
+    assert len(snap_small["nodes"]) == 6 and len(snap_small["otel"]["pods"]) == 6
     assert len(snap_large["nodes"]) == 600 and len(snap_large["otel"]["pods"]) == 600
     assert small.requests == large.requests
 

@@ -64,7 +64,7 @@ def test_jaeger_weights_of_the_before_state_passing_checks_sum_to_30():
 def test_report_format_is_the_users_tree():
     text = assess(s.before_state())["report"]
     lines = text.splitlines()
-    headers = [l for l in lines if re.match(r"^(OpenTelemetry Collector|Jaeger|Storage): \d+/100 \u2014 (NOT )?PRODUCTION-READY$", l)]
+    headers = [ln for ln in lines if re.match(r"^(OpenTelemetry Collector|Jaeger|Storage): \d+/100 \u2014 (NOT )?PRODUCTION-READY$", ln)]
     assert [h.split(":")[0] for h in headers] == ["OpenTelemetry Collector", "Jaeger", "Storage"]
     assert "Jaeger: 30/100 \u2014 NOT PRODUCTION-READY" in headers
     idx = lines.index("Jaeger: 30/100 \u2014 NOT PRODUCTION-READY")
@@ -73,11 +73,11 @@ def test_report_format_is_the_users_tree():
         if not line:
             break
         tree.append(line)
-    assert all(l.startswith(u"\u251c\u2500\u2500 ") for l in tree[:-1])
+    assert all(ln.startswith(u"\u251c\u2500\u2500 ") for ln in tree[:-1])
     assert tree[-1].startswith(u"\u2514\u2500\u2500 ")
-    assert any(u"\u274c Production deployment strategy: strategy allInOne (fix: " in l for l in tree)
-    assert any(l.startswith(u"\u251c\u2500\u2500 \u2705 Jaeger running") for l in tree)
-    assert all("(fix:" not in l for l in tree if u"\u2705" in l)
+    assert any(u"\u274c Production deployment strategy: strategy allInOne (fix: " in ln for ln in tree)
+    assert any(ln.startswith(u"\u251c\u2500\u2500 \u2705 Jaeger running") for ln in tree)
+    assert all("(fix:" not in ln for ln in tree if u"\u2705" in ln)
     assert re.search(r"^VERDICT: NOT PRODUCTION-READY \(overall \d+/100\)$", text, re.M)
 
 
