@@ -23,6 +23,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import parse as p
 
 COMPONENTS = ("otel_collector", "jaeger", "storage")
@@ -246,7 +248,29 @@ def check_otel_ready(f):
         missing = [n for n in nodes if n not in covered]
         if missing:
             evidence += "; no ready pod on %s" % _fmt_list(missing)
+    failing = failing_evidence(pods)
+    if failing:
+        evidence += "; " + failing
     return bool(nodes) and ready == len(nodes), evidence
+
+
+# A crash-looping container's own error names the component and key it refused; values are hidden
+# (a refused value can be a credential).
+_VALUE_RE = re.compile(r"(value: )'[^']*'|`[^`]*`")
+
+
+def failing_evidence(pods, limit=2):
+    """``pod/container REASON (exit N, M restarts): message`` of pods whose containers do not run."""
+    seen = []
+    for pod in pods or []:
+        for c in pod.get("failing") or []:
+            text = _VALUE_RE.sub(lambda m: (m.group(1) or "") + "(hidden)", " ".join(str(c.get("message") or "").split()))
+            exit_text = "" if c.get("exit_code") is None else "exit %s, " % c.get("exit_code")
+            item = "%s/%s %s (%s%d restarts)%s" % (pod.get("name"), c.get("name"), c.get("reason"), exit_text,
+                                                   int(c.get("restarts") or 0), ": " + text[-400:] if text else "")
+            if item.split(" ", 1)[1] not in [s.split(" ", 1)[1] for s in seen]:
+                seen.append(item)
+    return "; ".join(seen[:limit])
 
 
 def _otlp_bind(conf, proto):
@@ -398,7 +422,8 @@ def check_jaeger_running(f):
             return False, _no_jaeger(f)
         r, q = p.ready_replicas(f.receiver), p.ready_replicas(f.query)
         ev = "%s %d ready, %s %d ready" % (f.receiver_label, r, f.query_label, q)
-        return r >= 1 and q >= 1, ev
+        failing = failing_evidence(f.jaeger.get("pods"))
+        return r >= 1 and q >= 1, ev + ("; " + failing if failing else "")
     if not f.cr:
         return False, _no_jaeger(f)
     phase = ((f.cr.get("status") or {}).get("phase")) or "(none)"

@@ -100,7 +100,26 @@ def _trim_pod(pod):
         node=(pod.get("spec") or {}).get("nodeName"),
         phase=status.get("phase"),
         ready=ready,
+        failing=_failing_containers(status),
     )
+
+
+def _failing_containers(status):
+    """Containers that do not run: waiting reason, restarts and the last exit's message (trimmed)."""
+    out = []
+    for cs in status.get("containerStatuses") or []:
+        waiting = (cs.get("state") or {}).get("waiting")
+        if not waiting:
+            continue
+        last = ((cs.get("lastState") or {}).get("terminated")) or {}
+        out.append(dict(
+            name=cs.get("name"),
+            reason=waiting.get("reason"),
+            message=last.get("message") or waiting.get("message") or "",
+            exit_code=last.get("exitCode"),
+            restarts=cs.get("restartCount") or 0,
+        ))
+    return out
 
 
 def _selector_string(match_labels):

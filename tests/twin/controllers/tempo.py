@@ -29,6 +29,8 @@ import re
 import time
 from typing import Optional
 
+from . import startup
+
 RGW_SERVICE = ("rook-ceph", "rook-ceph-rgw-ceph-objectstore")
 
 
@@ -72,27 +74,7 @@ class TempoReadiness:
         return (ns, name, svc) if svc else None
 
     def read_mounted_file(self, pod: dict, c: dict, path: str) -> Optional[str]:
-        ns = pod["metadata"]["namespace"]
-        best = None
-        for vm in c.get("volumeMounts") or []:
-            mp = vm.get("mountPath", "").rstrip("/")
-            if path.startswith(mp + "/") and (best is None or len(mp) > len(best[0])):
-                best = (mp, vm)
-        if not best:
-            return None
-        mp, vm = best
-        rel = path[len(mp) + 1:]
-        if vm.get("subPath"):
-            rel = vm["subPath"]
-        vol = next((v for v in pod["spec"].get("volumes") or [] if v.get("name") == vm.get("name")), None)
-        if not vol or not vol.get("configMap"):
-            return None
-        cm = self.store.find("v1", "ConfigMap", ns, vol["configMap"].get("name", "")) or {}
-        data = cm.get("data") or {}
-        for item in vol["configMap"].get("items") or []:
-            if item.get("path") == rel:
-                return data.get(item.get("key"))
-        return data.get(rel)
+        return startup.read_mounted_file(self.store, pod, c, path)
 
     def check_s3(self, endpoint: str, bucket: str, access: str, secret: str, insecure: bool, pod_ns: str) -> Optional[str]:
         """None when Tempo could open the bucket; else the error Tempo would log."""

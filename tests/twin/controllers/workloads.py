@@ -47,7 +47,7 @@ import copy
 from typing import Optional
 
 from ..store import now_iso
-from . import ensure, merge_condition, owned_by, owner_ref, stable_hash
+from . import ensure, merge_condition, owned_by, owner_ref, stable_hash, startup
 
 HOST = "kubernetes.io/hostname"
 
@@ -652,10 +652,13 @@ class Workloads:
         any_running = False
         all_ready = True
         for c in spec.get("containers") or []:
-            state, ready = self._container_state(pod, c, vol_err)
+            old = next((x for x in cur.get("containerStatuses") or [] if x.get("name") == c.get("name")), {})
+            # startup.py: image pull and the binary's own start-up checks (upstream facts)
+            state = None if vol_err or self.config_error(pod, c) else startup.container_start(self, pod, c, old)
+            last, restarts = (state.pop("lastState", None), state.pop("restartCount", 0)) if state else (None, None)
+            state, ready = (state, False) if state else self._container_state(pod, c, vol_err)
             any_running = any_running or "running" in state
             all_ready = all_ready and ready
-            old = next((x for x in cur.get("containerStatuses") or [] if x.get("name") == c.get("name")), {})
             if "running" in state and "running" in (old.get("state") or {}):
                 state = old["state"]  # keep startedAt
             cs = {
@@ -663,9 +666,10 @@ class Workloads:
                 "image": c.get("image", ""),
                 "imageID": "",
                 "ready": ready,
-                "restartCount": 5 if state.get("waiting", {}).get("reason") == "CrashLoopBackOff" else 0,
+                "restartCount": restarts if restarts is not None else 5 if state.get("waiting", {}).get("reason") == "CrashLoopBackOff" else 0,
                 "started": "running" in state,
                 "state": state,
+                **({"lastState": last} if last else {}),
             }
             if "running" in state:
                 cs["containerID"] = f"containerd://{stable_hash([pod['metadata'].get('uid'), c.get('name')], 32)}"

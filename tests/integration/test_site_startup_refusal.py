@@ -1,0 +1,59 @@
+"""Acceptance of issue 10: a misspelt Collector key stops the site playbook's wait, as on a real cluster.
+
+The user's inventory adds ``send_batch_sise`` (for ``send_batch_size``) to the batch processor
+through ``otel_collector_config_overrides``. The real otelcol-contrib 0.114.0 refuses the key at
+start-up; on the twin the DaemonSet's pods crash-loop with the Collector's own error text, the site
+playbook's rollout wait fails, and the readiness report names the component and the key.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from runner import PLAYBOOK_BIN  # noqa: E402
+from test_module_tracing_readiness import checks_by_id, run_readiness  # noqa: E402
+from test_role_otel_collector import k8s_get  # noqa: E402
+from test_site_reliability import failure_messages, run_site  # noqa: E402
+
+pytestmark = pytest.mark.skipif(not os.path.exists(PLAYBOOK_BIN), reason="ansible-playbook not in the venv")
+
+UPSTREAM = (
+    "Error: failed to get config: cannot unmarshal the configuration: decoding failed due to the following error(s):\n\n"
+    "error decoding 'processors': error reading configuration for \"batch\": decoding failed due to the following error(s):\n\n"
+    "'' has invalid keys: send_batch_sise"
+)
+
+
+def test_misspelt_batch_key_fails_the_wait_and_the_report_names_it(twin_factory):
+    env = twin_factory(before_state=True, nodes=2)
+    rc, recap, out = run_site(env, "--tags", "otel_collector", extra={
+        "otel_collector_config_overrides": {"processors": {"batch": {"send_batch_size": None, "send_batch_sise": 8192}}},
+        "otel_collector_wait_retries": 3,
+        "otel_collector_wait_delay": 1,
+    })
+    assert rc != 0 and recap.get("failed") == 1, out[-4000:]
+    last = failure_messages(out)[-1]
+    assert last.startswith("Failed to roll out DaemonSet opentelemetry/otel-collector"), last
+    assert '"numberReady": 0' in last, last
+
+    pods = k8s_get(env, "/api/v1/namespaces/opentelemetry/pods")["items"]
+    assert len(pods) == 2
+    for pod in pods:
+        (cs,) = pod["status"]["containerStatuses"]
+        assert cs["state"]["waiting"]["reason"] == "CrashLoopBackOff"
+        assert cs["lastState"]["terminated"]["exitCode"] == 1
+        assert cs["lastState"]["terminated"]["message"] == UPSTREAM
+        assert cs["restartCount"] >= 1
+
+    rc, result, output = run_readiness(env)
+    assert rc == 0, output
+    ready = checks_by_id(result)["otel_ready"]
+    assert not ready["passed"]
+    assert "otel-collector CrashLoopBackOff (exit 1" in ready["evidence"]
+    assert 'error reading configuration for "batch"' in ready["evidence"], ready["evidence"]
+    assert "'' has invalid keys: send_batch_sise" in ready["evidence"], ready["evidence"]
+    assert "send_batch_sise" in result["report"]
