@@ -18,6 +18,7 @@ __metaclass__ = type
 import os
 import time
 
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.constants import TRANSIENT_STATUSES
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
 
 try:
@@ -147,7 +148,7 @@ class K8sClient(object):
     # A GET changes nothing, so a bounded retry on a transient answer (throttling, server errors) cannot
     # duplicate or lose anything; 409 never answers a real GET, but a flaky proxy or the twin's fault
     # injection may send it. Writes are not retried here: the roles retry idempotent applies per task.
-    READ_RETRY_STATUSES = (409, 429, 500, 502, 503, 504)
+    READ_RETRY_STATUSES = TRANSIENT_STATUSES
     READ_RETRY_DELAYS = (0.5, 1.0, 2.0)
 
     def request(self, method, path, body=None, query=None, content_type=None, action=None):

@@ -23,20 +23,19 @@ import hashlib
 import json
 import time
 
+from ansible_collections.talos_homelab.tracing.plugins.module_utils import constants as C
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
 
 BACKENDS = ("tempo", "grpc-plugin")
 KEYS = ("S3_ENDPOINT", "S3_BUCKET", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "S3_REGION", "S3_INSECURE")
-SECRET_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
-LABEL_SOURCE = "tracing.talos-homelab.io/source-claim"
-ANNOTATION_CHECKSUM = "tracing.talos-homelab.io/checksum"
-MANAGED_LABELS = {
-    "app.kubernetes.io/managed-by": "talos_homelab.tracing",
-    "app.kubernetes.io/part-of": "tracing",
-}
-DEFAULT_REGION = "us-east-1"
-OBC_API_VERSION = "objectbucket.io/v1alpha1"
-OBC_PLURAL = "objectbucketclaims"
+# Shared facts (module_utils/constants.py), under the names this module has always used.
+SECRET_KEYS = C.CLAIM_SECRET_KEYS
+LABEL_SOURCE = C.LABEL_SOURCE_CLAIM
+ANNOTATION_CHECKSUM = C.ANNOTATION_CHECKSUM
+MANAGED_LABELS = C.MANAGED_LABELS
+DEFAULT_REGION = C.DEFAULT_REGION
+OBC_API_VERSION = C.OBC_API_VERSION
+OBC_PLURAL = C.OBC_PLURAL
 POLL_INTERVAL = 1.0
 
 
@@ -253,7 +252,7 @@ def run(params, check_mode=False, diff=False, k8s_factory=None, sleep=time.sleep
     """Run ``jaeger_storage_secret``: returns the module result or raises ``TracingError``."""
     if k8s_factory is None:
         from ansible_collections.talos_homelab.tracing.plugins.module_utils.k8s import K8sClient as k8s_factory
-    name = params.get("name") or "jaeger-storage"
+    name = params.get("name") or C.STORAGE_SECRET_NAME
     namespace = params["namespace"]
     claim_name = params["claim_name"]
     claim_namespace = params.get("claim_namespace") or namespace

@@ -144,6 +144,17 @@ def test_takeover_then_idempotent(before, tmp_path):
     assert recap["changed"] == 0, out
     assert stats(before)["writes"] == 0
 
+    # --check --diff of a config change: one diff per changed object, printed by the default callback
+    # (header and the new value), nothing written.
+    stats(before, reset=True)
+    rc, recap, out = run_role(before, tmp_path, "otel_collector", {"otel_collector_sampling_percentage": 25}, "--check", "--diff")
+    assert rc == 0, out
+    assert "--- before: ConfigMap/opentelemetry/otel-collector-config (cluster)" in out, out
+    assert "+++ after: ConfigMap/opentelemetry/otel-collector-config (manifest)" in out, out
+    assert "sampling_percentage: 25" in out and "before: DaemonSet/opentelemetry/otel-collector (cluster)" in out, out
+    assert "before: Service/opentelemetry/otel-collector" not in out, "an unchanged object has no diff"
+    assert stats(before)["writes"] == 0
+
     # A config change rolls the pods: new checksum.
     old = tmpl["metadata"]["annotations"]["checksum/config"]
     rc, recap, out = run_role(before, tmp_path, "otel_collector", {"otel_collector_sampling_percentage": 25})

@@ -184,14 +184,18 @@ def test_faulted_run_converges_or_fails_cleanly_then_a_clean_run_converges(flaky
     assert all(v["rules"] for v in base["neighbours"].values()), base  # the neighbours' rules exist to be kept
     assert "jaeger-traces" not in base["buckets"]
 
+    twin_stats(env, reset=True)
     faults_on(env)
     try:
         rc, recap, out = run_site(env)
         retried = len(re.findall(r"FAILED - RETRYING", out))
     finally:
         faults_off(env)
-    sys.stderr.write(f"\nfaulted run from the before-state: rc={rc} recap={recap} task retries={retried}\n")
-    assert retried > 0 or rc != 0, "no fault reached the playbook: is fault injection on?"
+    injected = twin_stats(env)["faulted"]
+    sys.stderr.write(f"\nfaulted run from the before-state: rc={rc} recap={recap} faults={injected} task retries={retried}\n")
+    # talos_homelab.tracing.k8s_apply retries inside the task, so a converged run may show no task-level
+    # retry at all: the twin's own counter says whether faults were injected.
+    assert injected > 0, "no fault reached the playbook: is fault injection on?"
     if rc == 0:
         assert recap.get("failed") == 0 and readiness_score(out) == 100, out[-4000:]
     else:

@@ -30,7 +30,7 @@ def _load(role, *parts):
 
 
 def test_all_roles_found():
-    assert {"otel_collector", "ceph_bucket", "jaeger_production", "k8s_apply"} <= set(ROLES)
+    assert {"otel_collector", "ceph_bucket", "jaeger_production"} <= set(ROLES)
 
 
 @pytest.mark.parametrize("role", ROLES)

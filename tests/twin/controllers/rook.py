@@ -21,6 +21,13 @@ Sources (domain-facts.md section 4):
   leaves the bucket lifecycle alone.  "Update" here = any change of the claim's spec, labels or
   annotations (the OBC informer's update events); status writes do not retrigger.
 
+* Writes use optimistic concurrency like any client-go controller: an update carries the
+  resourceVersion the controller read (k8s.io/apiserver etcd3 store ``GuaranteedUpdate`` answers a
+  stale one with 409 Conflict), and on a conflict the claim is re-read and reconciled again
+  (client-go ``util/retry.RetryOnConflict`` / the workqueue's requeue of the key).  So a Secret
+  rotated by someone else between the controller's read and its write is never overwritten
+  with the keys it read before.
+
 Divergences: maxObjects/maxSize quotas are accepted but not applied to the RGW user; bucketPolicy
 and bucketOwner are accepted but ignored; no periodic resync of lifecycle without a claim change.
 """
@@ -34,8 +41,8 @@ import secrets
 import string
 from typing import Optional
 
-from ..store import now_iso
-from . import ensure, owner_ref
+from ..store import ApiError, now_iso
+from . import ensure, owner_ref, spec_differs
 
 log = logging.getLogger("twin.rook")
 
@@ -43,6 +50,9 @@ PROVISIONER = "rook-ceph.ceph.rook.io/bucket"
 OB_API = "objectbucket.io/v1alpha1"
 FINALIZER = "objectbucket.io/finalizer"
 DEFAULT_ALLOWED = "maxObjects,maxSize"  # rook deploy/examples/operator.yaml default
+# Attempts of one claim's reconcile on a 409 Conflict before it waits for the next pass (client-go
+# util/retry DefaultRetry: Steps 5).
+CONFLICT_ATTEMPTS = 5
 KNOWN_KEYS = ("maxObjects", "maxSize", "bucketMaxObjects", "bucketMaxSize", "bucketPolicy", "bucketLifecycle", "bucketOwner")
 
 
@@ -74,12 +84,44 @@ class RookProvisioner:
             return
         for obc in self.store.list_kind(OB_API, "ObjectBucketClaim"):
             try:
-                self._one(obc)
+                self._one_retrying(obc)
             except Exception as e:  # noqa: BLE001 - the real provisioner retries with back-off
                 key = obc["metadata"]["uid"]
                 if self.errors.get(key) != str(e):
                     self.errors[key] = str(e)
                     log.error("provisioning %s/%s failed: %s", obc["metadata"]["namespace"], obc["metadata"]["name"], e)
+
+    def _one_retrying(self, obc: dict) -> None:
+        """Reconcile one claim; on 409 Conflict re-read it and reconcile again (RetryOnConflict)."""
+        ns, name = obc["metadata"]["namespace"], obc["metadata"]["name"]
+        for attempt in range(CONFLICT_ATTEMPTS):
+            try:
+                self._one(obc)
+                return
+            except ApiError as e:
+                if e.code != 409 or attempt == CONFLICT_ATTEMPTS - 1:
+                    raise
+                log.info("conflict reconciling %s/%s, re-reading: %s", ns, name, e.message)
+            obc = self.store.find(OB_API, "ObjectBucketClaim", ns, name)
+            if obc is None:
+                return
+
+    def _update_read(self, read: Optional[dict], want: dict) -> Optional[dict]:
+        """Write ``want`` over the object as the controller ``read`` it (None: it did not exist).
+
+        A create of an object that appeared since is 409 AlreadyExists; an update carries the read
+        resourceVersion, so a write by someone else since the read is 409 Conflict (never lost).
+        """
+        if not spec_differs(read, want):
+            return read
+        s = self.store
+        meta = want["metadata"]
+        rt = s.registry.by_kind(want["apiVersion"], want["kind"])
+        if read is None:
+            return s.create(rt, meta.get("namespace"), want)
+        merged = dict(want)
+        merged["metadata"] = {**read["metadata"], **meta, "resourceVersion": read["metadata"]["resourceVersion"]}
+        return s.replace(rt, meta.get("namespace"), meta["name"], merged, check_rv=True)
 
     # ------------------------------------------------------------
     def _storage_class(self, obc: dict) -> Optional[dict]:
@@ -155,9 +197,10 @@ class RookProvisioner:
             obc = s.upsert(new)
         oref = owner_ref(obc)
         labels = {"bucket-provisioner": PROVISIONER.replace("/", "-")}
-        ensure(s, {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
-                   "metadata": {"name": name, "namespace": ns, "labels": labels, "ownerReferences": [oref], "finalizers": []},
-                   "data": _b64map({"AWS_ACCESS_KEY_ID": access, "AWS_SECRET_ACCESS_KEY": secret_key})})
+        self._update_read(secret, {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+                                   "metadata": {"name": name, "namespace": ns, "labels": labels, "ownerReferences": [oref],
+                                                "finalizers": []},
+                                   "data": _b64map({"AWS_ACCESS_KEY_ID": access, "AWS_SECRET_ACCESS_KEY": secret_key})})
         ensure(s, {"apiVersion": "v1", "kind": "ConfigMap",
                    "metadata": {"name": name, "namespace": ns, "labels": labels, "ownerReferences": [oref]},
                    "data": {"BUCKET_HOST": f"rook-ceph-rgw-{store_name}.{store_ns}.svc", "BUCKET_NAME": bucket,

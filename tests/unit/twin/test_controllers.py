@@ -380,6 +380,30 @@ def test_rook_binds_with_secret_configmap_and_neighbours():
     assert "traces" not in s3.buckets
 
 
+def test_rook_never_overwrites_a_secret_rotated_between_its_read_and_its_write():
+    """Optimistic concurrency: the write carries the resourceVersion read, a 409 makes it re-read (no lost update)."""
+    store, s3, ctrl = make()
+    obc(store, "traces")
+    ctrl.settle()
+    rotated = base64.b64encode(b"rotated-by-someone-else").decode()
+    calls = []
+
+    def rotate_during_provisioning(access, secret, bucket):
+        # Runs after the controller read the Secret and before it writes it back (the slow S3 call).
+        if bucket == "traces" and not calls:
+            calls.append(bucket)
+            sec = store.find("v1", "Secret", "apps", "traces")
+            sec["data"]["AWS_SECRET_ACCESS_KEY"] = rotated
+            store.upsert(sec)
+        s3.buckets.setdefault(bucket, access)
+
+    s3.create_bucket = rotate_during_provisioning
+    ctrl.rook.reconcile()
+    assert calls == ["traces"]
+    assert store.find("v1", "Secret", "apps", "traces")["data"]["AWS_SECRET_ACCESS_KEY"] == rotated
+    assert not ctrl.rook.errors, ctrl.rook.errors
+
+
 def test_rook_other_class_stays_pending_and_disallowed_key_fails():
     store, s3, ctrl = make(allowed="maxObjects,maxSize")
     store.upsert({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "metadata": {"name": "other"}, "provisioner": "example.com/bucket"})
