@@ -4,7 +4,8 @@
 """The readiness checks: pure functions over the snapshot built by ``collect``.
 
 Every check returns a dict ``id, title, component, severity, weight, passed,
-evidence, fix``.  ``weight`` is the check's importance; ``score.py`` turns it
+evidence, fix``; a check function returns ``(passed, evidence)`` or
+``(passed, evidence, fix)`` when the fix depends on what it found.  ``weight`` is the check's importance; ``score.py`` turns it
 into points (danger counts double).  The Jaeger weights are chosen so that the
 checks which pass on the before-state (running, OTLP, credentials, no broken
 combination: danger 3 each; pinned images, query wired: warning 3 each) give
@@ -496,25 +497,46 @@ def check_jaeger_replicas(f):
 
 
 def _spread(f, label, workload):
+    """``(ok, evidence, constrained, nodes)``: constrained when the pods carry a hostname spread rule."""
     if not workload:
-        return False, "%s missing" % label
+        return False, "%s missing" % label, False, []
+    constrained = p.has_hostname_spread(workload)
+    nodes = schedulable_nodes(f, workload)
     pods = [x for x in p.pods_of(workload, f.jaeger.get("pods")) if x.get("ready")]
     placed = set(x.get("node") for x in pods if x.get("node"))
     if placed:
-        return len(placed) >= 2, "%s on %d node(s)" % (label, len(placed))
-    ok = p.has_hostname_spread(workload) and p.requested_replicas(workload) >= 2
-    return ok, "%s %s" % (label, "spreads on kubernetes.io/hostname" if ok else "has no spread over nodes")
+        return len(placed) >= 2, "%s on %d node(s)" % (label, len(placed)), constrained, nodes
+    ok = constrained and p.requested_replicas(workload) >= 2
+    return ok, "%s %s" % (label, "spreads on kubernetes.io/hostname" if ok else "has no spread over nodes"), constrained, nodes
 
 
-@_check("jaeger_spread", "jaeger", "Replicas spread over distinct nodes", "warning", 5,
-        "add topologySpreadConstraints (topologyKey kubernetes.io/hostname) to the receiver and query pods.")
+SPREAD_FIX = ("add topologySpreadConstraints (topologyKey kubernetes.io/hostname) to the receiver and query pods.")
+
+
+def _spread_fix(results):
+    """What is actually missing, so the fix is not one already applied (issue 9 item 5)."""
+    failing = [r for r in results if not r[0]]
+    if not failing or any(not constrained for _ok, _ev, constrained, _n in failing):
+        return SPREAD_FIX
+    nodes = max(len(n) for _ok, _ev, _c, n in failing)
+    if nodes < 2:
+        return ("topologySpreadConstraints on kubernetes.io/hostname are already applied, but the cluster has %d schedulable"
+                " node: add at least one more schedulable node (replicas on one node cannot spread), or accept the"
+                " single failure domain." % nodes)
+    return ("topologySpreadConstraints on kubernetes.io/hostname are already applied and the cluster has %d schedulable nodes,"
+            " but the ready pods run on one node: make more nodes schedulable for these pods (taints, cordons, resources),"
+            " or run fewer replicas than nodes so the scheduler can spread them." % nodes)
+
+
+@_check("jaeger_spread", "jaeger", "Replicas spread over distinct nodes", "warning", 5, SPREAD_FIX)
 def check_jaeger_spread(f):
     if f.mode != "tempo" and not f.cr:
         return False, _no_jaeger(f)
     results = [_spread(f, f.receiver_label, f.receiver)]
     if f.query is not f.receiver:
         results.append(_spread(f, f.query_label, f.query))
-    return all(ok for ok, _ev in results), "; ".join(ev for _ok, ev in results)
+    ok = all(r[0] for r in results)
+    return ok, "; ".join(r[1] for r in results), _spread_fix(results)
 
 
 @_check("jaeger_retention", "jaeger", "Trace retention configured", "danger", 6,
@@ -934,7 +956,11 @@ def run_checks(snapshot):
         if meta["id"] in TEMPO_ONLY and facts.mode != "tempo":
             continue
         try:
-            passed, evidence = func(facts)
+            outcome = func(facts)
+            passed, evidence = outcome[0], outcome[1]
+            # A check may return a third element: the fix for what it found, instead of its static one.
+            if len(outcome) > 2 and outcome[2]:
+                meta["fix"] = outcome[2]
         except (TypeError, ValueError, AttributeError, KeyError) as exc:
             passed, evidence = False, "could not evaluate (%s: %s)" % (exc.__class__.__name__, exc)
         meta.update(passed=bool(passed), evidence=evidence)

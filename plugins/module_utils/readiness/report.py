@@ -59,6 +59,8 @@ def render(summary, titles, mode=None):
         for idx, check in enumerate(checks):
             lines.append(check_line(check, idx == len(checks) - 1))
         lines.append(u"")
-    lines.append(u"VERDICT: %s (overall %d/100)" % (summary["verdict"], summary["score"]))
+    threshold = summary.get("fail_under")
+    lines.append(u"VERDICT: %s (overall %d/100%s)" % (
+        summary["verdict"], summary["score"], u", fail_under %d" % threshold if threshold is not None else u""))
     lines.append(u"```")
     return u"\n".join(lines) + u"\n"

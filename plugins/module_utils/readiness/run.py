@@ -18,10 +18,12 @@ from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness im
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness.collect import collect
 
 
-def assess(snapshot):
-    """Pure: snapshot -> result dict (score, verdict, storage_mode, components, report)."""
+def assess(snapshot, fail_under=None):
+    """Pure: snapshot -> result dict (score, verdict, storage_mode, components, report).
+
+    ``fail_under``: the threshold the run enforces; the verdict is never PRODUCTION-READY below it."""
     facts, results = checks_mod.run_checks(snapshot)
-    summary = score_mod.summarize(results, checks_mod.COMPONENTS)
+    summary = score_mod.summarize(results, checks_mod.COMPONENTS, fail_under=fail_under)
     titles = [(c, checks_mod.COMPONENT_TITLES[c]) for c in checks_mod.COMPONENTS]
     summary["storage_mode"] = facts.mode
     summary["report"] = report_mod.render(summary, titles, mode=facts.mode)
@@ -65,7 +67,7 @@ def run(module, client_factory, s3_factory):
     params["claim_namespace"] = params.get("claim_namespace") or params["jaeger_namespace"]
     client = client_factory(params)
     snapshot = collect(client, params, s3_factory=s3_factory)
-    result = assess(snapshot)
+    result = assess(snapshot, fail_under=params.get("fail_under"))
     result["api_requests"] = client.requests
     result["changed"] = False
     result["report_written"] = False

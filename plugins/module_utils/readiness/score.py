@@ -12,7 +12,9 @@ check counts double.  Each check has a ``weight`` (importance); its points are
   Popeye's grade A) AND none of its danger checks fails; else NOT PRODUCTION-READY.
   A failing danger check is a blocker whatever the score.
 - Overall score = round(mean of the component scores) (Popeye's cluster score).
-- Overall verdict = PRODUCTION-READY only when every component is.
+- Overall verdict = PRODUCTION-READY only when every component is AND the overall score
+  reaches the threshold the run enforces (``fail_under`` of tracing_readiness), so the report
+  never calls ready a stack the same run fails (issue 9 item 5).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -42,8 +44,9 @@ def component_verdict(score, checks):
     return READY if score >= READY_THRESHOLD and not blockers else NOT_READY
 
 
-def summarize(checks, components):
-    """``checks``: the check dicts; ``components``: component ids in report order."""
+def summarize(checks, components, fail_under=None):
+    """``checks``: the check dicts; ``components``: component ids in report order;
+    ``fail_under``: the score below which the run fails (None: no threshold)."""
     out = dict(components={})
     for comp in components:
         mine = [dict(c, points=points(c)) for c in checks if c["component"] == comp]
@@ -51,6 +54,9 @@ def summarize(checks, components):
         out["components"][comp] = dict(score=score, verdict=component_verdict(score, mine), checks=mine)
     scores = [c["score"] for c in out["components"].values()]
     out["score"] = int(round(float(sum(scores)) / len(scores))) if scores else 0
-    ready = scores and all(c["verdict"] == READY for c in out["components"].values())
+    ready = bool(scores) and all(c["verdict"] == READY for c in out["components"].values())
+    if fail_under is not None and out["score"] < fail_under:
+        ready = False
+    out["fail_under"] = fail_under
     out["verdict"] = READY if ready else NOT_READY
     return out

@@ -334,3 +334,41 @@ def test_s3_error_is_evidence():
     result = by_id(assess(snap))
     assert "unreachable" in result["storage_bucket"]["evidence"]
     assert not result["storage_lifecycle"]["passed"]
+
+
+def _spread_check(snap):
+    _facts, results = checks.run_checks(snap)
+    return [r for r in results if r["id"] == "jaeger_spread"][0]
+
+
+def test_spread_fix_on_one_node_asks_for_nodes_not_constraints():
+    """Issue 9 item 5: the constraints are applied; what is missing is a second node."""
+    snap = s.target_tempo(node_count=1)
+    for pod in snap["jaeger"]["pods"]:
+        pod["node"] = "talos-node-01"
+    check = _spread_check(snap)
+    assert not check["passed"]
+    assert "add topologySpreadConstraints" not in check["fix"], check["fix"]
+    assert "1 schedulable node" in check["fix"] and "add" in check["fix"] and "node" in check["fix"], check["fix"]
+
+
+def test_spread_fix_with_nodes_but_pods_on_one_asks_for_fewer_replicas_or_schedulable_nodes():
+    snap = s.target_tempo(node_count=2)
+    for pod in snap["jaeger"]["pods"]:
+        pod["node"] = "talos-node-01"
+    check = _spread_check(snap)
+    assert not check["passed"]
+    assert "add topologySpreadConstraints" not in check["fix"], check["fix"]
+    assert "2 schedulable nodes" in check["fix"] and "fewer replicas" in check["fix"], check["fix"]
+
+
+def test_spread_fix_without_constraints_still_asks_for_them():
+    snap = s.target_tempo()
+    for kind in ("statefulsets", "deployments"):
+        for w in snap["jaeger"][kind]:
+            w["spec"]["template"]["spec"].pop("topologySpreadConstraints", None)
+    for pod in snap["jaeger"]["pods"]:
+        pod["node"] = "talos-node-01"
+    check = _spread_check(snap)
+    assert not check["passed"]
+    assert "add topologySpreadConstraints" in check["fix"], check["fix"]

@@ -78,3 +78,37 @@ def test_report_dir_missing_is_an_error(snapshot, tmp_path):
     with pytest.raises(run_mod.TracingError) as err:
         go(FakeModule(report_path=str(tmp_path / "nope" / "r.md")))
     assert "does not exist" in err.value.message
+
+
+def one_node_tempo():
+    """The target state squeezed onto one node: every Tempo and query pod on talos-node-01."""
+    snap = s.target_tempo(node_count=1)
+    for pod in snap["jaeger"]["pods"]:
+        pod["node"] = "talos-node-01"
+    return snap
+
+
+def test_verdict_never_ready_below_the_enforced_threshold(snapshot):
+    """Issue 9 item 5: 98/100 with fail_under=100 failed the run but printed PRODUCTION-READY."""
+    snapshot["snap"] = one_node_tempo()
+    result, failed = go(FakeModule(fail_under=100))
+    assert 90 <= result["score"] < 100, result["score"]
+    assert failed and "below fail_under=100" in failed
+    assert result["verdict"] == "NOT PRODUCTION-READY"
+    assert "VERDICT: NOT PRODUCTION-READY" in result["report"]
+    assert "VERDICT: PRODUCTION-READY" not in result["report"]
+    # The verdict line names the threshold the run enforced.
+    assert "fail_under 100" in result["report"]
+    # Sibling: a lower threshold the score meets keeps the verdict of the component rule.
+    result, failed = go(FakeModule(fail_under=90))
+    assert failed is None and result["verdict"] == "PRODUCTION-READY"
+    # Sibling: no threshold (fail_under unset) is judged on the component rule alone.
+    result, failed = go(FakeModule(fail_under=None))
+    assert failed is None and result["verdict"] == "PRODUCTION-READY"
+
+
+def test_verdict_ready_at_full_score_with_threshold_100(snapshot):
+    snapshot["snap"] = s.target_tempo()
+    result, failed = go(FakeModule(fail_under=100))
+    assert failed is None and result["score"] == 100 and result["verdict"] == "PRODUCTION-READY"
+    assert "VERDICT: PRODUCTION-READY (overall 100/100" in result["report"]

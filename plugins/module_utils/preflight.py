@@ -1,0 +1,435 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, talos_homelab.tracing contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One preflight for the site playbook and the roles (pure, except ``read_cluster``).
+
+``validate(site, ceph, jaeger, cluster)`` returns ``(errors, effective)``:
+
+* ``errors``: one ``TracingError`` per problem ("Failed to <action>: <problem> Fix: <fix>"), in
+  the order of the steps that would hit them;
+* ``effective``: the values derived for the run (retention of the stack, of the bucket, Tempo's
+  block_retention; the Rook version and where the lifecycle rule goes; the allowed OBC fields).
+
+``site``, ``ceph`` and ``jaeger`` are the effective variables of the site playbook
+(``retention_days``, ``bucket_retention_days``, ``storage_mode``, ``fail_under``: what the user
+set, ``None`` when unset), of role ceph_bucket (``ceph_bucket_*``) and of role jaeger_production
+(``jaeger_production_*``); a ``None`` section is not checked. ``cluster`` holds what
+``read_cluster`` read (all reads, no write).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.lifecycle import bucket_name_problem
+
+STORAGE_MODES = ("tempo", "grpc-plugin")
+DEFAULT_RETENTION_DAYS = 7
+# Kubernetes object names: a DNS-1123 label for namespaces, a DNS-1123 subdomain for claims
+# (k8s.io/apimachinery pkg/util/validation/validation.go).
+_NS_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_SUBDOMAIN_RE = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
+_DURATION_RE = re.compile(r"^[0-9]+(h|m|s)$")
+# Rook: the bucket provisioner of a CephObjectStore is "<operator namespace>.ceph.rook.io/bucket"
+# (rook pkg/operator/ceph/object/bucket/provisioner.go).
+_ROOK_PROVISIONER_RE = re.compile(r"\.ceph\.rook\.io/bucket$")
+_VERSION_TAG_RE = re.compile(r":v?([0-9]+\.[0-9]+(\.[0-9]+)?)(@.*)?$")
+# Rook's default when ROOK_OBC_ALLOW_ADDITIONAL_CONFIG_FIELDS is unset (rook deploy/examples/operator.yaml).
+ROOK_DEFAULT_ALLOWED_FIELDS = ("maxObjects", "maxSize")
+ROOK_ALLOWED_FIELDS_KEY = "ROOK_OBC_ALLOW_ADDITIONAL_CONFIG_FIELDS"
+# First Rook release that reconciles an OBC's additionalConfig.bucketLifecycle (docs/storage.md).
+ROOK_LIFECYCLE_VERSION = (1, 17)
+JAEGER_CRD = "jaegers.jaegertracing.io"
+# Jaeger removed the sidecar plugin model in 1.58 and the grpc-plugin type in 1.60 (docs/storage.md 1).
+GRPC_PLUGIN_MAX_VERSION = (1, 58)
+TEMPO_MAX_MAJOR = 3  # Tempo 3.x replaced ingesters and the compactor (docs/storage.md 2.4)
+FORBIDDEN_IMAGES = ("jaegertracing/jaeger-s3",)
+
+_JAEGER_FIX = "Fix: correct the variables listed in roles/jaeger_production/meta/argument_specs.yml."
+
+
+def _int(value):
+    """``value`` as an int when it is a whole number (int or digit string), else ``None``."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    text = str(value).strip() if value is not None else ""
+    if re.match(r"^-?[0-9]+$", text):
+        return int(text)
+    return None
+
+
+def _float(value):
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _json(value):
+    import json
+
+    return json.dumps(value)
+
+
+def version_tuple(text):
+    """``"1.17.2"`` / ``"v1.17"`` -> ``(1, 17, 2)`` / ``(1, 17)``; ``None`` when not X.Y[.Z]."""
+    match = re.match(r"^v?([0-9]+)\.([0-9]+)(?:\.([0-9]+))?$", str(text or ""))
+    if not match:
+        return None
+    return tuple(int(x) for x in match.groups() if x is not None)
+
+
+def image_tag(image):
+    """The tag of an image reference (``""`` when it has none)."""
+    name = str(image or "").split("@")[0].split("/")[-1]
+    return name.split(":")[-1] if ":" in name else ""
+
+
+def image_repo(image):
+    """The repository without registry docker.io and without tag/digest."""
+    repo = str(image or "").split("@")[0]
+    repo = re.sub(r":[^/:]+$", "", repo)
+    return re.sub(r"^(docker\.io/|index\.docker\.io/)", "", repo)
+
+
+# ====================================================================== site
+def effective_retention(site):
+    """Derive the retention values of the run; returns ``(errors, effective)``.
+
+    Semantics (README, "Retention"): ``tracing_retention_days`` is the retention of the stack
+    (default 7). In storage mode tempo, Tempo's block_retention enforces it and the bucket
+    lifecycle is a backstop, ``ceph_bucket_retention_days`` (default: one day longer); a backstop
+    that is not longer would delete blocks Tempo still serves, so it is refused. In grpc-plugin
+    mode the lifecycle is the retention: either variable sets it, and two different values are
+    refused.
+    """
+    errors = []
+    mode = site.get("storage_mode") or "tempo"
+    raw = site.get("retention_days")
+    raw_bucket = site.get("bucket_retention_days")
+    days = _int(raw) if raw is not None else None
+    bucket = _int(raw_bucket) if raw_bucket is not None else None
+    fail_under = site.get("fail_under")
+    fail_under_int = _int(fail_under) if fail_under is not None else 100
+    bad = []
+    if raw is not None and (days is None or days < 1):
+        bad.append("tracing_retention_days must be a whole number of days >= 1 (got %s)" % _json(raw))
+    if mode not in STORAGE_MODES:
+        bad.append("tracing_storage_mode tempo or grpc-plugin (got %s)" % _json(mode))
+    if fail_under_int is None or not 0 <= fail_under_int <= 100:
+        bad.append("tracing_fail_under an integer 0-100 (got %s)" % _json(fail_under))
+    if bad:
+        errors.append(TracingError(
+            "validate the site variables", "; ".join(bad) + ".",
+            "e.g. tracing_retention_days: 7, tracing_storage_mode: tempo, tracing_fail_under: 100 in the inventory"
+            " (examples/inventory/group_vars/all.yml)."))
+    if raw_bucket is not None and (bucket is None or bucket < 1):
+        errors.append(TracingError(
+            "validate the site variables",
+            "ceph_bucket_retention_days must be an integer >= 1 (got %s)." % _json(raw_bucket),
+            "e.g. ceph_bucket_retention_days: 8, or leave it unset (the site derives it from tracing_retention_days)."))
+    if errors:
+        return errors, {}
+    if mode == "tempo":
+        retention = days if days is not None else DEFAULT_RETENTION_DAYS
+        if bucket is not None and bucket <= retention:
+            errors.append(TracingError(
+                "validate the retention",
+                "ceph_bucket_retention_days %d is not longer than tracing_retention_days %d in storage mode tempo:"
+                " Tempo keeps blocks for %d days (block_retention) and the bucket lifecycle is a backstop behind it,"
+                " so a lifecycle of %d days deletes blocks Tempo still serves (docs/storage.md section 4)."
+                % (bucket, retention, retention, bucket),
+                "set ceph_bucket_retention_days to at least %d, or leave it unset (the site uses %d)." % (
+                    retention + 1, retention + 1)))
+        bucket_days = bucket if bucket is not None else retention + 1
+    else:
+        if days is not None and bucket is not None and days != bucket:
+            errors.append(TracingError(
+                "validate the retention",
+                "tracing_retention_days %d and ceph_bucket_retention_days %d contradict each other: in storage mode"
+                " grpc-plugin the bucket lifecycle is the retention, so both name the same number of days."
+                % (days, bucket),
+                "set only tracing_retention_days (or give both the same value)."))
+        retention = days if days is not None else (bucket if bucket is not None else DEFAULT_RETENTION_DAYS)
+        bucket_days = retention
+    if errors:
+        return errors, {}
+    return errors, dict(retention_days=retention, bucket_retention_days=bucket_days,
+                        tempo_block_retention="%dh" % (retention * 24), storage_mode=mode)
+
+
+# ====================================================================== ceph_bucket
+def ceph_values_errors(ceph):
+    """The role's own variables (no cluster needed)."""
+    errors = []
+    bucket = ceph.get("ceph_bucket_bucket_name")
+    problem = bucket_name_problem(bucket)
+    names_ok = (_NS_RE.match(str(ceph.get("ceph_bucket_namespace") or ""))
+                and _SUBDOMAIN_RE.match(str(ceph.get("ceph_bucket_claim_name") or "")))
+    if problem or not names_ok or not str(ceph.get("ceph_bucket_storage_class") or ""):
+        details = []
+        if problem:
+            details.append("bucket name '%s' must follow S3 naming (3-63 characters of a-z, 0-9, '.', '-', starting and"
+                           " ending with a letter or digit, no '..', not an IP address): %s" % (bucket, problem))
+        if not names_ok:
+            details.append("claim '%s' and namespace '%s' must be Kubernetes names (lowercase letters, digits and '-')"
+                           % (ceph.get("ceph_bucket_claim_name"), ceph.get("ceph_bucket_namespace")))
+        if not str(ceph.get("ceph_bucket_storage_class") or ""):
+            details.append("the StorageClass (ceph_bucket_storage_class) must be set")
+        errors.append(TracingError("validate ceph_bucket variables", "; ".join(details) + ".",
+                                   "e.g. ceph_bucket_bucket_name: jaeger-traces, ceph_bucket_claim_name: jaeger-traces."))
+    days = _int(ceph.get("ceph_bucket_retention_days"))
+    abort = _int(ceph.get("ceph_bucket_abort_incomplete_multipart_days"))
+    rule_id = str(ceph.get("ceph_bucket_lifecycle_rule_id") or "")
+    if days is None or days < 1 or abort is None or abort < 0 or not 1 <= len(rule_id) <= 255:
+        errors.append(TracingError(
+            "validate ceph_bucket variables",
+            "ceph_bucket_retention_days must be an integer >= 1 (got %s), ceph_bucket_abort_incomplete_multipart_days"
+            " an integer >= 0 (got %s) and the rule ID 1-255 characters." % (
+                _json(ceph.get("ceph_bucket_retention_days")), _json(ceph.get("ceph_bucket_abort_incomplete_multipart_days"))),
+            "e.g. ceph_bucket_retention_days: 7."))
+    extra = ceph.get("ceph_bucket_additional_config") or {}
+    if not isinstance(extra, dict) or "bucketLifecycle" in extra or any(not isinstance(v, str) for v in extra.values()):
+        errors.append(TracingError(
+            "validate ceph_bucket_additional_config",
+            "%s: values must be strings and bucketLifecycle is managed by this role." % _json(extra),
+            "quote the values (maxSize: \"50Gi\") and set the retention with ceph_bucket_retention_days."))
+    return errors
+
+
+def rook_facts(ceph, cluster):
+    """``(errors, facts)``: the Rook version, where the lifecycle goes, the allowed OBC fields."""
+    errors = []
+    ns = ceph.get("ceph_bucket_rook_namespace")
+    deploy_name = ceph.get("ceph_bucket_rook_operator_deployment")
+    config_name = ceph.get("ceph_bucket_rook_operator_config")
+    pinned = str(ceph.get("ceph_bucket_rook_version") or "")
+    if pinned:
+        found = pinned[1:] if pinned.startswith("v") else pinned
+        source = "ceph_bucket_rook_version %s is not X.Y[.Z]" % _json(pinned)
+    else:
+        deploy = cluster.get("rook_operator")
+        image = ""
+        if deploy:
+            containers = ((((deploy.get("spec") or {}).get("template") or {}).get("spec") or {}).get("containers") or [{}])
+            image = containers[0].get("image") or ""
+        match = _VERSION_TAG_RE.search(image)
+        found = match.group(1) if match else ""
+        source = "Deployment %s/%s %s" % (ns, deploy_name, "was not found" if not deploy else
+                                         "has image %s without a version tag" % image)
+    version = version_tuple(found)
+    if version is None:
+        errors.append(TracingError(
+            "detect the Rook version", source + ".",
+            "set ceph_bucket_rook_version (e.g. \"1.17\") or point ceph_bucket_rook_namespace /"
+            " ceph_bucket_rook_operator_deployment at the operator."))
+        return errors, {}
+    data = ((cluster.get("rook_operator_config") or {}).get("data")) or {}
+    raw_fields = data.get(ROOK_ALLOWED_FIELDS_KEY, ",".join(ROOK_DEFAULT_ALLOWED_FIELDS))
+    allowed = [f.strip() for f in str(raw_fields).split(",") if f.strip()]
+    in_claim = version[:2] >= ROOK_LIFECYCLE_VERSION
+    facts = dict(rook_version=found, lifecycle_in_claim=in_claim, allowed_fields=allowed)
+    bucket = ceph.get("ceph_bucket_bucket_name")
+    if in_claim and "bucketLifecycle" not in allowed:
+        errors.append(TracingError(
+            "declare the lifecycle of bucket %s" % bucket,
+            "Rook %s re-applies an ObjectBucketClaim's additionalConfig.bucketLifecycle on every reconcile and deletes"
+            " lifecycle rules set over S3, so the rule must be declared in the claim, but %s in ConfigMap %s/%s is '%s'"
+            " and Rook would fail the claim with 'OBC config \"bucketLifecycle\" is not allowed'." % (
+                found, ROOK_ALLOWED_FIELDS_KEY, ns, config_name, ",".join(allowed)),
+            "add bucketLifecycle to that list, e.g. kubectl -n %s patch configmap %s --type merge -p"
+            " '{\"data\":{\"%s\":\"%s\"}}' (Helm: the rook-ceph chart value obcAllowAdditionalConfigFields), then run"
+            " again." % (ns, config_name, ROOK_ALLOWED_FIELDS_KEY, ",".join(allowed + ["bucketLifecycle"]))))
+    extra = ceph.get("ceph_bucket_additional_config") or {}
+    if isinstance(extra, dict):
+        refused = sorted(k for k in extra if k not in allowed and k != "bucketLifecycle")
+        if refused:
+            errors.append(TracingError(
+                "claim bucket %s" % bucket,
+                "additionalConfig keys %s are not in %s ('%s') of ConfigMap %s/%s, so Rook would fail the claim." % (
+                    ", ".join(refused), ROOK_ALLOWED_FIELDS_KEY, ",".join(allowed), ns, config_name),
+                "allow them there or remove them from ceph_bucket_additional_config."))
+    return errors, facts
+
+
+def storage_class_errors(ceph, cluster):
+    name = ceph.get("ceph_bucket_storage_class")
+    if not name:
+        return []
+    sc = cluster.get("storage_class")
+    provisioner = (sc or {}).get("provisioner") or ""
+    if sc and _ROOK_PROVISIONER_RE.search(provisioner):
+        return []
+    return [TracingError(
+        "claim bucket %s" % ceph.get("ceph_bucket_bucket_name"),
+        "StorageClass %s %s." % (name, "does not exist" if not sc else
+                                 "has provisioner %s, not <rook-namespace>.ceph.rook.io/bucket" % provisioner),
+        "create a bucket StorageClass for the CephObjectStore (Rook docs, ceph-object-bucket-claim) or set"
+        " ceph_bucket_storage_class.")]
+
+
+# ====================================================================== jaeger_production
+def jaeger_images(jaeger):
+    """The images the storage mode uses, ``[(variable, image)]`` (the plugin image apart)."""
+    if jaeger.get("jaeger_production_storage_mode") == "grpc-plugin":
+        keys = ("jaeger_production_collector_image", "jaeger_production_grpc_plugin_query_image")
+    else:
+        keys = ("jaeger_production_tempo_image", "jaeger_production_tempo_query_image", "jaeger_production_query_image")
+    return [(k, str(jaeger.get(k) or "")) for k in keys]
+
+
+def jaeger_values_errors(jaeger):
+    errors = []
+    mode = jaeger.get("jaeger_production_storage_mode")
+    counts = dict((k, _int(jaeger.get("jaeger_production_%s_replicas" % k))) for k in ("tempo", "query", "collector"))
+    factor = _int(jaeger.get("jaeger_production_tempo_replication_factor"))
+    rate = _float(jaeger.get("jaeger_production_sampling_rate"))
+    timeout = _int(jaeger.get("jaeger_production_wait_timeout"))
+    block = str(jaeger.get("jaeger_production_tempo_block_retention") or "")
+    ok = (mode in STORAGE_MODES and all(c is not None and c >= 1 for c in counts.values())
+          and factor is not None and counts["tempo"] is not None and 1 <= factor <= counts["tempo"]
+          and rate is not None and 0 < rate <= 1 and timeout is not None and timeout >= 0 and _DURATION_RE.match(block))
+    if not ok:
+        errors.append(TracingError(
+            "validate jaeger_production settings",
+            "storage_mode must be tempo or grpc-plugin (got %s); every replica count must be >= 1 (tempo %s, query %s,"
+            " collector %s); the replication factor (%s) must be between 1 and the Tempo replicas; the sampling rate"
+            " must satisfy 0 < rate <= 1 (got %s); block_retention must be a Go duration in h/m/s (got %s)." % (
+                mode, jaeger.get("jaeger_production_tempo_replicas"), jaeger.get("jaeger_production_query_replicas"),
+                jaeger.get("jaeger_production_collector_replicas"), jaeger.get("jaeger_production_tempo_replication_factor"),
+                jaeger.get("jaeger_production_sampling_rate"), block),
+            _JAEGER_FIX[len("Fix: "):]))
+    for key, image in jaeger_images(jaeger):
+        tag = image_tag(image)
+        if not image or (not tag and "@" not in image) or tag == "latest":
+            errors.append(TracingError(
+                "validate %s" % key, "'%s' has no pinned tag or is tagged 'latest'." % image,
+                "pin an explicit version tag (see the defaults in roles/jaeger_production/defaults/main.yml) or a digest."))
+    plugin_image = str(jaeger.get("jaeger_production_grpc_plugin_image") or "")
+    for key, image in jaeger_images(jaeger) + ([("jaeger_production_grpc_plugin_image", plugin_image)] if plugin_image else []):
+        if image and image_repo(image) in FORBIDDEN_IMAGES:
+            errors.append(TracingError(
+                "validate %s" % key,
+                "'%s' does not exist. Jaeger publishes no jaegertracing/jaeger-s3 image, and the jaeger-s3 project needs"
+                " AWS Athena/Glue, so it cannot run on Ceph RGW." % image,
+                "use the default storage mode 'tempo' (docs/storage.md), or name a storage plugin image you built."))
+    if mode == "tempo":
+        tag = image_tag(jaeger.get("jaeger_production_tempo_image"))
+        major = re.match(r"^v?([0-9]+)", tag)
+        if major and int(major.group(1)) >= TEMPO_MAX_MAJOR:
+            errors.append(TracingError(
+                "validate jaeger_production_tempo_image",
+                "Tempo %s is 3.x or later, which replaced ingesters and the compactor with a Kafka-based write path;"
+                " this role configures Tempo 2.x." % tag, "use a 2.x tag such as 2.6.1."))
+    if mode == "grpc-plugin":
+        binary = str(jaeger.get("jaeger_production_grpc_plugin_binary") or "")
+        tag = image_tag(plugin_image)
+        if not plugin_image or not binary or (not tag and "@" not in plugin_image) or tag == "latest":
+            errors.append(TracingError(
+                "validate the grpc-plugin storage",
+                "jaeger_production_grpc_plugin_image ('%s') and jaeger_production_grpc_plugin_binary ('%s') must both be"
+                " set, and the image needs a pinned tag other than 'latest'. No official S3 storage plugin image exists."
+                % (plugin_image, binary),
+                "name the plugin image you built and the path of its binary under /plugin, or use storage mode 'tempo'."))
+        for key, image in jaeger_images(jaeger):
+            match = re.match(r"^v?([0-9]+)\.([0-9]+)", image_tag(image))
+            if not match or (int(match.group(1)), int(match.group(2))) >= GRPC_PLUGIN_MAX_VERSION:
+                errors.append(TracingError(
+                    "validate %s" % key,
+                    "'%s' cannot run storage type grpc-plugin. Jaeger removed the sidecar plugin model in 1.58 and the"
+                    " grpc-plugin type in 1.60 (it crash-loops)." % image,
+                    "use a Jaeger image with a version tag below %d.%d (for example 1.57.0), or the default storage mode"
+                    " 'tempo' (docs/storage.md)." % GRPC_PLUGIN_MAX_VERSION))
+    return errors
+
+
+def jaeger_cluster_errors(jaeger, cluster):
+    if jaeger.get("jaeger_production_storage_mode") != "grpc-plugin":
+        return []
+    crd, operator = cluster.get("jaeger_crd"), cluster.get("jaeger_operator")
+    if crd and operator:
+        return []
+    return [TracingError(
+        "find the Jaeger operator",
+        "CRD %s %s, Deployment %s/%s %s. Storage mode grpc-plugin needs the Jaeger operator (and cert-manager >= 1.6.1)." % (
+            JAEGER_CRD, "exists" if crd else "is missing", jaeger.get("jaeger_production_operator_namespace"),
+            jaeger.get("jaeger_production_operator_name"), "exists" if operator else "is missing"),
+        "install the Jaeger operator, set jaeger_production_operator_namespace/_name, or use storage mode 'tempo'.")]
+
+
+# ====================================================================== together
+def validate(site=None, ceph=None, jaeger=None, cluster=None):
+    """Every problem of the given sections; see the module docstring."""
+    cluster = cluster or {}
+    errors, effective = [], {}
+    if site is not None:
+        site_errors, effective = effective_retention(site)
+        errors += site_errors
+        if ceph is not None and effective:
+            ceph = dict(ceph, ceph_bucket_retention_days=effective["bucket_retention_days"])
+        if jaeger is not None and effective:
+            jaeger = dict(jaeger, jaeger_production_storage_mode=effective["storage_mode"],
+                          jaeger_production_tempo_block_retention=effective["tempo_block_retention"])
+    if ceph is not None:
+        errors += ceph_values_errors(ceph)
+        errors += storage_class_errors(ceph, cluster)
+        rook_errors, facts = rook_facts(ceph, cluster)
+        errors += rook_errors
+        effective.update(facts)
+    if jaeger is not None:
+        errors += jaeger_values_errors(jaeger)
+        errors += jaeger_cluster_errors(jaeger, cluster)
+    return errors, effective
+
+
+def message(errors, nothing_written):
+    """One failure message for all problems. "Nothing was written" only when the caller knows it."""
+    tail = (" Nothing was written." if nothing_written else
+            " This preflight wrote nothing; earlier steps of the run may have.")
+    if len(errors) == 1:
+        return errors[0].message + tail
+    return "Failed to validate the inputs of the run (%d problems): %s%s" % (
+        len(errors), " ".join("%d) %s" % (i + 1, e.message) for i, e in enumerate(errors)), tail)
+
+
+def read_cluster(client, ceph=None, jaeger=None):
+    """Read what ``validate`` needs (GETs only; a missing object reads as ``None``)."""
+    out = {}
+    if ceph is not None:
+        if ceph.get("ceph_bucket_storage_class"):
+            out["storage_class"] = client.get("storage.k8s.io/v1", "storageclasses", ceph["ceph_bucket_storage_class"],
+                                              action="read the StorageClass")
+        ns = ceph.get("ceph_bucket_rook_namespace")
+        if not str(ceph.get("ceph_bucket_rook_version") or ""):
+            out["rook_operator"] = client.get("apps/v1", "deployments", ceph.get("ceph_bucket_rook_operator_deployment"), ns,
+                                              action="read the Rook operator Deployment")
+        out["rook_operator_config"] = client.get("v1", "configmaps", ceph.get("ceph_bucket_rook_operator_config"), ns,
+                                                 action="read the Rook operator settings")
+    if jaeger is not None and jaeger.get("jaeger_production_storage_mode") == "grpc-plugin":
+        out["jaeger_crd"] = client.get("apiextensions.k8s.io/v1", "customresourcedefinitions", JAEGER_CRD,
+                                       action="look for the Jaeger CRD")
+        out["jaeger_operator"] = client.get("apps/v1", "deployments", jaeger.get("jaeger_production_operator_name"),
+                                            jaeger.get("jaeger_production_operator_namespace"),
+                                            action="look for the Jaeger operator Deployment")
+    return out
+
+
+def run(params, client_factory):
+    """The module: read, validate, report. Returns ``(result, failure message or None)``."""
+    site, ceph, jaeger = params.get("site"), params.get("ceph_bucket"), params.get("jaeger_production")
+    if site is not None and jaeger is not None:
+        # The site passes its storage mode to step 4: check what step 4 will get.
+        jaeger = dict(jaeger, jaeger_production_storage_mode=site.get("storage_mode") or "tempo")
+    client = client_factory(params)
+    cluster = read_cluster(client, ceph=ceph, jaeger=jaeger)
+    errors, effective = validate(site=site, ceph=ceph, jaeger=jaeger, cluster=cluster)
+    result = dict(changed=False, effective=effective, errors=[e.message for e in errors],
+                  api_requests=getattr(client, "requests", None))
+    return result, (message(errors, params.get("nothing_written")) if errors else None)
