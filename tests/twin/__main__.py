@@ -118,7 +118,7 @@ def cmd_serve(a) -> int:
         logging.info("S3 backend %s at %s (%.1fs)", backend, info["endpoint"], time.monotonic() - t0)
         store = Store()
         cluster.bootstrap(store, nodes=a.nodes, rook_version=a.rook_version, obc_allowed_fields=a.obc_allowed_fields,
-                          jaeger_operator=not a.no_jaeger_operator)
+                          jaeger_operator=not a.no_jaeger_operator, block_storage_class=not a.no_block_storage_class)
         if a.before_state:
             cluster.load_before_state(store)
         ctrl = Controllers(store, s3, rook_version=a.rook_version, jaeger_operator=not a.no_jaeger_operator).start()
@@ -290,6 +290,7 @@ def main(argv=None) -> int:
         p.add_argument("--rook-version", default="1.17")
         p.add_argument("--obc-allowed-fields", default="maxObjects,maxSize,bucketLifecycle")
         p.add_argument("--no-jaeger-operator", action="store_true")
+        p.add_argument("--no-block-storage-class", action="store_true", help="no ceph-block StorageClass (no default class)")
         p.add_argument("--s3-backend", choices=("auto", "rgw", "moto"), default="auto")
 
     p = sub.add_parser("up")
