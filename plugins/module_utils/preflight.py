@@ -388,6 +388,44 @@ def wal_storage_class(jaeger, cluster):
             ", ".join(sorted(n for n in classes if n)) or "none"), fix)], None
 
 
+WAL_CLAIM_TEMPLATE = "data"
+WAL_ACCESS_MODES = ["ReadWriteOnce"]
+
+
+def _claim_templates(templates):
+    """The parts of volumeClaimTemplates this role sets: ``[(name, class, size, access modes)]``."""
+    out = []
+    for tpl in templates or []:
+        spec = tpl.get("spec") or {}
+        out.append((str((tpl.get("metadata") or {}).get("name") or ""), str(spec.get("storageClassName") or ""),
+                    str(((spec.get("resources") or {}).get("requests") or {}).get("storage") or ""),
+                    list(spec.get("accessModes") or [])))
+    return out
+
+
+def statefulset_replacement(jaeger, cluster, storage_class):
+    """Why the live StatefulSet ``tempo`` must be deleted (Orphan) and recreated, or ``None``.
+
+    An API server refuses any change of ``spec.volumeClaimTemplates`` in place
+    (pkg/apis/apps/validation ValidateStatefulSetUpdate), so a StatefulSet whose templates differ
+    from the wanted WAL claim is replaced; its pods keep running meanwhile and are adopted.
+    """
+    live = cluster.get("tempo_statefulset")
+    if not live or not storage_class:
+        return None
+    want = [(WAL_CLAIM_TEMPLATE, storage_class, str(jaeger.get("jaeger_production_tempo_wal_size") or ""), WAL_ACCESS_MODES)]
+    have = _claim_templates((live.get("spec") or {}).get("volumeClaimTemplates"))
+    if have == want:
+        return None
+
+    def show(items):
+        return ", ".join("%s %s on %s" % (n, size or "?", cls or "the default class") for n, cls, size, _m in items) or "none"
+
+    meta = live.get("metadata") or {}
+    return ("StatefulSet %s/%s has volumeClaimTemplates %s, wanted: %s" % (
+        meta.get("namespace"), meta.get("name"), show(have), show(want)))
+
+
 def jaeger_cluster_errors(jaeger, cluster):
     if jaeger.get("jaeger_production_storage_mode") == "tempo":
         return wal_storage_class(jaeger, cluster)[0]
@@ -442,6 +480,7 @@ def validate(site=None, ceph=None, jaeger=None, cluster=None, today=None):
             effective["warnings"] += warnings
             effective["support"] = rows
             effective["wal_storage_class"] = wal_storage_class(jaeger, cluster)[1]
+            effective["tempo_statefulset_replace"] = statefulset_replacement(jaeger, cluster, effective["wal_storage_class"])
     return errors, effective
 
 
@@ -470,6 +509,8 @@ def read_cluster(client, ceph=None, jaeger=None):
                                                  action="read the Rook operator settings")
     if jaeger is not None and jaeger.get("jaeger_production_storage_mode") == "tempo":
         out["storage_classes"] = client.list("storage.k8s.io/v1", "storageclasses", action="list the StorageClasses")
+        out["tempo_statefulset"] = client.get("apps/v1", "statefulsets", "tempo", jaeger.get("jaeger_production_namespace"),
+                                              action="read the StatefulSet tempo")
     if jaeger is not None and jaeger.get("jaeger_production_storage_mode") == "grpc-plugin":
         out["jaeger_crd"] = client.get("apiextensions.k8s.io/v1", "customresourcedefinitions", JAEGER_CRD,
                                        action="look for the Jaeger CRD")

@@ -133,3 +133,32 @@ def test_wal_storage_class_refusals_name_the_variable(classes, wanted, needles):
 def test_wal_size_must_be_a_quantity(size):
     assert "Failed to validate jaeger_production_tempo_wal_size" in text(
         pf.jaeger_values_errors(jaeger(jaeger_production_tempo_wal_size=size)))
+
+
+def _live(templates):
+    return {"metadata": {"name": "tempo", "namespace": "jaeger"}, "spec": {"volumeClaimTemplates": templates}}
+
+
+def _tpl(size="10Gi", cls="ceph-block", name="data"):
+    return {"metadata": {"name": name}, "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": cls,
+                                                  "resources": {"requests": {"storage": size}}, "volumeMode": "Filesystem"}}
+
+
+@pytest.mark.parametrize("templates, needle", [
+    ([], "has volumeClaimTemplates none, wanted: data 10Gi on ceph-block"),  # the 0.1.0 StatefulSet (emptyDir)
+    ([_tpl(size="5Gi")], "data 5Gi on ceph-block, wanted: data 10Gi on ceph-block"),
+    ([_tpl(cls="local-path")], "data 10Gi on local-path"),
+    ([_tpl(), _tpl(name="extra")], "extra 10Gi on ceph-block"),
+])
+def test_statefulset_replacement_names_what_differs(templates, needle):
+    why = pf.statefulset_replacement(jaeger(), {"tempo_statefulset": _live(templates)}, "ceph-block")
+    assert why.startswith("StatefulSet jaeger/tempo has volumeClaimTemplates") and needle in why
+
+
+def test_statefulset_replacement_none_when_equal_absent_or_no_class():
+    assert pf.statefulset_replacement(jaeger(), {"tempo_statefulset": _live([_tpl()])}, "ceph-block") is None
+    assert pf.statefulset_replacement(jaeger(), {}, "ceph-block") is None
+    assert pf.statefulset_replacement(jaeger(), {"tempo_statefulset": _live([])}, None) is None
+    _errors, eff = pf.validate(jaeger=jaeger(), cluster={"storage_classes": [CEPH_BLOCK],
+                                                         "tempo_statefulset": _live([])}, today=TODAY)
+    assert "wanted: data 10Gi on ceph-block" in eff["tempo_statefulset_replace"]
