@@ -6,8 +6,9 @@
 One source for "is this version supported": the preflight refuses with it, the readiness report
 scores with it. Each row is ``(component, line, status, end of support, source)``:
 
-* ``maintained``: the upstream project still ships fixes for the line until ``end`` (ISO date);
-* ``end-of-life``: no fixes any more;
+* ``maintained``: the upstream project ships fixes for the line until ``end`` (ISO date), after
+  which the line counts as end of life;
+* ``end-of-life``: no fixes any more (a line the upstream table no longer lists);
 * ``pairing``: the component is past its own end of life but is the only route that works
   (jaeger-query 1.x is the only Jaeger UI that can read Tempo through tempo-query), and the
   version is the one grafana/tempo-operator ships and tests; accepted, named in the evidence.
@@ -23,20 +24,23 @@ import re
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
 
-TEMPO_POLICY = "grafana/tempo docs, set-up-for-tracing/setup-tempo/recommended-versions"
+# grafana/tempo docs/sources/tempo/set-up-for-tracing/setup-tempo/recommended-versions.md ("Current
+# versions": patch end dates 2.7.x 2025-10-13, 2.8.x 2026-03-10, 2.9.x 2026-12-31, 2.10.x 2027-04-26;
+# 2.6 and older are not listed any more, i.e. long past end of life). tempo-query is released with Tempo.
+TEMPO_POLICY = "grafana/tempo docs set-up-for-tracing/setup-tempo/recommended-versions"
 OPERATOR_PAIRING = "grafana/tempo-operator v0.22.0 config/manager/manager.yaml"
 JAEGER_V1_EOL = "Jaeger project: v1 end of life 2025-12-31"
+_TEMPO_LINES = (
+    ((2, 6), "end-of-life", None, TEMPO_POLICY + ": not listed, older than 2.7 (end of life 2025-10-13)"),
+    ((2, 7), "maintained", "2025-10-13", TEMPO_POLICY),
+    ((2, 8), "maintained", "2026-03-10", TEMPO_POLICY),
+    ((2, 9), "maintained", "2026-12-31", TEMPO_POLICY),
+    ((2, 10), "maintained", "2027-04-26", TEMPO_POLICY + "; 2.10.8 tested with tempo-query 2.10.8 and jaeger-query 1.68.0 in "
+     + OPERATOR_PAIRING),
+)
 
-# (component, line, status, end of support or None, source)
-TABLE = (
-    ("tempo", (2, 6), "end-of-life", None, TEMPO_POLICY + ": 2.8 and older are end of life"),
-    ("tempo", (2, 7), "end-of-life", None, TEMPO_POLICY + ": 2.8 and older are end of life"),
-    ("tempo", (2, 8), "end-of-life", None, TEMPO_POLICY + ": 2.8 and older are end of life"),
-    ("tempo", (2, 10), "maintained", "2027-04-26", TEMPO_POLICY + "; tested with tempo-query 2.10.8 in " + OPERATOR_PAIRING),
-    ("tempo-query", (2, 6), "end-of-life", None, TEMPO_POLICY + " (tempo-query is released with Tempo)"),
-    ("tempo-query", (2, 7), "end-of-life", None, TEMPO_POLICY + " (tempo-query is released with Tempo)"),
-    ("tempo-query", (2, 8), "end-of-life", None, TEMPO_POLICY + " (tempo-query is released with Tempo)"),
-    ("tempo-query", (2, 10), "maintained", "2027-04-26", TEMPO_POLICY + " (tempo-query is released with Tempo)"),
+# (component, line, status, end of support or None, source); "maintained" turns end-of-life after its date.
+TABLE = tuple(("tempo",) + row_ for row_ in _TEMPO_LINES) + tuple(("tempo-query",) + row_ for row_ in _TEMPO_LINES) + (
     ("jaeger-query", (1, 68), "pairing", "2025-12-31", JAEGER_V1_EOL + "; the only Jaeger UI that reads tempo-query,"
      " shipped with Tempo 2.10.8 in " + OPERATOR_PAIRING),
 )

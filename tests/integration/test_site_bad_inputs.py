@@ -167,7 +167,7 @@ CASES = [
      ["Failed to reach the Kubernetes API", "Connection refused"], "kubectl cluster-info"),
     # --- versions and storage of Tempo (issue 11; the support table in plugins/module_utils/support.py)
     ("site-tempo-past-end-of-support", "plain", "site", None, {"jaeger_production_tempo_image": "docker.io/grafana/tempo:2.6.1"},
-     ["Failed to validate jaeger_production_tempo_image", "tempo 2.6 is past end of support", "2.8 and older are end of life"],
+     ["Failed to validate jaeger_production_tempo_image", "tempo 2.6 is past end of support", "older than 2.7"],
      "jaeger_production_allow_unsupported: true"),
     ("site-tempo-3-needs-kafka", "plain", "site", None,
      {"jaeger_production_tempo_image": "docker.io/grafana/tempo:3.0.0", "jaeger_production_allow_unsupported": True},

@@ -41,6 +41,12 @@ def test_defaults_are_the_tested_triple_and_supported_today():
     assert "past its upstream end of life (2025-12-31) but is the tested pairing" in rows[2]["text"]
 
 
+def test_tempo_2_9_is_maintained_until_the_end_of_2026():
+    assert support.status("tempo", (2, 9, 0), "2026-12-31")[0]
+    ok, _row, why = support.status("tempo", (2, 9, 0), "2027-01-01")
+    assert not ok and "tempo 2.9 is past end of support (2026-12-31)" in why
+
+
 def test_a_maintained_line_past_its_date_is_end_of_life():
     ok, _row, why = support.status("tempo", (2, 10, 8), "2027-04-27")
     assert not ok and "past end of support (2027-04-26) (checked 2027-04-27" in why
@@ -50,12 +56,13 @@ def test_a_maintained_line_past_its_date_is_end_of_life():
 @pytest.mark.parametrize("over, needles", [
     # the 0.1.0 defaults: Tempo 2.6 line is end of life, jaeger-query 1.62 is not a tested pairing
     (dict(jaeger_production_tempo_image="docker.io/grafana/tempo:2.6.1"),
-     ["jaeger_production_tempo_image", "tempo 2.6 is past end of support", "2.8 and older are end of life",
+     ["jaeger_production_tempo_image", "tempo 2.6 is past end of support", "older than 2.7 (end of life 2025-10-13)",
       "jaeger_production_allow_unsupported: true"]),
-    (dict(jaeger_production_tempo_query_image="grafana/tempo-query:2.8.2"), ["tempo-query 2.8 is past end of support"]),
+    (dict(jaeger_production_tempo_query_image="grafana/tempo-query:2.8.2"),
+     ["tempo-query 2.8 is past end of support (2026-03-10) (checked 2026-12-02", "recommended-versions"]),
     (dict(jaeger_production_query_image="jaegertracing/jaeger-query:1.62.0"),
      ["jaeger-query 1.62 is not in the support table"]),
-    (dict(jaeger_production_tempo_image="grafana/tempo:2.9.0"), ["tempo 2.9 is not in the support table"]),
+    (dict(jaeger_production_tempo_image="grafana/tempo:2.11.0"), ["tempo 2.11 is not in the support table"]),
     (dict(jaeger_production_tempo_image="grafana/tempo:3.0.1"), ["tempo 3.0 is Tempo 3 or later", "needs Kafka for HA"]),
     (dict(jaeger_production_tempo_query_image="grafana/tempo-query:v3.0.0"), ["tempo-query 3.0 is Tempo 3 or later"]),
     (dict(jaeger_production_query_image="docker.io/jaegertracing/jaeger:2.10.0"),
