@@ -1,6 +1,6 @@
 """Command line of the twin (contract: docs/architecture.md "The twin").
 
-    python -m tests.twin up --env-file FILE [--nodes N] [--before-state] [--rook-version X.Y]
+    python -m tests.twin up --env-file FILE [--nodes N] [--before-state] [--rook-version X.Y] [--no-block-storage-class]
                             [--obc-allowed-fields a,b,c] [--no-jaeger-operator] [--s3-backend rgw|moto]
     python -m tests.twin stats  --env-file FILE [--reset]
     python -m tests.twin faults --env-file FILE --rate R --codes 500,503 [--latency-ms M] | --off
@@ -170,6 +170,8 @@ def cmd_up(a) -> int:
         cmd.append("--before-state")
     if a.no_jaeger_operator:
         cmd.append("--no-jaeger-operator")
+    if a.no_block_storage_class:
+        cmd.append("--no-block-storage-class")
     log = open(state / "serve.log", "ab")
     env = dict(os.environ)
     env["PYTHONPATH"] = str(REPO) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
