@@ -125,8 +125,8 @@ def assess(jaeger, today):
     keys = dict((c, k) for k, c in COMPONENTS)
     query = images["jaeger-query"]
     query_version = _tag_version(query)
-    if _repo(query) in JAEGER_V2_REPOS and (_repo(query) != "jaegertracing/jaeger-query"
-                                            or (query_version and query_version[0] >= 2)):
+    # jaegertracing/jaeger is the v2 image (v1 published per-component images); the others are v2 from tag 2.x.
+    if _repo(query) == "jaegertracing/jaeger" or (_repo(query) in JAEGER_V2_REPOS and query_version and query_version[0] >= 2):
         errors.append(TracingError(
             "validate jaeger_production_query_image",
             "'%s' is a Jaeger v2 image; Jaeger v2 (2.6.0 and later) reads remote storage only over API v2"

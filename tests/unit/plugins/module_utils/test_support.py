@@ -68,6 +68,9 @@ def test_a_maintained_line_past_its_date_is_end_of_life():
     (dict(jaeger_production_query_image="docker.io/jaegertracing/jaeger:2.10.0"),
      ["is a Jaeger v2 image", "API v2", "tempo-query serves only API v1", "jaegertracing/jaeger-query:1.68.0"]),
     (dict(jaeger_production_query_image="jaegertracing/jaeger-query:2.0.0"), ["is a Jaeger v2 image"]),
+    (dict(jaeger_production_query_image="jaegertracing/jaeger:latest"), ["is a Jaeger v2 image"]),
+    # a Jaeger v1 image is not taken for v2: it is refused by the table instead
+    (dict(jaeger_production_query_image="jaegertracing/all-in-one:1.57.0"), ["jaeger-query 1.57 is not in the support table"]),
 ])
 def test_refusals_name_the_problem_and_the_fix(over, needles):
     errors, warnings, _rows = support.assess(jaeger(**over), TODAY)
