@@ -62,7 +62,7 @@ ALLOW_VAR = "jaeger_production_allow_unsupported"
 
 def _tag_version(image):
     """``(major, minor, patch)`` of an image's tag (``v`` allowed), ``None`` without one."""
-    name = str(image or "").split("@")[0].split("/")[-1]
+    name = str(image or "").split("@", 1)[0].rsplit("/", 1)[-1]
     tag = name.split(":")[-1] if ":" in name else ""
     match = re.match(r"^v?([0-9]+)\.([0-9]+)(?:\.([0-9]+))?", tag)
     if not match:
@@ -71,7 +71,7 @@ def _tag_version(image):
 
 
 def _repo(image):
-    repo = re.sub(r":[^/:]+$", "", str(image or "").split("@")[0])
+    repo = re.sub(r":[^/:]+$", "", str(image or "").split("@", 1)[0])
     return re.sub(r"^(docker\.io/|index\.docker\.io/)", "", repo)
 
 

@@ -22,7 +22,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from runner import PLAYBOOK_BIN, ROOT, run_playbook, twin_stats  # noqa: E402
-from test_site_reliability import INVENTORY, run_site  # noqa: E402
+from test_site_reliability import run_site  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not os.path.exists(PLAYBOOK_BIN), reason="ansible-playbook not in the venv")
 

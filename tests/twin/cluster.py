@@ -282,7 +282,13 @@ def bootstrap(
                 "reclaimPolicy": "Delete",
                 "allowVolumeExpansion": True,
                 "volumeBindingMode": "Immediate",
-                "parameters": {"clusterID": "rook-ceph", "pool": "ceph-blockpool", "imageFormat": "2", "imageFeatures": "layering", "csi.storage.k8s.io/fstype": "ext4"},
+                "parameters": {
+                    "clusterID": "rook-ceph",
+                    "pool": "ceph-blockpool",
+                    "imageFormat": "2",
+                    "imageFeatures": "layering",
+                    "csi.storage.k8s.io/fstype": "ext4",
+                },
             },
         )
     # Prometheus (kube-prometheus-stack naming)

@@ -793,7 +793,7 @@ def check_jaeger_versions_supported(f):
     texts, ok = [], True
     for where, image in _jaeger_images(f):
         name = p.image_repo_name(image)
-        component = name.split("/")[-1]
+        component = name.rsplit("/", 1)[-1]
         if component not in ("tempo", "tempo-query", "jaeger-query"):
             continue
         version = p.version_tuple(p.split_image(image)[1])

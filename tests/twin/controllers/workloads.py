@@ -141,6 +141,7 @@ class Workloads:
             self.pods = s.list_kind("v1", "Pod")
         for pod in self.pods:
             self._pod(pod)
+
     # ------------------------------------------------------------ claims
     def _claim(self, pvc: dict) -> None:
         """pv_controller.go syncUnboundClaim: default class, provision, bind; else Pending."""
@@ -189,7 +190,8 @@ class Workloads:
         bound["spec"]["volumeName"] = pv_name
         bound["metadata"].setdefault("annotations", {}).update({"pv.kubernetes.io/bind-completed": "yes", "pv.kubernetes.io/bound-by-controller": "yes"})
         s.upsert(bound)
-        s.set_status("v1", "PersistentVolumeClaim", ns, cname, {"phase": "Bound", "accessModes": access, "capacity": {"storage": requests.get("storage", "1Gi")}})
+        capacity = {"storage": requests.get("storage", "1Gi")}
+        s.set_status("v1", "PersistentVolumeClaim", ns, cname, {"phase": "Bound", "accessModes": access, "capacity": capacity})
 
     def claims_error(self, pod: dict) -> Optional[str]:
         """volume_binding.go PreFilter: the reason a pod's claims keep it unschedulable, else None."""
@@ -548,7 +550,8 @@ class Workloads:
                     {"controller-revision-hash": rev, "statefulset.kubernetes.io/pod-name": pname, "apps.kubernetes.io/pod-index": str(i)},
                 )
                 pod["spec"]["hostname"] = pname
-                vols = [v for v in pod["spec"].get("volumes") or [] if v.get("name") not in {t["metadata"]["name"] for t in st["spec"].get("volumeClaimTemplates") or []}]
+                claimed = {t["metadata"]["name"] for t in st["spec"].get("volumeClaimTemplates") or []}
+                vols = [v for v in pod["spec"].get("volumes") or [] if v.get("name") not in claimed]
                 for vct in st["spec"].get("volumeClaimTemplates") or []:
                     vols.append({"name": vct["metadata"]["name"], "persistentVolumeClaim": {"claimName": f"{vct['metadata']['name']}-{pname}"}})
                 pod["spec"]["volumes"] = vols

@@ -150,8 +150,9 @@ def _live(templates):
 
 
 def _tpl(size="10Gi", cls="ceph-block", name="data"):
-    return {"metadata": {"name": name}, "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": cls,
-                                                  "resources": {"requests": {"storage": size}}, "volumeMode": "Filesystem"}}
+    spec = {"accessModes": ["ReadWriteOnce"], "storageClassName": cls, "resources": {"requests": {"storage": size}},
+            "volumeMode": "Filesystem"}
+    return {"metadata": {"name": name}, "spec": spec}
 
 
 @pytest.mark.parametrize("templates, needle", [
