@@ -530,6 +530,5 @@ def run(params, client_factory):
     cluster = read_cluster(client, ceph=ceph, jaeger=jaeger)
     errors, effective = validate(site=site, ceph=ceph, jaeger=jaeger, cluster=cluster)
     result = dict(changed=False, effective=effective, errors=[e.message for e in errors],
-                  warnings=list(effective.get("warnings") or []),
                   api_requests=getattr(client, "requests", None))
     return result, (message(errors, params.get("nothing_written")) if errors else None)

@@ -108,3 +108,16 @@ def test_one_site_run_upgrades_0_1_0_and_a_rerun_writes_nothing(converged_0_1_0)
     assert recap["changed"] == 0, out[-4000:]
     assert twin_stats(env)["writes"] == before
     assert "has volumeClaimTemplates" not in out  # nothing left to replace
+
+
+def test_allow_unsupported_runs_an_end_of_life_tempo_with_a_warning(converged_0_1_0):
+    """The support table's refusal becomes a warning with jaeger_production_allow_unsupported (check mode: no write)."""
+    env = converged_0_1_0
+    before = twin_stats(env)["writes"]
+    rc, _recap, out = run_site(env, "--check", extra={"jaeger_production_tempo_image": "docker.io/grafana/tempo:2.8.1",
+                                                      "jaeger_production_allow_unsupported": True}, timeout=600)
+    assert rc == 0, out[-4000:]
+    assert "[WARNING]: jaeger_production_tempo_image: tempo 2.8 is past end of support (2026-03-10)" in out, out[-4000:]
+    assert "running it anyway because jaeger_production_allow_unsupported is true" in out
+    assert "Passing `warnings` to `exit_json`" not in out
+    assert twin_stats(env)["writes"] == before
