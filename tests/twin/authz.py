@@ -153,7 +153,9 @@ def review_errors(kind: str, spec: dict) -> list:
     errs = []
     ra, nra = spec.get("resourceAttributes"), spec.get("nonResourceAttributes")
     if ra is None and nra is None:
-        errs.append(("spec.resourceAttributes", "FieldValueRequired", "Required value: exactly one of nonResourceAttributes or resourceAttributes must be specified"))
+        errs.append(
+            ("spec.resourceAttributes", "FieldValueRequired", "Required value: exactly one of nonResourceAttributes or resourceAttributes must be specified")
+        )
     if ra is not None and nra is not None:
         errs.append(("spec.nonResourceAttributes", "FieldValueInvalid", "Invalid value: cannot be specified in combination with resourceAttributes"))
     if kind == "SubjectAccessReview" and not spec.get("user") and not spec.get("groups"):
