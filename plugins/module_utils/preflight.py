@@ -25,6 +25,7 @@ import re
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.lifecycle import bucket_name_problem
+from ansible_collections.talos_homelab.tracing.plugins.module_utils import support
 
 STORAGE_MODES = ("tempo", "grpc-plugin")
 DEFAULT_RETENTION_DAYS = 7
@@ -45,7 +46,14 @@ ROOK_LIFECYCLE_VERSION = (1, 17)
 JAEGER_CRD = "jaegers.jaegertracing.io"
 # Jaeger removed the sidecar plugin model in 1.58 and the grpc-plugin type in 1.60 (docs/storage.md 1).
 GRPC_PLUGIN_MAX_VERSION = (1, 58)
-TEMPO_MAX_MAJOR = 3  # Tempo 3.x replaced ingesters and the compactor (docs/storage.md 2.4)
+# Where Tempo's WAL goes when jaeger_production_tempo_wal_storage_class is empty, in this order:
+# the rook-ceph-cluster Helm chart's block class (rook deploy/charts/rook-ceph-cluster/values.yaml
+# cephBlockPools[0].storageClass.name), the plain Rook examples' one (rook deploy/examples/csi/rbd/
+# storageclass.yaml), then the cluster default (annotation of
+# kubernetes.io/docs/concepts/storage/storage-classes, "Default StorageClass").
+WAL_STORAGE_CLASSES = ("ceph-block", "rook-ceph-block")
+DEFAULT_CLASS_ANNOTATIONS = ("storageclass.kubernetes.io/is-default-class", "storageclass.beta.kubernetes.io/is-default-class")
+WAL_CLASS_VAR = "jaeger_production_tempo_wal_storage_class"
 FORBIDDEN_IMAGES = ("jaegertracing/jaeger-s3",)
 
 _JAEGER_FIX = "Fix: correct the variables listed in roles/jaeger_production/meta/argument_specs.yml."
@@ -320,14 +328,12 @@ def jaeger_values_errors(jaeger):
                 "'%s' does not exist. Jaeger publishes no jaegertracing/jaeger-s3 image, and the jaeger-s3 project needs"
                 " AWS Athena/Glue, so it cannot run on Ceph RGW." % image,
                 "use the default storage mode 'tempo' (docs/storage.md), or name a storage plugin image you built."))
-    if mode == "tempo":
-        tag = image_tag(jaeger.get("jaeger_production_tempo_image"))
-        major = re.match(r"^v?([0-9]+)", tag)
-        if major and int(major.group(1)) >= TEMPO_MAX_MAJOR:
-            errors.append(TracingError(
-                "validate jaeger_production_tempo_image",
-                "Tempo %s is 3.x or later, which replaced ingesters and the compactor with a Kafka-based write path;"
-                " this role configures Tempo 2.x." % tag, "use a 2.x tag such as 2.6.1."))
+    size = str(jaeger.get("jaeger_production_tempo_wal_size") or "")
+    if mode == "tempo" and not re.match(r"^[0-9]+(Mi|Gi|Ti)$", size):
+        errors.append(TracingError(
+            "validate jaeger_production_tempo_wal_size",
+            "%s is not a size in Mi, Gi or Ti." % _json(jaeger.get("jaeger_production_tempo_wal_size")),
+            "e.g. jaeger_production_tempo_wal_size: 10Gi (the tempo-operator default)."))
     if mode == "grpc-plugin":
         binary = str(jaeger.get("jaeger_production_grpc_plugin_binary") or "")
         tag = image_tag(plugin_image)
@@ -350,7 +356,79 @@ def jaeger_values_errors(jaeger):
     return errors
 
 
+def is_default_class(sc):
+    annotations = (sc.get("metadata") or {}).get("annotations") or {}
+    return any(str(annotations.get(a, "")).lower() == "true" for a in DEFAULT_CLASS_ANNOTATIONS)
+
+
+def wal_storage_class(jaeger, cluster):
+    """``(errors, name)``: the StorageClass of Tempo's WAL claims (see WAL_STORAGE_CLASSES)."""
+    classes = dict(((sc.get("metadata") or {}).get("name"), sc) for sc in cluster.get("storage_classes") or [])
+    wanted = str(jaeger.get(WAL_CLASS_VAR) or "")
+    fix = ("set %s to a block StorageClass of the cluster (kubectl get storageclass), or create Rook's block pool"
+           " and StorageClass ceph-block (rook-ceph-cluster Helm chart, cephBlockPools)." % WAL_CLASS_VAR)
+    if wanted:
+        if wanted in classes:
+            return [], wanted
+        return [TracingError(
+            "choose the StorageClass of Tempo's WAL", "%s is '%s', which does not exist (found: %s)." % (
+                WAL_CLASS_VAR, wanted, ", ".join(sorted(n for n in classes if n)) or "none"), fix)], None
+    for name in WAL_STORAGE_CLASSES:
+        if name in classes:
+            return [], name
+    defaults = sorted(n for n, sc in classes.items() if n and is_default_class(sc))
+    if len(defaults) >= 1:
+        # More than one default: the API server's admission picks the newest; name the first, explicitly.
+        return [], defaults[0]
+    return [TracingError(
+        "choose the StorageClass of Tempo's WAL",
+        "no StorageClass %s exists and none is the cluster default (annotation %s), so Tempo's WAL claims would stay"
+        " Pending and no Tempo pod would start (found: %s)." % (
+            " or ".join(WAL_STORAGE_CLASSES), DEFAULT_CLASS_ANNOTATIONS[0],
+            ", ".join(sorted(n for n in classes if n)) or "none"), fix)], None
+
+
+WAL_CLAIM_TEMPLATE = "data"
+WAL_ACCESS_MODES = ["ReadWriteOnce"]
+
+
+def _claim_templates(templates):
+    """The parts of volumeClaimTemplates this role sets: ``[(name, class, size, access modes)]``."""
+    out = []
+    for tpl in templates or []:
+        spec = tpl.get("spec") or {}
+        out.append((str((tpl.get("metadata") or {}).get("name") or ""), str(spec.get("storageClassName") or ""),
+                    str(((spec.get("resources") or {}).get("requests") or {}).get("storage") or ""),
+                    list(spec.get("accessModes") or [])))
+    return out
+
+
+def statefulset_replacement(jaeger, cluster, storage_class):
+    """Why the live StatefulSet ``tempo`` must be deleted (Orphan) and recreated, or ``None``.
+
+    An API server refuses any change of ``spec.volumeClaimTemplates`` in place
+    (pkg/apis/apps/validation ValidateStatefulSetUpdate), so a StatefulSet whose templates differ
+    from the wanted WAL claim is replaced; its pods keep running meanwhile and are adopted.
+    """
+    live = cluster.get("tempo_statefulset")
+    if not live or not storage_class:
+        return None
+    want = [(WAL_CLAIM_TEMPLATE, storage_class, str(jaeger.get("jaeger_production_tempo_wal_size") or ""), WAL_ACCESS_MODES)]
+    have = _claim_templates((live.get("spec") or {}).get("volumeClaimTemplates"))
+    if have == want:
+        return None
+
+    def show(items):
+        return ", ".join("%s %s on %s" % (n, size or "?", cls or "the default class") for n, cls, size, _m in items) or "none"
+
+    meta = live.get("metadata") or {}
+    return ("StatefulSet %s/%s has volumeClaimTemplates %s, wanted: %s" % (
+        meta.get("namespace"), meta.get("name"), show(have), show(want)))
+
+
 def jaeger_cluster_errors(jaeger, cluster):
+    if jaeger.get("jaeger_production_storage_mode") == "tempo":
+        return wal_storage_class(jaeger, cluster)[0]
     if jaeger.get("jaeger_production_storage_mode") != "grpc-plugin":
         return []
     crd, operator = cluster.get("jaeger_crd"), cluster.get("jaeger_operator")
@@ -365,8 +443,17 @@ def jaeger_cluster_errors(jaeger, cluster):
 
 
 # ====================================================================== together
-def validate(site=None, ceph=None, jaeger=None, cluster=None):
-    """Every problem of the given sections; see the module docstring."""
+def validate(site=None, ceph=None, jaeger=None, cluster=None, today=None):
+    """Every problem of the given sections; see the module docstring.
+
+    ``today`` (ISO date, default the current date) is the day the support table is read for;
+    ``effective`` gains ``warnings``, ``support`` (the table's verdict per image) and, in storage
+    mode tempo, ``wal_storage_class``.
+    """
+    if today is None:
+        import datetime
+
+        today = datetime.date.today().isoformat()
     cluster = cluster or {}
     errors, effective = [], {}
     if site is not None:
@@ -386,6 +473,14 @@ def validate(site=None, ceph=None, jaeger=None, cluster=None):
     if jaeger is not None:
         errors += jaeger_values_errors(jaeger)
         errors += jaeger_cluster_errors(jaeger, cluster)
+        effective.setdefault("warnings", [])
+        if jaeger.get("jaeger_production_storage_mode") == "tempo":
+            support_errors, warnings, rows = support.assess(jaeger, today)
+            errors += support_errors
+            effective["warnings"] += warnings
+            effective["support"] = rows
+            effective["wal_storage_class"] = wal_storage_class(jaeger, cluster)[1]
+            effective["tempo_statefulset_replace"] = statefulset_replacement(jaeger, cluster, effective["wal_storage_class"])
     return errors, effective
 
 
@@ -412,6 +507,10 @@ def read_cluster(client, ceph=None, jaeger=None):
                                               action="read the Rook operator Deployment")
         out["rook_operator_config"] = client.get("v1", "configmaps", ceph.get("ceph_bucket_rook_operator_config"), ns,
                                                  action="read the Rook operator settings")
+    if jaeger is not None and jaeger.get("jaeger_production_storage_mode") == "tempo":
+        out["storage_classes"] = client.list("storage.k8s.io/v1", "storageclasses", action="list the StorageClasses")
+        out["tempo_statefulset"] = client.get("apps/v1", "statefulsets", "tempo", jaeger.get("jaeger_production_namespace"),
+                                              action="read the StatefulSet tempo")
     if jaeger is not None and jaeger.get("jaeger_production_storage_mode") == "grpc-plugin":
         out["jaeger_crd"] = client.get("apiextensions.k8s.io/v1", "customresourcedefinitions", JAEGER_CRD,
                                        action="look for the Jaeger CRD")

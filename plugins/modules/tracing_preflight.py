@@ -67,7 +67,9 @@ RETURN = r"""
 effective:
   description:
     - Derived values - C(retention_days), C(bucket_retention_days), C(tempo_block_retention), C(storage_mode) (with O(site));
-      C(rook_version), C(lifecycle_in_claim), C(allowed_fields) (with O(ceph_bucket)).
+      C(rook_version), C(lifecycle_in_claim), C(allowed_fields) (with O(ceph_bucket));
+      C(warnings), C(support) (the support table's verdict per image), C(wal_storage_class) and
+      C(tempo_statefulset_replace) (why StatefulSet tempo must be replaced, or null) (with O(jaeger_production) in storage mode tempo).
   returned: always
   type: dict
   sample: {retention_days: 7, bucket_retention_days: 8, tempo_block_retention: 168h, storage_mode: tempo}
@@ -104,6 +106,9 @@ def main():
         result, failed = run(module.params, client_factory=lambda params: K8sClient(params, check_mode=True))
     except TracingError as err:
         module.fail_json(**err.fail_json_kwargs())
+    # The support table's warnings (jaeger_production_allow_unsupported), through the warning API.
+    for warning in (result.get("effective") or {}).get("warnings") or []:
+        module.warn(warning)
     if failed:
         module.fail_json(msg=failed, **result)
     module.exit_json(**result)

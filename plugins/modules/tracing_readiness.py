@@ -81,6 +81,16 @@ options:
     description:
       - Fail the task when the overall score is below this value. The failed result still holds the report and checks.
     type: int
+  grafana_datasource:
+    description:
+      - Also check the Grafana Tempo data source ConfigMap C(tracing-tempo-datasource) in O(grafana_namespace)
+        (role jaeger_production with C(jaeger_production_grafana_datasource=true)).
+    type: bool
+    default: false
+  grafana_namespace:
+    description: Namespace of the Grafana data source ConfigMap.
+    type: str
+    default: monitoring
 notes:
   - Supports check mode (nothing is written at all) and is otherwise read-only.
 requirements:
@@ -206,6 +216,8 @@ def main():
         s3_validate_certs=dict(type="bool", default=True),
         report_path=dict(type="path"),
         fail_under=dict(type="int"),
+        grafana_datasource=dict(type="bool", default=False),
+        grafana_namespace=dict(type="str", default="monitoring"),
     )
     argument_spec.update(K8S_AUTH_ARGS)
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)

@@ -7,7 +7,7 @@ and gives a fix; and the twin counted zero persisted writes (``writes``; check-m
 ``dry_run_writes`` and irrelevant here).
 
 Two private twins serve all rows: a plain one (before-state, 1 node) and a special one
-(``--no-jaeger-operator --obc-allowed-fields maxObjects,maxSize``). Neither is converged: the rows
+(``--no-jaeger-operator --obc-allowed-fields maxObjects,maxSize --no-block-storage-class``). Neither is converged: the rows
 write nothing, which is the point.
 """
 
@@ -165,6 +165,20 @@ CASES = [
      ["Failed to load the kubeconfig", "/nonexistent/talos/kubeconfig"], "Fix: point tracing_kubeconfig"),
     ("site-api-unreachable", "plain", "site", None, {"tracing_kubeconfig": "<closed-port>"},
      ["Failed to reach the Kubernetes API", "Connection refused"], "kubectl cluster-info"),
+    # --- versions and storage of Tempo (issue 11; the support table in plugins/module_utils/support.py)
+    ("site-tempo-past-end-of-support", "plain", "site", None, {"jaeger_production_tempo_image": "docker.io/grafana/tempo:2.6.1"},
+     ["Failed to validate jaeger_production_tempo_image", "tempo 2.6 is past end of support", "older than 2.7"],
+     "jaeger_production_allow_unsupported: true"),
+    ("site-tempo-3-needs-kafka", "plain", "site", None,
+     {"jaeger_production_tempo_image": "docker.io/grafana/tempo:3.0.0", "jaeger_production_allow_unsupported": True},
+     ["tempo 3.0 is Tempo 3 or later", "needs Kafka for HA"], "use the 2.10 line"),
+    ("site-jaeger-v2-query-with-tempo-query", "plain", "site", None,
+     {"jaeger_production_query_image": "docker.io/jaegertracing/jaeger:2.10.0"},
+     ["is a Jaeger v2 image", "API v2", "tempo-query serves only API v1"], "jaegertracing/jaeger-query:1.68.0"),
+    ("site-no-block-storage-class", "special", "site", None, {},
+     ["Failed to choose the StorageClass of Tempo's WAL", "no StorageClass ceph-block or rook-ceph-block exists",
+      "none is the cluster default", "Nothing was written"],
+     "Fix: set jaeger_production_tempo_wal_storage_class"),
     # --- cluster shape (special twin)
     ("jaeger-operator-missing", "special", "role", "jaeger_production", GRPC_OK,
      ["Failed to find the Jaeger operator", "CRD jaegers.jaegertracing.io is missing"], "install the Jaeger operator"),
@@ -201,7 +215,8 @@ def twins():
             "apiVersion": "objectbucket.io/v1alpha1", "kind": "ObjectBucketClaim",
             "metadata": {"name": "stuck", "namespace": "pending"},
             "spec": {"bucketName": "stuck-bucket", "storageClassName": "no-provisioner"}})
-        started["special"] = _start(nodes=1, no_jaeger_operator=True, obc_allowed_fields="maxObjects,maxSize")
+        started["special"] = _start(nodes=1, no_jaeger_operator=True, obc_allowed_fields="maxObjects,maxSize",
+                                    no_block_storage_class=True)
         yield started
     finally:
         for env in started.values():

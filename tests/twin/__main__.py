@@ -1,6 +1,6 @@
 """Command line of the twin (contract: docs/architecture.md "The twin").
 
-    python -m tests.twin up --env-file FILE [--nodes N] [--before-state] [--rook-version X.Y]
+    python -m tests.twin up --env-file FILE [--nodes N] [--before-state] [--rook-version X.Y] [--no-block-storage-class]
                             [--obc-allowed-fields a,b,c] [--no-jaeger-operator] [--s3-backend rgw|moto]
     python -m tests.twin stats  --env-file FILE [--reset]
     python -m tests.twin faults --env-file FILE --rate R --codes 500,503 [--latency-ms M] | --off
@@ -118,7 +118,7 @@ def cmd_serve(a) -> int:
         logging.info("S3 backend %s at %s (%.1fs)", backend, info["endpoint"], time.monotonic() - t0)
         store = Store()
         cluster.bootstrap(store, nodes=a.nodes, rook_version=a.rook_version, obc_allowed_fields=a.obc_allowed_fields,
-                          jaeger_operator=not a.no_jaeger_operator)
+                          jaeger_operator=not a.no_jaeger_operator, block_storage_class=not a.no_block_storage_class)
         if a.before_state:
             cluster.load_before_state(store)
         ctrl = Controllers(store, s3, rook_version=a.rook_version, jaeger_operator=not a.no_jaeger_operator).start()
@@ -170,6 +170,8 @@ def cmd_up(a) -> int:
         cmd.append("--before-state")
     if a.no_jaeger_operator:
         cmd.append("--no-jaeger-operator")
+    if a.no_block_storage_class:
+        cmd.append("--no-block-storage-class")
     log = open(state / "serve.log", "ab")
     env = dict(os.environ)
     env["PYTHONPATH"] = str(REPO) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
@@ -290,6 +292,7 @@ def main(argv=None) -> int:
         p.add_argument("--rook-version", default="1.17")
         p.add_argument("--obc-allowed-fields", default="maxObjects,maxSize,bucketLifecycle")
         p.add_argument("--no-jaeger-operator", action="store_true")
+        p.add_argument("--no-block-storage-class", action="store_true", help="no ceph-block StorageClass (no default class)")
         p.add_argument("--s3-backend", choices=("auto", "rgw", "moto"), default="auto")
 
     p = sub.add_parser("up")

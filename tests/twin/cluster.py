@@ -160,7 +160,12 @@ def _service(ns: str, name: str, selector: dict, ports: list, cluster_ip: str) -
 
 
 def bootstrap(
-    store, nodes: int = 6, rook_version: str = "1.17", obc_allowed_fields: str = "maxObjects,maxSize,bucketLifecycle", jaeger_operator: bool = True
+    store,
+    nodes: int = 6,
+    rook_version: str = "1.17",
+    obc_allowed_fields: str = "maxObjects,maxSize,bucketLifecycle",
+    jaeger_operator: bool = True,
+    block_storage_class: bool = True,
 ) -> None:
     for i in range(1, nodes + 1):
         name = f"talos-node-{i:02d}"
@@ -263,6 +268,29 @@ def bootstrap(
             "parameters": {"objectStoreName": "ceph-objectstore", "objectStoreNamespace": "rook-ceph"},
         },
     )
+    if block_storage_class:
+        # The block StorageClass of a rook-ceph-cluster Helm install (rook deploy/charts/rook-ceph-cluster
+        # values.yaml cephBlockPools[0].storageClass: name ceph-block, isDefault true, provisioner
+        # <operator namespace>.rbd.csi.ceph.com, templates/cephblockpool.yaml).
+        _put(
+            store,
+            {
+                "apiVersion": "storage.k8s.io/v1",
+                "kind": "StorageClass",
+                "metadata": {**_meta("ceph-block"), "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
+                "provisioner": "rook-ceph.rbd.csi.ceph.com",
+                "reclaimPolicy": "Delete",
+                "allowVolumeExpansion": True,
+                "volumeBindingMode": "Immediate",
+                "parameters": {
+                    "clusterID": "rook-ceph",
+                    "pool": "ceph-blockpool",
+                    "imageFormat": "2",
+                    "imageFeatures": "layering",
+                    "csi.storage.k8s.io/fstype": "ext4",
+                },
+            },
+        )
     # Prometheus (kube-prometheus-stack naming)
     prom_labels = {"app.kubernetes.io/name": "prometheus", "prometheus": "kube-prometheus-stack-prometheus"}
     _put(store, _service("monitoring", "kube-prometheus-stack-prometheus", prom_labels, [("http-web", 9090, 9090)], "10.96.30.90"))

@@ -114,6 +114,7 @@ BUILTIN_TYPES = [
     _rt("v1", "ServiceAccount", "serviceaccounts", True, ("sa",)),
     _rt("v1", "Event", "events", True, ("ev",)),
     _rt("v1", "PersistentVolumeClaim", "persistentvolumeclaims", True, ("pvc",), True),
+    _rt("v1", "PersistentVolume", "persistentvolumes", False, ("pv",), True),
     _rt("apps/v1", "Deployment", "deployments", True, ("deploy",), True),
     _rt("apps/v1", "DaemonSet", "daemonsets", True, ("ds",), True),
     _rt("apps/v1", "StatefulSet", "statefulsets", True, ("sts",), True),

@@ -27,6 +27,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import parse as p
+from ansible_collections.talos_homelab.tracing.plugins.module_utils import support
 
 COMPONENTS = ("otel_collector", "jaeger", "storage")
 COMPONENT_TITLES = dict(otel_collector="OpenTelemetry Collector", jaeger="Jaeger", storage="Storage")
@@ -431,7 +432,7 @@ def check_jaeger_running(f):
     return phase == "Running", "Jaeger %s/%s phase %s" % (f.jaeger_ns, p.name_of(f.cr), phase)
 
 
-@_check("jaeger_strategy", "jaeger", "Production deployment strategy", "danger", 8,
+@_check("jaeger_strategy", "jaeger", "Production deployment strategy", "danger", 6,
         "deploy with role jaeger_production: receivers and query as separate, replicated workloads (strategy production).")
 def check_jaeger_strategy(f):
     if f.mode == "tempo":
@@ -484,7 +485,7 @@ def _replica_text(label, workload):
     return "%s %d ready (requested %d)" % (label, p.ready_replicas(workload), p.requested_replicas(workload))
 
 
-@_check("jaeger_replicas", "jaeger", "HA: >= 2 ready receiver and query replicas", "danger", 6,
+@_check("jaeger_replicas", "jaeger", "HA: >= 2 ready receiver and query replicas", "danger", 5,
         "run 3 receiver replicas (tempo StatefulSet, or spec.collector.replicas: 3) and spec.query.replicas: 2.")
 def check_jaeger_replicas(f):
     if f.mode != "tempo" and not f.cr:
@@ -528,7 +529,7 @@ def _spread_fix(results):
             " or run fewer replicas than nodes so the scheduler can spread them." % nodes)
 
 
-@_check("jaeger_spread", "jaeger", "Replicas spread over distinct nodes", "warning", 5, SPREAD_FIX)
+@_check("jaeger_spread", "jaeger", "Replicas spread over distinct nodes", "warning", 3, SPREAD_FIX)
 def check_jaeger_spread(f):
     if f.mode != "tempo" and not f.cr:
         return False, _no_jaeger(f)
@@ -539,7 +540,7 @@ def check_jaeger_spread(f):
     return ok, "; ".join(r[1] for r in results), _spread_fix(results)
 
 
-@_check("jaeger_retention", "jaeger", "Trace retention configured", "danger", 6,
+@_check("jaeger_retention", "jaeger", "Trace retention configured", "danger", 5,
         "keep traces for retention_days: Tempo compactor.compaction.block_retention (tempo mode) or a bucket lifecycle rule"
         " (grpc-plugin mode); memory storage has none.")
 def check_jaeger_retention(f):
@@ -730,6 +731,98 @@ def check_jaeger_known_broken(f):
     if f.mode == "tempo":
         return True, "tempo mode with released images"
     return True, "storage %s with Jaeger %s" % (f.storage_type() if f.cr else "-", p.version_text(_jaeger_version(f)[0]))
+
+
+WAL_PATH = "/var/tempo"  # where the role mounts Tempo's WAL and local blocks (vars/main.yml tempo.yaml)
+WAL_FIX = ("run the site playbook (role jaeger_production): Tempo's WAL goes on volumeClaimTemplates claims"
+           " (jaeger_production_tempo_wal_size, jaeger_production_tempo_wal_storage_class), the StatefulSet is replaced"
+           " with its pods orphaned, then adopted.")
+
+
+@_check("jaeger_wal_persistent", "jaeger", "Receiver WAL on persistent volumes (claims Bound)", "danger", 3, WAL_FIX)
+def check_jaeger_wal_persistent(f):
+    if f.mode != "tempo":
+        if not f.cr:
+            return False, _no_jaeger(f)
+        stype = f.storage_type()
+        if stype in PERSISTENT_OPERATOR_STORAGE:
+            return True, "storage %s: the collectors write to the store, no local WAL" % stype
+        return False, "storage %s keeps recent traces in the pod (no WAL volume): a restart loses them" % stype
+    if not f.tempo_sts:
+        return False, _no_jaeger(f)
+    spec = f.tempo_sts.get("spec") or {}
+    templates = dict((p.name_of(t), t) for t in spec.get("volumeClaimTemplates") or [])
+    volumes = dict((v.get("name"), v) for v in ((spec.get("template") or {}).get("spec") or {}).get("volumes") or [])
+    mount = None
+    for c in p.containers(f.tempo_sts, init=False):
+        for vm in c.get("volumeMounts") or []:
+            if WAL_PATH == str(vm.get("mountPath", "")).rstrip("/") or WAL_PATH.startswith(str(vm.get("mountPath", "")).rstrip("/") + "/"):
+                mount = vm.get("name")
+    if mount is None:
+        return False, "no volume is mounted at %s in StatefulSet tempo: the WAL is on the container's filesystem" % WAL_PATH
+    if mount not in templates:
+        kind = [k for k in (volumes.get(mount) or {}) if k != "name"]
+        return False, "StatefulSet tempo mounts %s from volume %s (%s), not from a volumeClaimTemplate: a pod restart" \
+                      " loses the traces not yet flushed" % (WAL_PATH, mount, ", ".join(kind) or "unknown")
+    claims = dict((p.name_of(c), c) for c in f.jaeger.get("pvcs") or [])
+    wanted = ["%s-tempo-%d" % (mount, i) for i in range(p.requested_replicas(f.tempo_sts))]
+    states = []
+    for name in wanted:
+        claim = claims.get(name)
+        states.append((name, ((claim or {}).get("status") or {}).get("phase") or ("missing" if claim is None else "Pending")))
+    bad = ["%s %s" % s_ for s_ in states if s_[1] != "Bound"]
+    ev = "StatefulSet tempo: %s on claims %s" % (WAL_PATH, _fmt_list("%s %s" % s_ for s_ in states))
+    if bad:
+        return False, ev, "make the claims bind: kubectl -n %s describe pvc %s (StorageClass, provisioner)." % (
+            f.jaeger_ns, " ".join(n for n, _s in states if _s != "Bound"))
+    return True, ev
+
+
+@_check("jaeger_versions_supported", "jaeger", "Component versions within upstream support", "warning", 4,
+        "run the defaults of role jaeger_production (Tempo 2.10.8, tempo-query 2.10.8, jaeger-query 1.68.0).")
+def check_jaeger_versions_supported(f):
+    if not f.params.get("today"):
+        import datetime
+
+        f.params["today"] = datetime.date.today().isoformat()
+    today = str(f.params["today"])
+    if f.mode != "tempo":
+        version, source = _jaeger_version(f)
+        return False, "Jaeger %s (%s) is Jaeger v1, past end of life 2025-12-31 (checked %s); only the tempo mode's" \
+                      " jaeger-query 1.68.0 + tempo-query pairing is in the support table" % (p.version_text(version), source, today)
+    texts, ok = [], True
+    for where, image in _jaeger_images(f):
+        name = p.image_repo_name(image)
+        component = name.rsplit("/", 1)[-1]
+        if component not in ("tempo", "tempo-query", "jaeger-query"):
+            continue
+        version = p.version_tuple(p.split_image(image)[1])
+        if not version:
+            ok = False
+            texts.append("%s: %s has no version tag" % (where, image))
+            continue
+        supported, _row, text = support.status(component, tuple(version) + (0,) * (3 - len(version)), today)
+        ok = ok and supported
+        texts.append("%s: %s" % (where, text))
+    if not texts:
+        return False, "no Tempo or Jaeger Query images found"
+    return ok, "; ".join(texts)
+
+
+@_check("jaeger_grafana_datasource", "jaeger", "Grafana Tempo data source", "warning", 2,
+        "run role jaeger_production with jaeger_production_grafana_datasource: true (ConfigMap tracing-tempo-datasource"
+        " labelled for the Grafana sidecar).")
+def check_jaeger_grafana_datasource(f):
+    cm = f.jaeger.get("grafana_datasource")
+    ns = f.params.get("grafana_namespace")
+    if not cm:
+        return False, "ConfigMap %s/tracing-tempo-datasource does not exist" % ns
+    text = "\n".join(str(v) for v in (cm.get("data") or {}).values())
+    url = "http://tempo.%s.svc.cluster.local:3200" % f.jaeger_ns
+    if "type: tempo" not in text or url not in text:
+        return False, "ConfigMap %s/tracing-tempo-datasource has no Tempo data source at %s" % (ns, url)
+    return True, "ConfigMap %s/tracing-tempo-datasource: Tempo data source at %s (labels %s)" % (
+        ns, url, _fmt_list("%s=%s" % kv for kv in sorted(((cm.get("metadata") or {}).get("labels") or {}).items())))
 
 
 def _container(workload, predicate):
@@ -941,7 +1034,8 @@ ALL_CHECKS = [
     check_otel_memory_limiter, check_otel_processors, check_otel_exporters, check_otel_resources,
     check_jaeger_running, check_jaeger_strategy, check_jaeger_storage, check_jaeger_replicas, check_jaeger_spread,
     check_jaeger_retention, check_jaeger_otlp, check_jaeger_sampling, check_jaeger_credentials, check_jaeger_image_tags,
-    check_jaeger_known_broken, check_jaeger_query_wired, check_jaeger_pdb,
+    check_jaeger_known_broken, check_jaeger_query_wired, check_jaeger_pdb, check_jaeger_wal_persistent,
+    check_jaeger_versions_supported, check_jaeger_grafana_datasource,
     check_storage_claim, check_storage_secret, check_storage_bucket, check_storage_lifecycle, check_storage_store_retention,
 ]
 TEMPO_ONLY = ("storage_store_retention",)
@@ -955,6 +1049,8 @@ def run_checks(snapshot):
         meta = dict(func.meta)
         if meta["id"] in TEMPO_ONLY and facts.mode != "tempo":
             continue
+        if meta["id"] == "jaeger_grafana_datasource" and not facts.params.get("grafana_datasource"):
+            continue  # only when the run enables the data source
         try:
             outcome = func(facts)
             passed, evidence = outcome[0], outcome[1]

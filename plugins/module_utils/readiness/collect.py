@@ -139,6 +139,15 @@ def _secret_summary(secret):
     )
 
 
+GRAFANA_DATASOURCE = "tracing-tempo-datasource"  # the ConfigMap of role jaeger_production (vars/main.yml)
+
+
+def _today():
+    import datetime
+
+    return datetime.date.today().isoformat()
+
+
 def collect(client, params, s3_factory=None):
     """Build the snapshot. ``client`` is a ``K8sClient``; ``s3_factory(params)`` returns an S3Client."""
     otel_ns = params["otel_namespace"]
@@ -157,6 +166,9 @@ def collect(client, params, s3_factory=None):
             claim_name=claim_name,
             claim_namespace=claim_ns,
             retention_days=params.get("retention_days") or 7,
+            grafana_datasource=bool(params.get("grafana_datasource")),
+            grafana_namespace=params.get("grafana_namespace") or "monitoring",
+            today=params.get("today") or _today(),
         ),
         errors=errors,
     )
@@ -187,11 +199,14 @@ def collect(client, params, s3_factory=None):
         ("services", "v1", "services"),
         ("configmaps", "v1", "configmaps"),
         ("pdbs", "policy/v1", "poddisruptionbudgets"),
+        ("pvcs", "v1", "persistentvolumeclaims"),
     ):
         jaeger[key], _served = reader.list(api, plural, jaeger_ns)
     pods, _served = reader.list("v1", "pods", jaeger_ns)
     jaeger["pods"] = [_trim_pod(p) for p in pods]
     jaeger["storage_secret"] = _secret_summary(reader.get("v1", "secrets", STORAGE_SECRET, jaeger_ns))
+    if snap["params"]["grafana_datasource"]:
+        jaeger["grafana_datasource"] = reader.get("v1", "configmaps", GRAFANA_DATASOURCE, snap["params"]["grafana_namespace"])
     snap["jaeger"] = jaeger
 
     # --- Services: the Jaeger namespace's, plus every in-cluster exporter target

@@ -14,8 +14,24 @@ Upstream behaviours emulated (kubernetes/kubernetes):
   conditions Available (MinimumReplicasAvailable) and Progressing (NewReplicaSetAvailable)
   (pkg/controller/deployment/util/deployment_util.go).
 * StatefulSet: pods ``<name>-<ordinal>`` (pkg/controller/statefulset/stateful_set_utils.go),
-  PVCs from volumeClaimTemplates ``<tmpl>-<name>-<ordinal>``; status replicas/readyReplicas/
-  currentReplicas/updatedReplicas/availableReplicas/currentRevision/updateRevision/observedGeneration.
+  PVCs from volumeClaimTemplates ``<tmpl>-<name>-<ordinal>`` and the pod volume ``<tmpl>`` pointing
+  at its claim (stateful_set_utils.go getPersistentVolumeClaimName/updateStorage); status
+  replicas/readyReplicas/currentReplicas/updatedReplicas/availableReplicas/currentRevision/
+  updateRevision/observedGeneration.  Orphaned pods matching the selector (e.g. after a delete
+  with ``propagationPolicy: Orphan``) are adopted (pkg/controller/controller_ref_manager.go
+  ClaimPods/AdoptPod) and then rolled like any pod of an older revision.
+* PersistentVolumeClaims (pkg/controller/volume/persistentvolume/pv_controller.go): a claim
+  without ``storageClassName`` gets the default StorageClass (annotation
+  ``storageclass.kubernetes.io/is-default-class``, retroactive assignment, GA in 1.28); a claim
+  whose StorageClass exists is provisioned (a PV ``pvc-<claim uid>`` with ``claimRef``, the
+  external-provisioner's naming) and bound (``spec.volumeName``, annotation
+  ``pv.kubernetes.io/bind-completed``, phase Bound); otherwise it stays Pending.
+* Scheduler VolumeBinding (pkg/scheduler/framework/plugins/volumebinding/volume_binding.go
+  PreFilter): a pod whose claim is missing or not Bound stays Pending, PodScheduled False reason
+  Unschedulable, message per FitError.Error (pkg/scheduler/framework/types.go) plus the default
+  preemption's postfilter text, e.g. ``0/6 nodes are available: pod has unbound immediate
+  PersistentVolumeClaims. preemption: 0/6 nodes are available: 6 Preemption is not helpful for
+  scheduling.``
 * Job (batch/v1, pkg/controller/job/job_controller.go): ``parallelism``/``completions`` pods
   ``<job>-<suffix>`` owned by the Job (controller ownerReference) with the job-name/controller-uid
   labels of the server-generated selector; a Job pod whose containers start and are ready runs to
@@ -35,7 +51,8 @@ Upstream behaviours emulated (kubernetes/kubernetes):
   stays Waiting with reason ``CreateContainerConfigError``; a missing Secret/ConfigMap volume
   keeps the pod in ``ContainerCreating`` (FailedMount).  The pod phase stays Pending then.
 
-Divergences: rollouts are instantaneous (no maxSurge/maxUnavailable pacing), old ReplicaSets
+Divergences: every StorageClass provisions (no CSI driver is emulated; WaitForFirstConsumer
+binds at once), rollouts are instantaneous (no maxSurge/maxUnavailable pacing), old ReplicaSets
 are deleted instead of scaled to 0, no taints/tolerations, no resource fitting, no probes
 other than the readiness hooks of the other simulations.
 """
@@ -103,6 +120,9 @@ class Workloads:
         self.nodes = list(s.list_kind("v1", "Node"))
         self._node_status()
         self.pods = s.list_kind("v1", "Pod")
+        for pvc in s.list_kind("v1", "PersistentVolumeClaim"):
+            if not pvc["metadata"].get("deletionTimestamp"):
+                self._claim(pvc)
         rev = s.revision
         for ds in s.list_kind("apps/v1", "DaemonSet"):
             if not ds["metadata"].get("deletionTimestamp"):
@@ -121,19 +141,71 @@ class Workloads:
             self.pods = s.list_kind("v1", "Pod")
         for pod in self.pods:
             self._pod(pod)
-        for pvc in s.list_kind("v1", "PersistentVolumeClaim"):
-            if (pvc.get("status") or {}).get("phase") != "Bound":
-                s.set_status(
-                    "v1",
-                    "PersistentVolumeClaim",
-                    pvc["metadata"]["namespace"],
-                    pvc["metadata"]["name"],
-                    {
-                        "phase": "Bound",
-                        "accessModes": pvc["spec"].get("accessModes", ["ReadWriteOnce"]),
-                        "capacity": ((pvc["spec"].get("resources") or {}).get("requests") or {}),
+
+    # ------------------------------------------------------------ claims
+    def _claim(self, pvc: dict) -> None:
+        """pv_controller.go syncUnboundClaim: default class, provision, bind; else Pending."""
+        s = self.store
+        if (pvc.get("status") or {}).get("phase") == "Bound":
+            return
+        spec = pvc.get("spec") or {}
+        classes = s.list_kind("storage.k8s.io/v1", "StorageClass")
+        name = spec.get("storageClassName")
+        if name is None:
+            defaults = [c for c in classes if ((c["metadata"].get("annotations") or {}).get("storageclass.kubernetes.io/is-default-class")) == "true"]
+            if defaults:
+                # the newest default wins (pkg/volume/util/storageclass.go GetDefaultClass)
+                name = sorted(defaults, key=lambda c: c["metadata"].get("creationTimestamp", ""))[-1]["metadata"]["name"]
+                pvc = copy.deepcopy(pvc)
+                pvc["spec"]["storageClassName"] = name
+                pvc = s.upsert(pvc)
+        sc = next((c for c in classes if c["metadata"]["name"] == name), None) if name else None
+        ns, cname = pvc["metadata"]["namespace"], pvc["metadata"]["name"]
+        if sc is None:
+            if (pvc.get("status") or {}).get("phase") != "Pending":
+                s.set_status("v1", "PersistentVolumeClaim", ns, cname, {"phase": "Pending"})
+            return
+        requests = (spec.get("resources") or {}).get("requests") or {}
+        access = spec.get("accessModes") or ["ReadWriteOnce"]
+        pv_name = f"pvc-{pvc['metadata']['uid']}"
+        if s.find("v1", "PersistentVolume", None, pv_name) is None:
+            s.upsert(
+                {
+                    "apiVersion": "v1",
+                    "kind": "PersistentVolume",
+                    "metadata": {"name": pv_name, "annotations": {"pv.kubernetes.io/provisioned-by": sc.get("provisioner", "")}},
+                    "spec": {
+                        "capacity": {"storage": requests.get("storage", "1Gi")},
+                        "accessModes": access,
+                        "persistentVolumeReclaimPolicy": sc.get("reclaimPolicy", "Delete"),
+                        "storageClassName": name,
+                        "volumeMode": spec.get("volumeMode", "Filesystem"),
+                        "claimRef": {"kind": "PersistentVolumeClaim", "namespace": ns, "name": cname, "uid": pvc["metadata"]["uid"], "apiVersion": "v1"},
+                        "csi": {"driver": sc.get("provisioner", ""), "volumeHandle": pv_name},
                     },
-                )
+                }
+            )
+            s.set_status("v1", "PersistentVolume", None, pv_name, {"phase": "Bound"})
+        bound = copy.deepcopy(s.find("v1", "PersistentVolumeClaim", ns, cname))
+        bound["spec"]["volumeName"] = pv_name
+        bound["metadata"].setdefault("annotations", {}).update({"pv.kubernetes.io/bind-completed": "yes", "pv.kubernetes.io/bound-by-controller": "yes"})
+        s.upsert(bound)
+        capacity = {"storage": requests.get("storage", "1Gi")}
+        s.set_status("v1", "PersistentVolumeClaim", ns, cname, {"phase": "Bound", "accessModes": access, "capacity": capacity})
+
+    def claims_error(self, pod: dict) -> Optional[str]:
+        """volume_binding.go PreFilter: the reason a pod's claims keep it unschedulable, else None."""
+        ns = pod["metadata"]["namespace"]
+        for v in pod["spec"].get("volumes") or []:
+            ref = v.get("persistentVolumeClaim")
+            if not ref:
+                continue
+            pvc = self.store.find("v1", "PersistentVolumeClaim", ns, ref.get("claimName", ""))
+            if pvc is None:
+                return f'persistentvolumeclaim "{ref.get("claimName")}" not found'
+            if (pvc.get("status") or {}).get("phase") != "Bound":
+                return "pod has unbound immediate PersistentVolumeClaims"
+        return None
 
     # ------------------------------------------------------------ nodes
     def _node_status(self) -> None:
@@ -196,6 +268,10 @@ class Workloads:
     # ------------------------------------------------------------ scheduling
     def schedule(self, pod: dict, owner_uid: Optional[str] = None) -> tuple[Optional[str], str]:
         spec, ns = pod["spec"], pod["metadata"]["namespace"]
+        claims = self.claims_error(pod)
+        if claims:
+            n = len(self.nodes)
+            return None, f"0/{n} nodes are available: {claims}. preemption: 0/{n} nodes are available: {n} Preemption is not helpful for scheduling."
         eligible = [n for n in self.nodes if node_matches(spec, n)]
         if not eligible:
             return None, f"0/{len(self.nodes)} nodes are available: {len(self.nodes)} node(s) didn't match Pod's node affinity/selector."
@@ -446,6 +522,7 @@ class Workloads:
         tmpl = st["spec"].get("template") or {}
         rev = f"{name}-{stable_hash(tmpl)}"
         replicas = int(st["spec"].get("replicas", 1))
+        self._adopt_orphans(st)
         pods = {p["metadata"]["name"]: p for p in self._owned_pods(st)}
         for pname, p in list(pods.items()):
             ordinal = pname.rsplit("-", 1)[-1]
@@ -473,6 +550,11 @@ class Workloads:
                     {"controller-revision-hash": rev, "statefulset.kubernetes.io/pod-name": pname, "apps.kubernetes.io/pod-index": str(i)},
                 )
                 pod["spec"]["hostname"] = pname
+                claimed = {t["metadata"]["name"] for t in st["spec"].get("volumeClaimTemplates") or []}
+                vols = [v for v in pod["spec"].get("volumes") or [] if v.get("name") not in claimed]
+                for vct in st["spec"].get("volumeClaimTemplates") or []:
+                    vols.append({"name": vct["metadata"]["name"], "persistentVolumeClaim": {"claimName": f"{vct['metadata']['name']}-{pname}"}})
+                pod["spec"]["volumes"] = vols
                 if st["spec"].get("serviceName"):
                     pod["spec"]["subdomain"] = st["spec"]["serviceName"]
                 pods[pname] = self._create_pod(pod, st["metadata"]["uid"])
@@ -491,6 +573,21 @@ class Workloads:
             status["currentReplicas"] = len(pods)
             status["updatedReplicas"] = len(pods)
         self._set_status(st, status)
+
+    def _adopt_orphans(self, st: dict) -> None:
+        """controller_ref_manager.go ClaimPods: orphans matching the selector get this controller."""
+        sel = (st.get("spec") or {}).get("selector")
+        for i, p in enumerate(self.pods):
+            meta = p["metadata"]
+            if meta.get("deletionTimestamp") or meta["namespace"] != st["metadata"]["namespace"]:
+                continue
+            if any(r.get("controller") for r in meta.get("ownerReferences") or []):
+                continue
+            if not match_selector(sel, meta.get("labels") or {}):
+                continue
+            adopted = copy.deepcopy(p)
+            adopted["metadata"]["ownerReferences"] = list(meta.get("ownerReferences") or []) + [owner_ref(st)]
+            self.pods[i] = self.store.upsert(adopted)
 
     # ------------------------------------------------------------ Job
     def _job(self, job: dict) -> None:

@@ -27,7 +27,8 @@ def rook_cluster(version="1.17.2", fields="maxObjects,maxSize,bucketLifecycle", 
         storage_class={"metadata": {"name": "rook-ceph-bucket"}, "provisioner": provisioner},
         rook_operator={"spec": {"template": {"spec": {"containers": [{"image": "docker.io/rook/ceph:v%s" % version}]}}}},
         rook_operator_config={"data": {pf.ROOK_ALLOWED_FIELDS_KEY: fields}} if fields is not None else None,
-        jaeger_crd={"metadata": {"name": pf.JAEGER_CRD}}, jaeger_operator={"metadata": {"name": "jaeger-operator"}})
+        jaeger_crd={"metadata": {"name": pf.JAEGER_CRD}}, jaeger_operator={"metadata": {"name": "jaeger-operator"}},
+        storage_classes=[{"metadata": {"name": "ceph-block"}, "provisioner": "rook-ceph.rbd.csi.ceph.com"}])
 
 
 def messages(errors):
@@ -45,6 +46,7 @@ def test_defaults_of_both_roles_pass_on_a_rook_1_17_cluster():
     assert errors == []
     assert eff["retention_days"] == 7 and eff["bucket_retention_days"] == 8 and eff["tempo_block_retention"] == "168h"
     assert eff["lifecycle_in_claim"] is True and eff["rook_version"] == "1.17.2"
+    assert eff["wal_storage_class"] == "ceph-block" and eff["warnings"] == []
 
 
 # ------------------------------------------------------------------ retention semantics (issue 9 item 3)
@@ -157,7 +159,8 @@ def test_grpc_plugin_without_the_operator():
     text = messages(errors)
     assert "Failed to find the Jaeger operator" in text and "CRD jaegers.jaegertracing.io is missing" in text
     assert "install the Jaeger operator" in text
-    assert pf.jaeger_cluster_errors(dict(defaults("jaeger_production")), {}) == []  # tempo needs no operator
+    # tempo needs no operator (only a StorageClass for the WAL)
+    assert pf.jaeger_cluster_errors(dict(defaults("jaeger_production")), rook_cluster()) == []
 
 
 @pytest.mark.parametrize("over, needles", [
@@ -166,7 +169,6 @@ def test_grpc_plugin_without_the_operator():
     ({"jaeger_production_tempo_replication_factor": 4}, ["the replication factor (4)"]),
     ({"jaeger_production_tempo_image": "grafana/tempo:latest"}, ["jaeger_production_tempo_image", "tagged 'latest'"]),
     ({"jaeger_production_query_image": "jaegertracing/jaeger-query"}, ["jaeger_production_query_image", "no pinned tag"]),
-    ({"jaeger_production_tempo_image": "grafana/tempo:3.0.0"}, ["Tempo 3.0.0 is 3.x or later"]),
     (dict(GRPC, jaeger_production_collector_image="jaegertracing/jaeger-collector:1.65.0"),
      ["jaegertracing/jaeger-collector:1.65.0' cannot run storage type grpc-plugin", "below 1.58"]),
     (dict(GRPC, jaeger_production_grpc_plugin_image="jaegertracing/jaeger-s3:1.0.0"), ["jaegertracing/jaeger-s3"]),
@@ -221,6 +223,11 @@ class FakeClient(object):
         self.calls.append((plural, namespace, name))
         return self.objects.get((plural, name))
 
+    def list(self, api_version, plural, namespace=None, label_selector=None, field_selector=None, action=None):
+        self.requests += 1
+        self.calls.append((plural, namespace, None))
+        return [o for (p, _n), o in sorted(self.objects.items()) if p == plural]
+
 
 def test_run_reads_only_what_the_sections_need():
     client = FakeClient({("storageclasses", "rook-ceph-bucket"): {"provisioner": "rook-ceph.ceph.rook.io/bucket"}})
@@ -236,3 +243,5 @@ def test_run_reads_only_what_the_sections_need():
     client2 = FakeClient({})
     pf.run(dict(params, site={}), client_factory=lambda p: client2)
     assert "customresourcedefinitions" not in [c[0] for c in client2.calls]
+    # ... but lists the StorageClasses for Tempo's WAL (one request)
+    assert [c for c in client2.calls if c[0] == "storageclasses" and c[2] is None] == [("storageclasses", None, None)]

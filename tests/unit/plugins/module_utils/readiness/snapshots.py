@@ -21,7 +21,7 @@ SPREAD = [{"maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfi
 
 def params(**over):
     out = dict(otel_namespace=OTEL_NS, otel_name="otel-collector", jaeger_namespace=JAEGER_NS, storage_mode="auto",
-               claim_name="jaeger-traces", claim_namespace=JAEGER_NS, retention_days=7)
+               claim_name="jaeger-traces", claim_namespace=JAEGER_NS, retention_days=7, today="2026-12-02")
     out.update(over)
     return out
 
@@ -214,14 +214,19 @@ TEMPO_YAML = {
 
 def target_tempo(node_count=6):
     """What the site playbook produces in the default storage mode tempo."""
-    sts = workload("StatefulSet", "tempo", JAEGER_NS, TEMPO_LABELS,
-                   [container("tempo", "docker.io/grafana/tempo:2.6.1", args=["-config.file=/conf/tempo.yaml", "-config.expand-env=true"],
-                              env_from="jaeger-storage")], 3, 3,
+    tempo = container("tempo", "docker.io/grafana/tempo:2.10.8", args=["-config.file=/conf/tempo.yaml", "-config.expand-env=true"],
+                      env_from="jaeger-storage")
+    tempo["volumeMounts"] = [{"name": "conf", "mountPath": "/conf"}, {"name": "data", "mountPath": "/var/tempo"}]
+    sts = workload("StatefulSet", "tempo", JAEGER_NS, TEMPO_LABELS, [tempo], 3, 3,
                    volumes=[{"name": "conf", "configMap": {"name": "tempo"}}], spread=SPREAD)
+    sts["spec"]["volumeClaimTemplates"] = [{"metadata": {"name": "data"}, "spec": {
+        "accessModes": ["ReadWriteOnce"], "storageClassName": "ceph-block", "resources": {"requests": {"storage": "10Gi"}}}}]
+    claims = [{"metadata": meta("data-tempo-%d" % i, JAEGER_NS), "spec": {"storageClassName": "ceph-block"},
+               "status": {"phase": "Bound"}} for i in range(3)]
     query = workload("Deployment", "jaeger-query", JAEGER_NS, QUERY_LABELS,
-                     [container("jaeger-query", "docker.io/jaegertracing/jaeger-query:1.62.0",
+                     [container("jaeger-query", "docker.io/jaegertracing/jaeger-query:1.68.0",
                                 env={"SPAN_STORAGE_TYPE": "grpc", "GRPC_STORAGE_SERVER": "localhost:7777"}),
-                      container("tempo-query", "docker.io/grafana/tempo-query:2.6.1", args=["-config=/conf/tempo-query.yaml"])],
+                      container("tempo-query", "docker.io/grafana/tempo-query:2.10.8", args=["-config=/conf/tempo-query.yaml"])],
                      2, 2,
                      volumes=[{"name": "config", "configMap": {"name": "tempo", "items": [
                          {"key": "tempo-query.yaml", "path": "tempo-query.yaml"}]}}],
@@ -247,6 +252,7 @@ def target_tempo(node_count=6):
             pods=pods(TEMPO_LABELS, ["talos-node-01", "talos-node-02", "talos-node-03"])
             + pods(QUERY_LABELS, ["talos-node-04", "talos-node-05"]),
             pdbs=[pdb("tempo", TEMPO_LABELS, minAvailable=2), pdb("jaeger-query", QUERY_LABELS, minAvailable=1)],
+            pvcs=claims,
             storage_secret=storage_secret(),
         ),
         storage=target_storage(),
@@ -291,6 +297,20 @@ def target_grpc_plugin(node_count=6):
         pdbs=[pdb("jaeger-collector", col, minAvailable=2), pdb("jaeger-query", qry, minAvailable=1)],
         storage_secret=storage_secret(),
     )
+    return snap
+
+
+def converged_0_1_0(node_count=6):
+    """What release 0.1.0's defaults converged: Tempo 2.6.1 / tempo-query 2.6.1 / jaeger-query 1.62.0, WAL on emptyDir."""
+    snap = target_tempo(node_count)
+    sts = snap["jaeger"]["statefulsets"][0]
+    del sts["spec"]["volumeClaimTemplates"]
+    sts["spec"]["template"]["spec"]["volumes"].append({"name": "data", "emptyDir": {}})
+    sts["spec"]["template"]["spec"]["containers"][0]["image"] = "docker.io/grafana/tempo:2.6.1"
+    query = snap["jaeger"]["deployments"][0]["spec"]["template"]["spec"]["containers"]
+    query[0]["image"] = "docker.io/jaegertracing/jaeger-query:1.62.0"
+    query[1]["image"] = "docker.io/grafana/tempo-query:2.6.1"
+    snap["jaeger"]["pvcs"] = []
     return snap
 
 

@@ -60,15 +60,62 @@ def test_exporter_to_existing_service_without_the_port_is_flagged():
     assert "has no port 14250" in exporter["evidence"]
 
 
-@pytest.mark.parametrize("builder", [s.target_tempo, s.target_grpc_plugin])
-def test_target_state_is_production_ready(builder):
-    result = assess(builder())
+def test_target_state_is_production_ready():
+    result = assess(s.target_tempo())
     failing = [(c["id"], c["evidence"]) for c in by_id(result).values() if not c["passed"]]
     assert failing == []
     assert result["score"] == 100
     assert result["verdict"] == "PRODUCTION-READY"
     for comp in result["components"].values():
         assert comp["score"] == 100 and comp["verdict"] == "PRODUCTION-READY"
+    evidence = by_id(result)["jaeger_versions_supported"]["evidence"]
+    assert "tempo 2.10 is maintained until 2027-04-26 (checked 2026-12-02" in evidence
+    assert "jaeger-query 1.68 is past its upstream end of life (2025-12-31) but is the tested pairing" in evidence
+    assert "data-tempo-0 Bound" in by_id(result)["jaeger_wal_persistent"]["evidence"]
+
+
+def test_grpc_plugin_target_is_ready_but_not_100_its_jaeger_is_past_end_of_life():
+    """Issue 11: the versions check fails for the guarded grpc-plugin design (Jaeger < 1.58 is v1, end of life)."""
+    result = assess(s.target_grpc_plugin())
+    failing = [(c["id"], c["evidence"]) for c in by_id(result).values() if not c["passed"]]
+    assert [f[0] for f in failing] == ["jaeger_versions_supported"]
+    assert "Jaeger 1.57.0" in failing[0][1] and "past end of life 2025-12-31 (checked 2026-12-02" in failing[0][1]
+    assert result["components"]["jaeger"]["score"] == 96 and result["components"]["jaeger"]["verdict"] == "PRODUCTION-READY"
+
+
+def test_a_0_1_0_converged_cluster_is_below_100_with_the_fixes_named():
+    result = assess(s.converged_0_1_0())
+    failing = dict((c["id"], c) for c in by_id(result).values() if not c["passed"])
+    assert sorted(failing) == ["jaeger_versions_supported", "jaeger_wal_persistent"]
+    assert result["components"]["jaeger"]["score"] < 100 and result["verdict"] == "NOT PRODUCTION-READY"
+    wal = failing["jaeger_wal_persistent"]
+    assert "mounts /var/tempo from volume data (emptyDir)" in wal["evidence"]
+    assert "jaeger_production_tempo_wal_size" in wal["fix"] and "site playbook" in wal["fix"]
+    versions = failing["jaeger_versions_supported"]
+    assert "tempo 2.6 is past end of support" in versions["evidence"] and "jaeger-query 1.62 is not in the support table" in versions["evidence"]
+    assert "Tempo 2.10.8, tempo-query 2.10.8, jaeger-query 1.68.0" in versions["fix"]
+
+
+def test_wal_claims_not_bound_fail_with_the_claims_named():
+    snap = s.target_tempo()
+    snap["jaeger"]["pvcs"][1]["status"]["phase"] = "Pending"
+    del snap["jaeger"]["pvcs"][2]
+    check = by_id(assess(snap))["jaeger_wal_persistent"]
+    assert not check["passed"] and "data-tempo-1 Pending" in check["evidence"] and "data-tempo-2 missing" in check["evidence"]
+    assert "describe pvc data-tempo-1 data-tempo-2" in check["fix"]
+
+
+def test_grafana_datasource_check_only_when_enabled():
+    snap = s.target_tempo()
+    assert "jaeger_grafana_datasource" not in by_id(assess(snap))
+    snap["params"]["grafana_datasource"] = True
+    snap["params"]["grafana_namespace"] = "monitoring"
+    snap["jaeger"]["grafana_datasource"] = {
+        "metadata": {"name": "tracing-tempo-datasource", "labels": {"grafana_datasource": "1"}},
+        "data": {"tempo-datasource.yaml": "apiVersion: 1\ndatasources:\n- type: tempo\n  url: http://tempo.jaeger.svc.cluster.local:3200\n"}}
+    result = assess(snap)
+    check = by_id(result)["jaeger_grafana_datasource"]
+    assert check["passed"] and "grafana_datasource=1" in check["evidence"] and result["score"] == 100
 
 
 def test_every_check_has_the_contract_fields():
@@ -176,6 +223,16 @@ def _memory_limiter_late(cfg):
     cfg["service"]["pipelines"]["metrics"]["processors"] = ["resource", "memory_limiter", "batch"]
 
 
+def _emptydir_wal(snap):
+    sts = snap["jaeger"]["statefulsets"][0]
+    del sts["spec"]["volumeClaimTemplates"]
+    sts["spec"]["template"]["spec"]["volumes"].append({"name": "data", "emptyDir": {}})
+
+
+def _grafana_enabled_missing(snap):
+    snap["params"].update(grafana_datasource=True, grafana_namespace="monitoring")
+
+
 TEMPO_CASES = {
     "otel_version": _set(["otel", "daemonset", "spec", "template", "spec", "containers", 0, "image"],
                          "otel/opentelemetry-collector-contrib:0.100.0"),
@@ -201,6 +258,10 @@ TEMPO_CASES = {
     "jaeger_known_broken": _old_tempo_query,
     "jaeger_query_wired": _tempo_query_backend,
     "jaeger_pdb": lambda snap: snap["jaeger"].update(pdbs=snap["jaeger"]["pdbs"][:1]),
+    "jaeger_wal_persistent": _emptydir_wal,
+    "jaeger_versions_supported": _set(["jaeger", "statefulsets", 0, "spec", "template", "spec", "containers", 0, "image"],
+                                      "docker.io/grafana/tempo:2.8.1"),
+    "jaeger_grafana_datasource": _grafana_enabled_missing,
     "storage_claim": lambda snap: snap["storage"]["claim"]["status"].update(phase="Pending"),
     "storage_secret": lambda snap: snap["jaeger"]["storage_secret"].update(keys=["S3_ENDPOINT"]),
     "storage_bucket": lambda snap: snap["storage"].update(bucket_exists=False),
@@ -251,6 +312,8 @@ ALSO_FAILS = {
     "jaeger_running": ["jaeger_replicas"],  # nothing ready -> fewer than 2 ready
     "jaeger_retention": ["storage_store_retention"],  # 3 days < retention_days in both views
     "storage_lifecycle": ["storage_store_retention"],  # a 5-day backstop is shorter than block_retention
+    "jaeger_image_tags": ["jaeger_versions_supported"],  # a 'latest' tag has no version in the support table
+    "jaeger_known_broken": ["jaeger_versions_supported"],  # tempo-query < 2.6.1 is past end of support
 }
 
 
@@ -281,8 +344,10 @@ def test_tempo_mode_check_failing_alone(check_id):
 def test_grpc_plugin_mode_check_failing_alone(check_id):
     snap = s.target_grpc_plugin()
     GRPC_CASES[check_id](snap)
-    # in grpc-plugin mode the bucket lifecycle is Jaeger's retention: both views fail together
-    _assert_only_failure(snap, check_id, ["jaeger_retention"] if check_id == "storage_lifecycle" else None)
+    # in grpc-plugin mode the bucket lifecycle is Jaeger's retention: both views fail together; its Jaeger
+    # (< 1.58, v1) is past end of life, so the versions check fails in every grpc-plugin case (issue 11)
+    also = ["jaeger_versions_supported"] + (["jaeger_retention"] if check_id == "storage_lifecycle" else [])
+    _assert_only_failure(snap, check_id, also)
 
 
 def test_grpc_plugin_with_nonexistent_jaeger_s3_image_is_broken():
