@@ -27,10 +27,13 @@ import pytest
 import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from runner import PLAYBOOK_BIN, run_playbook, twin_stats  # noqa: E402
+from runner import COLLECTIONS, PLAYBOOK_BIN, ensure_collection_link, run_playbook, twin_stats  # noqa: E402
 from test_module_tracing_readiness import checks_by_id, run_readiness  # noqa: E402
 from test_role_otel_collector import k8s_get  # noqa: E402
 
+ensure_collection_link()
+if COLLECTIONS not in sys.path:
+    sys.path.insert(0, COLLECTIONS)
 from ansible_collections.talos_homelab.tracing.plugins.module_utils import sampling  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not os.path.exists(PLAYBOOK_BIN), reason="ansible-playbook not in the venv")
@@ -80,9 +83,10 @@ def test_tail_sampling_site_converges_reruns_clean_and_lowers_the_score_when_bro
     run = site(inv, "--check", "--diff")
     assert run.rc == 0, run.output[-6000:]
     assert twin_stats(env)["writes"] == 0
-    for needle in ("Deployment/otel-sampler", "PodDisruptionBudget/otel-sampler", "Role/otel-collector-resolver",
-                   "RoleBinding/otel-collector-resolver", "ConfigMap/otel-sampler-config"):
-        assert needle in run.output, needle
+    for obj in ("Deployment/jaeger/otel-sampler", "PodDisruptionBudget/jaeger/otel-sampler", "Service/jaeger/otel-sampler",
+                "Role/jaeger/otel-collector-resolver", "RoleBinding/jaeger/otel-collector-resolver",
+                "ConfigMap/jaeger/otel-sampler-config"):
+        assert "+++ after: %s (manifest)" % obj in run.output, obj
     assert "tail_sampling" in run.output and "keep-errors" in run.output
     assert k8s_get(env, "/apis/apps/v1/namespaces/jaeger/deployments/otel-sampler") is None
 
