@@ -201,8 +201,8 @@ def sizing(values):
 
     working set = spans/s / replicas x decision_wait x span size (the spans one replica holds while it
     waits); memory_limiter limit = 2 x working set (late spans, the decided-trace cache, Go GC headroom),
-    at least 100 MiB; container limit = limiter / 0.8 (memory_limiter at 80 %% of the limit); request =
-    limit; GOMEMLIMIT 80 %% of the limit. num_traces default = 2 x traces/s x decision_wait (upstream
+    at least 100 MiB; container limit = limiter / 0.8 (memory_limiter at 80 percent of the limit); request =
+    limit; GOMEMLIMIT 80 percent of the limit. num_traces default = 2 x traces/s x decision_wait (upstream
     advice: at least the traces arriving during decision_wait)."""
     replicas = int(values["tail_sampler_replicas"])
     wait = _duration_seconds(values["tail_sampler_decision_wait"])
