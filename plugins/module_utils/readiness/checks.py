@@ -632,7 +632,7 @@ def check_jaeger_sampling(f):
                     pct = conf.get("sampling_percentage")
                     ok = pct is not None and 0 < float(pct) <= 100
                     return ok, "head sampling runs: %s %s%% on the agents (hash_seed %s, pipeline %s; error traces kept only at that rate)" % (
-                        proc, pct, conf.get("hash_seed"), name)
+                        proc, sampling_checks.pct_text(pct), conf.get("hash_seed"), name)
         return False, "no probabilistic_sampler in the collector's traces pipeline (100% of traces kept)"
     if not f.cr:
         return False, _no_jaeger(f)

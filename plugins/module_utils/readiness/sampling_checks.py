@@ -88,12 +88,20 @@ def tier(f):
     return f._sampling_tier
 
 
+def pct_text(value):
+    """10, 10.0 and "10" all read 10; a value that is not a number is shown as it is."""
+    try:
+        return "%g" % float(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
 def _head_text(f):
     procs = (f.otel_config or {}).get("processors") or {}
     for _pipe, proc in tier(f).head:
         if p.type_of(proc) == "probabilistic_sampler":
             return "head sampling runs: %s %s%% on the agents (error traces kept only at that rate)" % (
-                proc, (procs.get(proc) or {}).get("sampling_percentage"))
+                proc, pct_text((procs.get(proc) or {}).get("sampling_percentage")))
     return None
 
 

@@ -17,7 +17,9 @@ def by_id(result):
 
 
 def _head(snap):
-    snap["otel"] = s.otel(s.head_collector_config())
+    cfg = s.head_collector_config()
+    cfg["processors"]["probabilistic_sampler"]["sampling_percentage"] = 10.0  # as the role renders it (| float)
+    snap["otel"] = s.otel(cfg)
     return snap
 
 
