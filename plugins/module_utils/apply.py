@@ -50,6 +50,27 @@ class ApplyError(Exception):
         self.written = written
 
 
+class UnconfirmedCreate(Exception):
+    """A create the API server did not confirm: kubernetes.core answers a 409 to a POST with an empty result.
+
+    kubernetes.core ``K8sService.create`` catches ``ConflictError`` (meant for ProjectRequests), warns and
+    returns ``{}``: the object may not exist at all. It counts as a 409 here, so the create is retried;
+    the retry reads the object first and patches it when it does exist (a real AlreadyExists).
+    """
+
+    status = 409
+
+    def __init__(self, oid):
+        super(UnconfirmedCreate, self).__init__("the API server answered 409 Conflict to the create of %s" % oid)
+
+
+def confirmed(obj, result):
+    """``result`` of a write, or ``UnconfirmedCreate`` raised for a create that returned no object."""
+    if result.get("method") == "create" and not result.get("result"):
+        raise UnconfirmedCreate(object_id(obj))
+    return result
+
+
 # ------------------------------------------------------------------ identities
 def object_id(obj):
     """``Kind/name`` or ``Kind/namespace/name``, as in messages and ``changed_objects``."""
@@ -231,7 +252,7 @@ def apply_objects(objects, plan, write, new_namespaces=(), check_mode=False, ret
         returned = plan_result.get("result") if plan_result else None
         if changed and not check_mode:
             try:
-                write_result, attempts = call_with_retry(lambda o=obj: write(copy.deepcopy(o)), retries, delay, sleep)
+                write_result, attempts = call_with_retry(lambda o=obj: confirmed(o, write(copy.deepcopy(o))), retries, delay, sleep)
             except Exception as exc:  # reported with the object it concerns
                 raise ApplyError(_failure(obj, "write", exc), object_id(obj), "write",
                                  getattr(exc, "attempts", 1), written)

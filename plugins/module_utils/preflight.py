@@ -89,13 +89,13 @@ def version_tuple(text):
 
 def image_tag(image):
     """The tag of an image reference (``""`` when it has none)."""
-    name = str(image or "").split("@")[0].split("/")[-1]
+    name = str(image or "").split("@", 1)[0].split("/")[-1]
     return name.split(":")[-1] if ":" in name else ""
 
 
 def image_repo(image):
     """The repository without registry docker.io and without tag/digest."""
-    repo = str(image or "").split("@")[0]
+    repo = str(image or "").split("@", 1)[0]
     repo = re.sub(r":[^/:]+$", "", repo)
     return re.sub(r"^(docker\.io/|index\.docker\.io/)", "", repo)
 
@@ -223,8 +223,8 @@ def rook_facts(ceph, cluster):
             image = containers[0].get("image") or ""
         match = _VERSION_TAG_RE.search(image)
         found = match.group(1) if match else ""
-        source = "Deployment %s/%s %s" % (ns, deploy_name, "was not found" if not deploy else
-                                         "has image %s without a version tag" % image)
+        state = "was not found" if not deploy else "has image %s without a version tag" % image
+        source = "Deployment %s/%s %s" % (ns, deploy_name, state)
     version = version_tuple(found)
     if version is None:
         errors.append(TracingError(

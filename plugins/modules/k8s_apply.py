@@ -158,6 +158,23 @@ def argument_spec():
     return spec
 
 
+class _Quiet(object):
+    """The module for kubernetes.core's K8sService, minus the warning its create prints on a 409.
+
+    That 409 is retried here (module_utils/apply.py ``UnconfirmedCreate``), so the warning
+    ("... was not found, but creating it returned a 409 Conflict error") would be wrong.
+    """
+
+    def __init__(self, module):
+        self._wrapped = module
+
+    def __getattr__(self, name):
+        return getattr(self._wrapped, name)
+
+    def warn(self, *args, **kwargs):
+        return None
+
+
 def written_note(err):
     """What the run wrote before ``err`` (a plan only dry-runs; a failed write may still have landed)."""
     note = ("Written before the failure: %s." % ", ".join(err.written)) if err.written else "No earlier object was written."
@@ -185,8 +202,9 @@ def main():
 
     client = get_api_client(module)
     # One dynamic client (one discovery), two ways to use it: dry-run plans and real writes.
-    plan_svc = K8sService(K8SClient(configuration=client.configuration, client=client.client, dry_run=True), module)
-    write_svc = K8sService(K8SClient(configuration=client.configuration, client=client.client, dry_run=False), module)
+    quiet = _Quiet(module)
+    plan_svc = K8sService(K8SClient(configuration=client.configuration, client=client.client, dry_run=True), quiet)
+    write_svc = K8sService(K8SClient(configuration=client.configuration, client=client.client, dry_run=False), quiet)
     try:
         result = apply_objects(
             objects,

@@ -48,8 +48,10 @@ VARIABLES = {
     "tracing_fail_under": ("tempo", 50),
     "tracing_jaeger_namespace": ("tempo", "tracing"),
     "ceph_bucket_claim_name": ("tempo", "traces-claim"),
-    "tracing_storage_endpoint": ("tempo", "rgw.example.internal:8080"),
-    "tracing_storage_insecure": ("tempo", False),
+    # The twin's Tempo dials the endpoint (tests/twin/controllers/tempo.py): another valid spelling of RGW.
+    "tracing_storage_endpoint": ("tempo", "rook-ceph-rgw-ceph-objectstore.rook-ceph:80"),
+    # Tempo would need TLS then (the twin's RGW is plain HTTP): checked on the grpc-plugin Secret.
+    "tracing_storage_insecure": ("grpc", False),
     "tracing_report_path": ("tempo", "<report>"),
 }
 
@@ -131,11 +133,10 @@ def test_tempo_group_every_value_takes_effect(twin_factory, tmp_path):
     # tracing_retention_days: Tempo keeps 5 days
     tempo_cm = k8s_get(env, "/api/v1/namespaces/tracing/configmaps/tempo")
     assert yaml.safe_load(tempo_cm["data"]["tempo.yaml"])["compactor"]["compaction"]["block_retention"] == "120h"
-    # tracing_storage_endpoint, tracing_storage_insecure, and the claim the Secret came from
+    # tracing_storage_endpoint, and the claim the Secret came from
     sec, data = secret_data(env, "tracing", "jaeger-storage")
     assert sec["metadata"]["labels"]["tracing.talos-homelab.io/source-claim"] == "traces-claim"
-    assert data["S3_ENDPOINT"] == "rgw.example.internal:8080"
-    assert data["S3_INSECURE"] == "false"
+    assert data["S3_ENDPOINT"] == "rook-ceph-rgw-ceph-objectstore.rook-ceph:80"
     # tracing_report_path + tracing_fail_under: the report the run wrote names the threshold it enforced
     report = open(values["tracing_report_path"], encoding="utf-8").read()
     assert "fail_under 50" in report
@@ -150,8 +151,8 @@ def test_tempo_group_every_value_takes_effect(twin_factory, tmp_path):
 def test_grpc_group_refuses_contradictions_then_takes_effect(twin_factory, tmp_path):
     env = twin_factory(before_state=True, nodes=3)
     # Contradictory: in grpc-plugin mode the lifecycle IS the retention; two different values are refused.
-    inv, _values = inventory(tmp_path, env, "grpc", extra=dict(PLUGIN, tracing_retention_days=6, ceph_bucket_retention_days=9,
-                                                              tracing_fail_under=0))
+    contradiction = dict(PLUGIN, tracing_retention_days=6, ceph_bucket_retention_days=9, tracing_fail_under=0)
+    inv, _values = inventory(tmp_path, env, "grpc", extra=contradiction)
     twin_stats(env, reset=True)
     run = site(inv)
     assert run.rc != 0
@@ -169,7 +170,9 @@ def test_grpc_group_refuses_contradictions_then_takes_effect(twin_factory, tmp_p
     assert k8s_get(env, "/apis/apps/v1/namespaces/jaeger/statefulsets/tempo") is None
     assert rule_days(env, "jaeger-traces", "jaeger-traces-retention") == 6
     _sec, data = secret_data(env, "jaeger", "jaeger-storage")
-    assert data["S3_ENDPOINT"].startswith("http")  # the grpc-plugin form of the Secret
+    # the grpc-plugin form of the Secret (a URL), https because tracing_storage_insecure is false
+    assert data["S3_ENDPOINT"].startswith("https://"), data["S3_ENDPOINT"]
+    assert data["S3_INSECURE"] == "false"  # tracing_storage_insecure
     # tracing_sampling tail (default) with the tail_sampler_* rows: the sampler tier as set
     sampler = k8s_get(env, "/apis/apps/v1/namespaces/jaeger/deployments/otel-sampler")
     assert sampler["spec"]["replicas"] == 2 and sampler["status"]["readyReplicas"] == 2

@@ -6,10 +6,12 @@ source named in tests/twin/schemas/check.py. Emulated (kubernetes/kubernetes at 
 
 * Image pull (pkg/kubelet/images/image_manager.go): a tag the upstream project never released
   cannot be pulled -> waiting ``ErrImagePull`` (message ``Failed to pull image "<ref>": <runtime
-  error>``, the runtime error in containerd's wording: ``failed to resolve reference "<ref>":
-  <ref>: not found``), then ``ImagePullBackOff`` (``Back-off pulling image "<ref>"``).
+  error>``, the runtime error in containerd's wording: ``rpc error: code = NotFound desc = failed
+  to pull and unpack image "<ref>": failed to resolve reference "<ref>": <ref>: not found``), then
+  ``ImagePullBackOff`` (``Back-off pulling image "<image>"``); ``<image>`` as the spec writes it,
+  ``<ref>`` normalised (``docker.io/`` added).
 * A container whose binary exits at start-up (pkg/kubelet/kuberuntime/kuberuntime_container.go,
-  pkg/kubelet/container/sync_result.go): waiting ``CrashLoopBackOff`` with ``back-off <d>
+  pkg/kubelet/container/sync_result.go): waiting ``CrashLoopBackOff`` with ``back-off <Go duration>
   restarting failed container=<name> pod=<pod>_<ns>(<uid>)``, ``lastState.terminated`` with
   ``reason: Error``, the exit code and the process's error text as ``message``, and a
   ``restartCount`` that grows with the kubelet's back-off (10 s doubling to 300 s,
@@ -94,6 +96,19 @@ def full_ref(image: str) -> str:
     if "/" in image and ("." in first or ":" in first or first == "localhost"):
         return image
     return "docker.io/" + (image if "/" in image else "library/" + image)
+
+
+def pull_error(image: str) -> str:
+    """kubelet's ErrImagePull message around containerd's NotFound for a tag that does not exist."""
+    ref = full_ref(image)
+    return (f'Failed to pull image "{image}": rpc error: code = NotFound desc = failed to pull and unpack image "{ref}": '
+            f'failed to resolve reference "{ref}": {ref}: not found')
+
+
+def go_duration(seconds: int) -> str:
+    """time.Duration.String() of whole seconds: 10s, 1m20s, 5m0s."""
+    minutes, sec = divmod(int(seconds), 60)
+    return f"{minutes}m{sec}s" if minutes else f"{sec}s"
 
 
 def _arg_value(args: list, *names: str) -> list:
@@ -264,9 +279,10 @@ def container_start(workloads, pod: dict, c: dict, old: dict) -> Optional[dict]:
     ref = full_ref(image)
     if tag and "@" not in image and check.released(repo, tag) is False:
         prev = ((old.get("state") or {}).get("waiting") or {}).get("reason")
+        # kubelet names the image as the spec writes it; containerd names the normalised reference
         if prev in ("ErrImagePull", "ImagePullBackOff"):
-            return {"waiting": {"reason": "ImagePullBackOff", "message": f'Back-off pulling image "{ref}"'}}
-        return {"waiting": {"reason": "ErrImagePull", "message": f'Failed to pull image "{ref}": failed to resolve reference "{ref}": {ref}: not found'}}
+            return {"waiting": {"reason": "ImagePullBackOff", "message": f'Back-off pulling image "{image}"'}}
+        return {"waiting": {"reason": "ErrImagePull", "message": pull_error(image)}}
     family = FAMILIES[repo]
     if family is None or not tag:
         _note(workloads.store, pod, c, f"{image}: start-up (flags, configuration) not emulated for {repo}")
@@ -294,7 +310,7 @@ def container_start(workloads, pod: dict, c: dict, old: dict) -> Optional[dict]:
     return {
         "waiting": {
             "reason": "CrashLoopBackOff",
-            "message": f"back-off {backoff}s restarting failed container={c.get('name')} pod={meta['name']}_{meta['namespace']}({meta.get('uid')})",
+            "message": f"back-off {go_duration(backoff)} restarting failed container={c.get('name')} pod={meta['name']}_{meta['namespace']}({meta.get('uid')})",
         },
         "lastState": {
             "terminated": {

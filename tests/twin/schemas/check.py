@@ -30,12 +30,6 @@ import yaml
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 
-IMAGES = {
-    "otel/opentelemetry-collector-contrib": "otelcol-contrib",
-    "grafana/tempo": "tempo",
-    "grafana/tempo-query": "tempo-query",
-}
-
 
 @functools.lru_cache(maxsize=None)
 def load(name: str) -> Optional[dict]:

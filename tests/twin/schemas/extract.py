@@ -364,13 +364,23 @@ def extract_tempo(mirror: str, version: str) -> dict:
         "root": root,
         "types": sb.types,
         "flags": {"names": sorted(full), "suffixes": sorted(suffixes)},
-        "manifest_yaml": _manifest_yaml(tree.read(manifest)) if tree.exists(manifest) else None,
+        # the key paths (no values) of the documented configuration, to cross-check the tree
+        "manifest_keys": _manifest_keys(tree.read(manifest)) if tree.exists(manifest) else None,
     }
 
 
-def _manifest_yaml(md: str) -> str:
+def _manifest_keys(md: str) -> list:
     m = re.search(r"```yaml\n(.*?)```", md, re.S)
-    return m.group(1) if m else ""
+    out: list = []
+
+    def walk(value, path):
+        if isinstance(value, dict):
+            for k, v in value.items():
+                out.append(path + [str(k)])
+                walk(v, path + [str(k)])
+
+    walk(yaml.safe_load(m.group(1)) if m else {}, [])
+    return sorted(out)
 
 
 def extract_tempo_query(mirror: str, version: str) -> dict:

@@ -217,6 +217,25 @@ def test_a_transient_write_failure_retries_that_write_only_and_reports_changed()
     assert out["changed_objects"] == ["ConfigMap/obs/conf", "ServiceAccount/obs/sa"] and sleeps == [1, 2]
 
 
+def test_a_create_kubernetes_core_swallowed_on_409_is_retried_not_counted_as_written():
+    """K8sService.create turns a 409 into an empty result and a warning: the object may not exist."""
+    api = FakeApi(changed={"Service/obs/tempo"})
+    write = api.write
+    answers = [{"changed": True, "method": "create", "result": {}}]
+
+    def swallowing_write(definition):
+        if answers:
+            api.calls.append(("write", A.object_id(definition)))
+            return answers.pop(0)
+        return dict(write(definition), method="create")
+
+    api.write = swallowing_write
+    svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "tempo", "namespace": "obs"}}
+    out, sleeps = run(api, [svc])
+    assert api.calls.count(("write", "Service/obs/tempo")) == 2 and sleeps == [1]
+    assert out["objects"][0]["status"] == {"from": "write"} and out["results"][0]["attempts"] == 3
+
+
 def test_a_non_transient_plan_failure_stops_before_any_write():
     api = FakeApi(changed={"Namespace/obs"}, failures={("plan", "ConfigMap/obs/conf"): [api_error(422)]})
     with pytest.raises(A.ApplyError) as info:
