@@ -206,7 +206,7 @@ ENDPOINTSLICES_FROM = (0, 140, 0)  # plugins/module_utils/sampling.py (the first
 
 def _version(text: str) -> tuple:
     try:
-        return tuple(int(x) for x in str(text).lstrip("v").split("-")[0].split(".")[:3])
+        return tuple(int(x) for x in str(text).lstrip("v").split("-", maxsplit=1)[0].split(".")[:3])
     except ValueError:
         return (0, 0, 0)
 
@@ -241,7 +241,7 @@ def api_access(store, pod: dict, text: str, version: str) -> Optional[dict]:
         if not isinstance(k8s, dict):
             continue
         svc = str(k8s.get("service") or "")
-        svc_name, _, svc_ns = svc.partition(".")
+        svc_ns = svc.partition(".")[2]
         svc_ns = svc_ns.split(".")[0] or ns  # resolver_k8s.go: no namespace -> the Collector's own
         needs = [("", "endpoints", "*v1.Endpoints")]
         if _version(version) >= ENDPOINTSLICES_FROM:
