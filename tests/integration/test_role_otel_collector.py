@@ -162,7 +162,7 @@ def test_takeover_then_idempotent(before, tmp_path):
 
     # A config change rolls the pods: new checksum.
     old = tmpl["metadata"]["annotations"]["checksum/config"]
-    rc, recap, out = run_role(before, tmp_path, "otel_collector", {"otel_collector_sampling_percentage": 25})
+    rc, recap, out = run_role(before, tmp_path, "otel_collector", {"otel_collector_sampling": "head", "otel_collector_sampling_percentage": 25})
     assert rc == 0, out
     ds = k8s_get(before, "/apis/apps/v1/namespaces/opentelemetry/daemonsets/otel-collector")
     assert ds["spec"]["template"]["metadata"]["annotations"]["checksum/config"] != old
