@@ -151,8 +151,8 @@ def test_takeover_then_idempotent(before, tmp_path):
     # --check --diff of a config change: one diff per changed object, printed by the default callback
     # (header and the new value), nothing written.
     stats(before, reset=True)
-    rc, recap, out = run_role(before, tmp_path, "otel_collector", {"otel_collector_sampling": "head", "otel_collector_sampling_percentage": 25},
-                               "--check", "--diff")
+    head25 = {"otel_collector_sampling": "head", "otel_collector_sampling_percentage": 25}
+    rc, recap, out = run_role(before, tmp_path, "otel_collector", head25, "--check", "--diff")
     assert rc == 0, out
     assert "--- before: ConfigMap/opentelemetry/otel-collector-config (cluster)" in out, out
     assert "+++ after: ConfigMap/opentelemetry/otel-collector-config (manifest)" in out, out
@@ -162,7 +162,7 @@ def test_takeover_then_idempotent(before, tmp_path):
 
     # A config change rolls the pods: new checksum.
     old = tmpl["metadata"]["annotations"]["checksum/config"]
-    rc, recap, out = run_role(before, tmp_path, "otel_collector", {"otel_collector_sampling": "head", "otel_collector_sampling_percentage": 25})
+    rc, recap, out = run_role(before, tmp_path, "otel_collector", head25)
     assert rc == 0, out
     ds = k8s_get(before, "/apis/apps/v1/namespaces/opentelemetry/daemonsets/otel-collector")
     assert ds["spec"]["template"]["metadata"]["annotations"]["checksum/config"] != old
