@@ -26,6 +26,7 @@ import re
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.lifecycle import bucket_name_problem
 from ansible_collections.talos_homelab.tracing.plugins.module_utils import support
+from ansible_collections.talos_homelab.tracing.plugins.module_utils import sampling
 
 STORAGE_MODES = ("tempo", "grpc-plugin")
 DEFAULT_RETENTION_DAYS = 7
@@ -443,8 +444,8 @@ def jaeger_cluster_errors(jaeger, cluster):
 
 
 # ====================================================================== together
-def validate(site=None, ceph=None, jaeger=None, cluster=None, today=None):
-    """Every problem of the given sections; see the module docstring.
+def validate(site=None, ceph=None, jaeger=None, cluster=None, today=None, tail_sampler=None):
+    """Every problem of the given sections; see the module docstring (tail_sampler: module_utils/sampling.py).
 
     ``today`` (ISO date, default the current date) is the day the support table is read for;
     ``effective`` gains ``warnings``, ``support`` (the table's verdict per image) and, in storage
@@ -481,6 +482,10 @@ def validate(site=None, ceph=None, jaeger=None, cluster=None, today=None):
             effective["support"] = rows
             effective["wal_storage_class"] = wal_storage_class(jaeger, cluster)[1]
             effective["tempo_statefulset_replace"] = statefulset_replacement(jaeger, cluster, effective["wal_storage_class"])
+    if tail_sampler is not None:
+        errors += sampling.values_errors(tail_sampler)
+        if "tail_sampler_namespace" in cluster:
+            effective["tail_sampler_namespace_missing"] = cluster["tail_sampler_namespace"] is None
     return errors, effective
 
 
@@ -494,9 +499,12 @@ def message(errors, nothing_written):
         len(errors), " ".join("%d) %s" % (i + 1, e.message) for i, e in enumerate(errors)), tail)
 
 
-def read_cluster(client, ceph=None, jaeger=None):
+def read_cluster(client, ceph=None, jaeger=None, tail_sampler=None):
     """Read what ``validate`` needs (GETs only; a missing object reads as ``None``)."""
     out = {}
+    if tail_sampler is not None and _NS_RE.match(str(tail_sampler.get("tail_sampler_namespace") or "")):
+        out["tail_sampler_namespace"] = client.get("v1", "namespaces", tail_sampler["tail_sampler_namespace"],
+                                                   action="read the sampler namespace")
     if ceph is not None:
         if ceph.get("ceph_bucket_storage_class"):
             out["storage_class"] = client.get("storage.k8s.io/v1", "storageclasses", ceph["ceph_bucket_storage_class"],
@@ -523,12 +531,13 @@ def read_cluster(client, ceph=None, jaeger=None):
 def run(params, client_factory):
     """The module: read, validate, report. Returns ``(result, failure message or None)``."""
     site, ceph, jaeger = params.get("site"), params.get("ceph_bucket"), params.get("jaeger_production")
+    tail = params.get("tail_sampler")
     if site is not None and jaeger is not None:
         # The site passes its storage mode to step 4: check what step 4 will get.
         jaeger = dict(jaeger, jaeger_production_storage_mode=site.get("storage_mode") or "tempo")
     client = client_factory(params)
-    cluster = read_cluster(client, ceph=ceph, jaeger=jaeger)
-    errors, effective = validate(site=site, ceph=ceph, jaeger=jaeger, cluster=cluster)
+    cluster = read_cluster(client, ceph=ceph, jaeger=jaeger, tail_sampler=tail)
+    errors, effective = validate(site=site, ceph=ceph, jaeger=jaeger, cluster=cluster, tail_sampler=tail)
     result = dict(changed=False, effective=effective, errors=[e.message for e in errors],
                   api_requests=getattr(client, "requests", None))
     return result, (message(errors, params.get("nothing_written")) if errors else None)

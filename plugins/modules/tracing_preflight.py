@@ -37,6 +37,11 @@ options:
     description:
       - The effective C(jaeger_production_*) variables of role jaeger_production, by their names.
     type: dict
+  tail_sampler:
+    description:
+      - The effective C(tail_sampler_*) variables of role tail_sampler, by their names (checks of
+        plugins/module_utils/sampling.py; the sampler namespace is read to tell check mode whether it exists).
+    type: dict
   nothing_written:
     description:
       - Whether the caller knows that nothing was written before this check (the site playbook before step 1, a role
@@ -97,6 +102,7 @@ def main():
         site=dict(type="dict"),
         ceph_bucket=dict(type="dict"),
         jaeger_production=dict(type="dict"),
+        tail_sampler=dict(type="dict"),
         nothing_written=dict(type="bool", default=False),
     )
     argument_spec.update(K8S_AUTH_ARGS)

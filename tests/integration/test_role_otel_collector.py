@@ -117,10 +117,14 @@ def test_takeover_then_idempotent(before, tmp_path):
     assert ds["status"]["numberReady"] == ds["status"]["desiredNumberScheduled"] == 3
 
     config = collector_config(before)
-    assert config["exporters"]["otlp"] == {"endpoint": "jaeger-collector.jaeger:4317", "tls": {"insecure": True}}
+    # otel_collector_sampling tail (default): by trace ID to the sampler tier, no head sampler
+    assert config["exporters"]["loadbalancing"] == {"routing_key": "traceID", "protocol": {"otlp": {"tls": {"insecure": True}}},
+                                                    "resolver": {"k8s": {"service": "otel-sampler.jaeger", "ports": [4317]}}}
     for pipeline in config["service"]["pipelines"].values():
         assert pipeline["processors"][0] == "memory_limiter"
-    assert "probabilistic_sampler" in config["service"]["pipelines"]["traces"]["processors"]
+    assert "probabilistic_sampler" not in config["service"]["pipelines"]["traces"]["processors"]
+    resolver = k8s_get(before, "/apis/rbac.authorization.k8s.io/v1/namespaces/jaeger/roles/otel-collector-resolver")
+    assert resolver["rules"] == [{"apiGroups": [""], "resources": ["endpoints"], "verbs": ["get", "list", "watch"]}]
     assert config["receivers"]["otlp"]["protocols"]["grpc"]["endpoint"] == "0.0.0.0:4317"
 
     ns = k8s_get(before, "/api/v1/namespaces/opentelemetry")
@@ -147,7 +151,8 @@ def test_takeover_then_idempotent(before, tmp_path):
     # --check --diff of a config change: one diff per changed object, printed by the default callback
     # (header and the new value), nothing written.
     stats(before, reset=True)
-    rc, recap, out = run_role(before, tmp_path, "otel_collector", {"otel_collector_sampling_percentage": 25}, "--check", "--diff")
+    head25 = {"otel_collector_sampling": "head", "otel_collector_sampling_percentage": 25}
+    rc, recap, out = run_role(before, tmp_path, "otel_collector", head25, "--check", "--diff")
     assert rc == 0, out
     assert "--- before: ConfigMap/opentelemetry/otel-collector-config (cluster)" in out, out
     assert "+++ after: ConfigMap/opentelemetry/otel-collector-config (manifest)" in out, out
@@ -157,7 +162,7 @@ def test_takeover_then_idempotent(before, tmp_path):
 
     # A config change rolls the pods: new checksum.
     old = tmpl["metadata"]["annotations"]["checksum/config"]
-    rc, recap, out = run_role(before, tmp_path, "otel_collector", {"otel_collector_sampling_percentage": 25})
+    rc, recap, out = run_role(before, tmp_path, "otel_collector", head25)
     assert rc == 0, out
     ds = k8s_get(before, "/apis/apps/v1/namespaces/opentelemetry/daemonsets/otel-collector")
     assert ds["spec"]["template"]["metadata"]["annotations"]["checksum/config"] != old

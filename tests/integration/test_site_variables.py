@@ -39,7 +39,12 @@ VARIABLES = {
     "tracing_storage_mode": ("grpc", "grpc-plugin"),
     "ceph_bucket_retention_days": ("tempo", 9),
     "tracing_retention_days": ("tempo", 5),
+    "tracing_sampling": ("tempo", "head"),
     "otel_collector_sampling_percentage": ("tempo", 25),
+    "tail_sampler_baseline_percentage": ("grpc", 5),
+    "tail_sampler_decision_wait": ("grpc", "5s"),
+    "tail_sampler_replicas": ("grpc", 2),
+    "tail_sampler_expected_spans_per_sec": ("grpc", 60000),
     "tracing_fail_under": ("tempo", 50),
     "tracing_jaeger_namespace": ("tempo", "tracing"),
     "ceph_bucket_claim_name": ("tempo", "traces-claim"),
@@ -112,8 +117,10 @@ def test_tempo_group_every_value_takes_effect(twin_factory, tmp_path):
     # tracing_kubeconfig + tracing_context: the current context goes nowhere; objects exist, so the run used "twin".
     otel_cm = k8s_get(env, "/api/v1/namespaces/opentelemetry/configmaps/otel-collector-config")
     config = yaml.safe_load(list(otel_cm["data"].values())[0])
-    # otel_collector_sampling_percentage
+    # tracing_sampling head + otel_collector_sampling_percentage: the agents sample, no tail tier
     assert float(config["processors"]["probabilistic_sampler"]["sampling_percentage"]) == 25
+    assert config["service"]["pipelines"]["traces"]["exporters"] == ["otlp"]
+    assert k8s_get(env, "/apis/apps/v1/namespaces/tracing/deployments/otel-sampler") is None
     # ceph_bucket_claim_name (the claim, Bound, in the claim namespace)
     claim = k8s_get(env, "/apis/objectbucket.io/v1alpha1/namespaces/jaeger/objectbucketclaims/traces-claim")
     assert claim and claim["status"]["phase"] == "Bound"
@@ -166,3 +173,12 @@ def test_grpc_group_refuses_contradictions_then_takes_effect(twin_factory, tmp_p
     # the grpc-plugin form of the Secret (a URL), https because tracing_storage_insecure is false
     assert data["S3_ENDPOINT"].startswith("https://"), data["S3_ENDPOINT"]
     assert data["S3_INSECURE"] == "false"  # tracing_storage_insecure
+    # tracing_sampling tail (default) with the tail_sampler_* rows: the sampler tier as set
+    sampler = k8s_get(env, "/apis/apps/v1/namespaces/jaeger/deployments/otel-sampler")
+    assert sampler["spec"]["replicas"] == 2 and sampler["status"]["readyReplicas"] == 2
+    # 60000 spans/s / 2 x 5 s x 1 KiB = 146.5 MiB held; limiter 2x = 293 MiB; limit 293 / 0.8 = 367 Mi
+    assert sampler["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["memory"] == "367Mi"
+    sampler_cm = k8s_get(env, "/api/v1/namespaces/jaeger/configmaps/otel-sampler-config")
+    tail = yaml.safe_load(sampler_cm["data"]["config.yaml"])["processors"]["tail_sampling"]
+    assert tail["decision_wait"] == "5s"
+    assert [p["probabilistic"]["sampling_percentage"] for p in tail["policies"] if p["type"] == "probabilistic"] == [5.0]

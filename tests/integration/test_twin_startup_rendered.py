@@ -41,6 +41,8 @@ OTEL_VARIANTS = {
                                 "otel_collector_prometheus_remote_write_endpoint": "http://prometheus:9090/api/v1/write",
                                 "otel_collector_kubeletstats_extra_metadata_labels": ["container.id"]},
     "sampling-25": {"otel_collector_sampling_percentage": 25, "otel_collector_batch_send_batch_size": 1024},
+    # head sampling: probabilistic_sampler and the otlp exporter (the default, tail, uses loadbalancing)
+    "head": {"otel_collector_sampling": "head"},
 }
 JAEGER_VARIANTS = {
     "defaults": {},
@@ -170,7 +172,8 @@ def _walk_items(obj):
 
 # ------------------------------------------------------------------ refused (mutations of the rendered defaults)
 def _collector_error(rendered, mutate):
-    r = rendered["otel-defaults"]
+    # the head-mode rendering: it holds the core otlp exporter and probabilistic_sampler the mutations name
+    r = rendered["otel-head"]
     cfg = yaml.safe_load(r["config"])
     mutate(cfg)
     facts = check.collector_facts(_version(_collector_container(r["objects"])["image"]))

@@ -14,7 +14,7 @@ import re
 import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-ROLES = ("otel_collector", "ceph_bucket", "jaeger_production")
+ROLES = ("otel_collector", "ceph_bucket", "jaeger_production", "tail_sampler")
 
 
 def readme_rows():

@@ -28,9 +28,11 @@ import re
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import parse as p
 from ansible_collections.talos_homelab.tracing.plugins.module_utils import support
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import sampling_checks
 
-COMPONENTS = ("otel_collector", "jaeger", "storage")
-COMPONENT_TITLES = dict(otel_collector="OpenTelemetry Collector", jaeger="Jaeger", storage="Storage")
+COMPONENTS = ("otel_collector", "jaeger", sampling_checks.COMPONENT, "storage")
+COMPONENT_TITLES = dict(otel_collector="OpenTelemetry Collector", jaeger="Jaeger", storage="Storage",
+                        **{sampling_checks.COMPONENT: sampling_checks.TITLE})
 DANGER = "danger"
 WARNING = "warning"
 
@@ -609,12 +611,18 @@ def check_jaeger_otlp(f):
 
 
 @_check("jaeger_sampling", "jaeger", "Sampling configured", "warning", 5,
-        "tempo mode: a probabilistic_sampler processor (sampling_percentage, hash_seed) in the collector's traces pipeline;"
-        " operator mode: spec.sampling.options.")
+        "tempo mode: the tail-sampling tier (tracing_sampling: tail) or a probabilistic_sampler processor"
+        " (sampling_percentage, hash_seed) in the collector's traces pipeline; operator mode: spec.sampling.options.")
 def check_jaeger_sampling(f):
     if f.mode == "tempo":
         if f.otel_config is None:
             return False, "collector config unreadable: %s" % f.otel_config_error
+        tail = sampling_checks.tier(f)
+        if tail.lb:
+            # which sampling runs, from the tier's rendered policies (component sampling judges the chain)
+            baseline = [x for x in tail.policies or [] if x.get("type") == "probabilistic"
+                        and 0 < float((x.get("probabilistic") or {}).get("sampling_percentage") or 0) <= 100]
+            return bool(baseline), sampling_checks.sampling_summary(f)
         procs = f.otel_config.get("processors") or {}
         for name, pipe in sorted(p.pipelines(f.otel_config).items()):
             if p.type_of(name) != "traces":
@@ -624,7 +632,8 @@ def check_jaeger_sampling(f):
                     conf = procs.get(proc) or {}
                     pct = conf.get("sampling_percentage")
                     ok = pct is not None and 0 < float(pct) <= 100
-                    return ok, "%s %s%% (hash_seed %s) in %s" % (proc, pct, conf.get("hash_seed"), name)
+                    return ok, "head sampling runs: %s %s%% on the agents (hash_seed %s, pipeline %s; error traces kept only at that rate)" % (
+                        proc, sampling_checks.pct_text(pct), conf.get("hash_seed"), name)
         return False, "no probabilistic_sampler in the collector's traces pipeline (100% of traces kept)"
     if not f.cr:
         return False, _no_jaeger(f)
@@ -1037,7 +1046,7 @@ ALL_CHECKS = [
     check_jaeger_known_broken, check_jaeger_query_wired, check_jaeger_pdb, check_jaeger_wal_persistent,
     check_jaeger_versions_supported, check_jaeger_grafana_datasource,
     check_storage_claim, check_storage_secret, check_storage_bucket, check_storage_lifecycle, check_storage_store_retention,
-]
+] + sampling_checks.CHECKS
 TEMPO_ONLY = ("storage_store_retention",)
 
 

@@ -224,6 +224,7 @@ def collect(client, params, s3_factory=None):
         ns, name = key.split("/", 1)
         services[key] = reader.get("v1", "services", name, ns)
     snap["services"] = services
+    snap["sampling"] = collect_sampling(reader, config, otel_ns, jaeger_ns, jaeger)
 
     # --- Storage: the claim, its Secret (keys only) and ConfigMap, then S3
     storage = dict(
@@ -252,6 +253,55 @@ def collect(client, params, s3_factory=None):
     creds = None
     snap["storage"] = storage
     return snap
+
+
+def collect_sampling(reader, config, otel_ns, jaeger_ns, jaeger):
+    """The tail tier the agents' loadbalancing exporter resolves (readiness/sampling_checks.py): its Service,
+    the Deployments, pods, PDBs, ConfigMaps and RBAC of its namespace (the Jaeger namespace's lists reused),
+    and the Services the samplers export to. ``{}`` when the agents have no loadbalancing exporter."""
+    endpoint = None
+    for exp in ((config or {}).get("exporters") or {}).items():
+        if parse.type_of(exp[0]) == "loadbalancing" and isinstance(exp[1], dict):
+            endpoint = parse.loadbalancing_endpoint(exp[1])
+            break
+    target = parse.parse_endpoint(endpoint, otel_ns) if endpoint else {}
+    if not target.get("in_cluster"):
+        return {}
+    ns, name = target["namespace"], target["service"]
+    out = dict(namespace=ns, service=reader.get("v1", "services", name, ns))
+    if ns == jaeger_ns:
+        out.update(deployments=jaeger["deployments"], pdbs=jaeger["pdbs"], configmaps=jaeger["configmaps"],
+                   pods=jaeger["pods"])
+    else:
+        out["deployments"], _served = reader.list("apps/v1", "deployments", ns)
+        out["pdbs"], _served = reader.list("policy/v1", "poddisruptionbudgets", ns)
+        out["configmaps"], _served = reader.list("v1", "configmaps", ns)
+        pods, _served = reader.list("v1", "pods", ns)
+        out["pods"] = [_trim_pod(p) for p in pods]
+    out["roles"], _served = reader.list("rbac.authorization.k8s.io/v1", "roles", ns)
+    out["rolebindings"], _served = reader.list("rbac.authorization.k8s.io/v1", "rolebindings", ns)
+    cluster_roles = []
+    for rb in out["rolebindings"]:
+        ref = rb.get("roleRef") or {}
+        if ref.get("kind") == "ClusterRole" and ref.get("name") and len(cluster_roles) < parse.MAX_EXPORTER_LOOKUPS:
+            role = reader.get("rbac.authorization.k8s.io/v1", "clusterroles", ref["name"])
+            if role is not None:
+                cluster_roles.append(role)
+    out["clusterroles"] = cluster_roles
+    # where the samplers send: the Services of their exporters' endpoints
+    services = {}
+    svc = out["service"]
+    for wl in out["deployments"]:
+        if svc is None or not parse.service_selects(svc, parse.template_labels(wl)):
+            continue
+        conf = parse.otel_config(dict(deployment=wl, configmaps=out["configmaps"]))[1]
+        for t in parse.exporter_targets(conf, ns)[: parse.MAX_EXPORTER_LOOKUPS]:
+            key = "%s/%s" % (t.get("namespace"), t.get("service"))
+            if t.get("in_cluster") and key not in services:
+                services[key] = reader.get("v1", "services", t["service"], t["namespace"])
+        break
+    out["services"] = services
+    return out
 
 
 def _read_bucket(storage, creds, cm_data, params, s3_factory):

@@ -275,6 +275,20 @@ def pipelines(config):
     return (((config or {}).get("service") or {}).get("pipelines")) or {}
 
 
+def loadbalancing_endpoint(conf):
+    """``host:port`` a loadbalancing exporter resolves (exporter/loadbalancingexporter README: the k8s
+    resolver's ``service`` with its first of ``ports`` (default 4317), the dns resolver's ``hostname``
+    and ``port`` (default 4317)); ``None`` for the static resolver or none."""
+    resolver = (conf or {}).get("resolver") or {}
+    k8s, dns = resolver.get("k8s"), resolver.get("dns")
+    if isinstance(k8s, dict) and k8s.get("service"):  # k8s takes precedence (README)
+        ports = k8s.get("ports") or [4317]
+        return "%s:%s" % (k8s["service"], ports[0])
+    if isinstance(dns, dict) and dns.get("hostname"):
+        return "%s:%s" % (dns["hostname"], dns.get("port") or 4317)
+    return None
+
+
 def exporter_targets(config, default_namespace):
     """Endpoints of the exporters used in a pipeline: ``[{exporter, endpoint, host, port, in_cluster, ...}]``."""
     used = []
@@ -286,7 +300,9 @@ def exporter_targets(config, default_namespace):
     out = []
     for exp in used:
         conf = exporters.get(exp) or {}
-        if not isinstance(conf, dict) or "endpoint" not in conf:
+        if isinstance(conf, dict) and type_of(exp) == "loadbalancing" and "endpoint" not in conf:
+            conf = dict(endpoint=loadbalancing_endpoint(conf))
+        if not isinstance(conf, dict) or not conf.get("endpoint"):
             continue
         target = parse_endpoint(conf.get("endpoint"), default_namespace)
         target["exporter"] = exp

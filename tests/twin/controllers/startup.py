@@ -17,6 +17,25 @@ source named in tests/twin/schemas/check.py. Emulated (kubernetes/kubernetes at 
   ``restartCount`` that grows with the kubelet's back-off (10 s doubling to 300 s,
   pkg/kubelet/kubelet.go backOffPeriod/MaxContainerBackOff) since the pod started.
 
+* The API access a running Collector's configuration needs, decided for the pod's ServiceAccount by
+  the twin's RBAC evaluator (tests/twin/authz.py) - ``api_access``:
+  - loadbalancing exporter, k8s resolver (opentelemetry-collector-contrib
+    exporter/loadbalancingexporter/resolver_k8s.go): list/watch of the Service's core/v1 Endpoints in
+    its namespace at v0.114.0, plus discovery.k8s.io EndpointSlices from the release that switched to
+    them (PR #44079; issue #44494; plugins/module_utils/sampling.py ENDPOINTSLICES_FROM). A refused list
+    leaves the informer unsynced: ``start`` waits in ``cache.WaitForCacheSync``, the Collector never
+    reports Ready, so health_check answers 503 and the container runs but is not ready. The log line is
+    client-go tools/cache/reflector.go ``list``'s ``failed to list *v1.Endpoints: <err>`` with the API
+    server's refusal (k8s.io/apiserver pkg/endpoints/handlers/responsewriters/errors.go forbiddenMessage).
+  - kubeletstats receiver with auth_type serviceAccount: ``get`` on ``nodes/stats`` (the kubelet's
+    authorizer, pkg/kubelet/server/auth.go). Refused, the Collector still runs and is ready; every
+    scrape fails with the receiver's ``kubelet request GET <url> failed - "403 Forbidden", response:
+    "Forbidden (user=<sa>, verb=get, resource=nodes, subresource=stats)"``
+    (receiver/kubeletstatsreceiver/internal/kubelet/client.go; kubelet server.go's Forbidden text).
+  The log line becomes a twin-only ``ContainerLog`` Event on the pod (the twin serves no pod logs),
+  and an unready container also gets the kubelet's ``Unhealthy`` Event (pkg/kubelet/prober/prober.go:
+  ``Readiness probe failed: HTTP probe failed with statuscode: 503``, pkg/probe/http/http.go).
+
 Divergences: the real kubelet puts the error text in ``terminated.message`` only with
 ``terminationMessagePolicy: FallbackToLogsOnError`` (otherwise it is in ``kubectl logs
 --previous``); the twin always puts it there so tests and the readiness report can read it.
@@ -128,6 +147,9 @@ def _collector(workloads, pod, c, version):
         err, unchecked = _memo(("otelcol", version, text), lambda: (check.check_collector(facts, text), check.unchecked_components(facts, text)))
         if err:
             return {**err, "exitCode": 1}, None
+        refused = api_access(workloads.store, pod, text, version)
+        if refused:
+            return refused, None
         if unchecked:
             notes.append("keys of " + ", ".join(unchecked) + " not checked (contrib source not extracted)")
     return None, "; ".join(notes) or None
@@ -178,6 +200,72 @@ def _jaeger(workloads, pod, c, version):
     return None, "flags and storage options not checked (only SPAN_STORAGE_TYPE)"
 
 
+# ------------------------------------------------------------------ API access of a running Collector
+ENDPOINTSLICES_FROM = (0, 140, 0)  # plugins/module_utils/sampling.py (the first release known to need them)
+
+
+def _version(text: str) -> tuple:
+    try:
+        return tuple(int(x) for x in str(text).lstrip("v").split("-", maxsplit=1)[0].split(".")[:3])
+    except ValueError:
+        return (0, 0, 0)
+
+
+def _forbidden(user: str, verb: str, group: str, resource: str, ns: str) -> str:
+    # responsewriters/errors.go forbiddenMessage (a list has no name; namespaced: "in the namespace")
+    return f'{resource} is forbidden: User "{user}" cannot {verb} resource "{resource}" in API group "{group}" in the namespace "{ns}"'
+
+
+def api_access(store, pod: dict, text: str, version: str) -> Optional[dict]:
+    """None when the pod's ServiceAccount may do what its configuration needs; else how it fails:
+    ``{"unready": True, "log": ...}`` (resolver) or ``{"log": ...}`` (kubeletstats, still ready)."""
+    import yaml
+
+    from .. import authz
+
+    try:
+        conf = yaml.safe_load(text) or {}
+    except yaml.YAMLError:
+        return None
+    if not isinstance(conf, dict):
+        return None
+    ns = pod["metadata"]["namespace"]
+    sa = pod["spec"].get("serviceAccountName") or "default"
+    user, groups = authz.service_account_user(ns, sa)
+    pipelines = ((conf.get("service") or {}).get("pipelines") or {}).values()
+    used = {x for pl in pipelines if isinstance(pl, dict) for k in ("receivers", "exporters") for x in pl.get(k) or []}
+    for name, exp in (conf.get("exporters") or {}).items():
+        if name.split("/")[0] != "loadbalancing" or name not in used or not isinstance(exp, dict):
+            continue
+        k8s = ((exp.get("resolver") or {}).get("k8s"))
+        if not isinstance(k8s, dict):
+            continue
+        svc = str(k8s.get("service") or "")
+        svc_ns = svc.partition(".")[2]
+        svc_ns = svc_ns.split(".")[0] or ns  # resolver_k8s.go: no namespace -> the Collector's own
+        needs = [("", "endpoints", "*v1.Endpoints")]
+        if _version(version) >= ENDPOINTSLICES_FROM:
+            needs.append(("discovery.k8s.io", "endpointslices", "*v1.EndpointSlice"))
+        for group, resource, type_desc in needs:
+            for verb in ("list", "watch"):
+                ok, _reason = authz.authorize(store, user, groups, {"verb": verb, "group": group, "resource": resource, "namespace": svc_ns})
+                if not ok:
+                    return {"unready": True, "log": f"failed to list {type_desc}: {_forbidden(user, 'list', group, resource, svc_ns)}",
+                            "component": f"exporters::{name}", "key": "resolver.k8s"}
+    for name, rec in (conf.get("receivers") or {}).items():
+        if name.split("/")[0] != "kubeletstats" or name not in used or not isinstance(rec, dict):
+            continue
+        if rec.get("auth_type") != "serviceAccount":
+            continue
+        ok, _reason = authz.authorize(store, user, groups, {"verb": "get", "group": "", "resource": "nodes", "subresource": "stats"})
+        if not ok:
+            node = pod["spec"].get("nodeName") or "node"
+            return {"log": f'kubelet request GET https://{node}:10250/stats/summary failed - "403 Forbidden", response: '
+                           f'"Forbidden (user={user}, verb=get, resource=nodes, subresource=stats)"',
+                    "component": f"receivers::{name}", "key": "auth_type"}
+    return None
+
+
 CHECKS = {"otelcol-contrib": _collector, "tempo": _tempo, "tempo-query": _tempo_query, "jaeger": _jaeger}
 
 
@@ -201,6 +289,15 @@ def container_start(workloads, pod: dict, c: dict, old: dict) -> Optional[dict]:
     crash, note = CHECKS[family](workloads, pod, c, tag)
     if note:
         _note(workloads.store, pod, c, f"{image}: {note}")
+    if crash is not None and "log" in crash:
+        # running: the API access it lacks shows in its log (and, unready, in its readiness probe)
+        _note(workloads.store, pod, c, crash["log"], reason="ContainerLog", kind="Warning", prefix="")
+        _started.pop((pod["metadata"].get("uid"), c.get("name")), None)
+        if not crash.get("unready"):
+            return None
+        _note(workloads.store, pod, c, "Readiness probe failed: HTTP probe failed with statuscode: 503", reason="Unhealthy",
+              kind="Warning", component="kubelet", prefix="")
+        return {"running": {"startedAt": (old.get("state") or {}).get("running", {}).get("startedAt") or now_iso()}}
     if crash is None:
         _started.pop((pod["metadata"].get("uid"), c.get("name")), None)
         return None
@@ -246,7 +343,8 @@ def _restarts(elapsed: float) -> tuple:
     return n, d
 
 
-def _note(store, pod: dict, c: dict, message: str) -> None:
+def _note(store, pod: dict, c: dict, message: str, reason: str = "StartupNotChecked", kind: str = "Normal",
+          component: str = "twin", prefix: str = "twin: ") -> None:
     meta = pod["metadata"]
     name = f"{meta['name']}.startup-{hashlib.sha256((c.get('name', '') + message).encode()).hexdigest()[:10]}"
     if store.find("v1", "Event", meta["namespace"], name) is not None:
@@ -257,10 +355,10 @@ def _note(store, pod: dict, c: dict, message: str) -> None:
         "metadata": {"name": name, "namespace": meta["namespace"]},
         "involvedObject": {"kind": "Pod", "namespace": meta["namespace"], "name": meta["name"], "uid": meta.get("uid"),
                            "apiVersion": "v1", "fieldPath": f"spec.containers{{{c.get('name')}}}"},
-        "reason": "StartupNotChecked",
-        "message": f"twin: {message}",
-        "type": "Normal",
-        "source": {"component": "twin"},
+        "reason": reason,
+        "message": f"{prefix}{message}",
+        "type": kind,
+        "source": {"component": component},
         "firstTimestamp": now_iso(),
         "lastTimestamp": now_iso(),
         "count": 1,

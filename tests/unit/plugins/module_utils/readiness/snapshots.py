@@ -11,10 +11,20 @@ import copy
 
 import yaml
 
+from ansible_collections.talos_homelab.tracing.plugins.module_utils import sampling as sampling_model
+
 OTEL_NS, JAEGER_NS = "opentelemetry", "jaeger"
 OTEL_LABELS = {"app.kubernetes.io/name": "otel-collector"}
 TEMPO_LABELS = {"app.kubernetes.io/name": "tempo", "app.kubernetes.io/component": "receiver"}
 QUERY_LABELS = {"app.kubernetes.io/name": "jaeger-query"}
+SAMPLER_LABELS = {"app.kubernetes.io/name": "otel-sampler"}
+SAMPLER_VALUES = dict(
+    tail_sampler_namespace="jaeger", tail_sampler_name="otel-sampler", tail_sampler_image="", tail_sampler_replicas=3,
+    tail_sampler_baseline_percentage=10, tail_sampler_hash_salt="", tail_sampler_decision_wait="10s", tail_sampler_num_traces=0,
+    tail_sampler_expected_new_traces_per_sec=100, tail_sampler_expected_spans_per_sec=1000, tail_sampler_span_bytes=1024,
+    tail_sampler_otlp_grpc_port=4317, tail_sampler_otlp_http_port=4318, tail_sampler_health_check_port=13133,
+    tail_sampler_tempo_endpoint="jaeger-collector.jaeger:4317", tail_sampler_tempo_insecure=True,
+)
 SPREAD = [{"maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "DoNotSchedule",
            "labelSelector": {"matchLabels": TEMPO_LABELS}}]
 
@@ -107,18 +117,18 @@ def target_collector_config():
             "memory_limiter": {"check_interval": "1s", "limit_mib": 400, "spike_limit_mib": 80},
             "batch": {"timeout": "5s", "send_batch_size": 1024},
             "resource": {"attributes": [{"key": "cluster", "value": "talos-homelab", "action": "upsert"}]},
-            "probabilistic_sampler": {"sampling_percentage": 10, "hash_seed": 22},
         },
         "exporters": {
-            "otlp/jaeger": {"endpoint": "jaeger-collector.jaeger:4317", "tls": {"insecure": True}},
+            "loadbalancing": {"routing_key": "traceID", "protocol": {"otlp": {"tls": {"insecure": True}}},
+                              "resolver": {"k8s": {"service": "otel-sampler.jaeger", "ports": [4317]}}},
             "prometheusremotewrite": {"endpoint": "http://kube-prometheus-stack-prometheus.monitoring:9090/api/v1/write"},
         },
         "extensions": {"health_check": {"endpoint": "0.0.0.0:13133"}},
         "service": {
             "extensions": ["health_check"],
             "pipelines": {
-                "traces": {"receivers": ["otlp"], "processors": ["memory_limiter", "probabilistic_sampler", "resource", "batch"],
-                           "exporters": ["otlp/jaeger"]},
+                "traces": {"receivers": ["otlp"], "processors": ["memory_limiter", "resource", "batch"],
+                           "exporters": ["loadbalancing"]},
                 "metrics": {"receivers": ["otlp", "hostmetrics", "kubeletstats"], "processors": ["memory_limiter", "resource", "batch"],
                             "exporters": ["prometheusremotewrite"]},
             },
@@ -126,10 +136,42 @@ def target_collector_config():
     }
 
 
+def head_collector_config():
+    """otel_collector_sampling: head - 10% probabilistic_sampler on the agents, OTLP straight to Jaeger."""
+    cfg = target_collector_config()
+    cfg["processors"]["probabilistic_sampler"] = {"sampling_percentage": 10, "hash_seed": 22}
+    cfg["exporters"].pop("loadbalancing")
+    cfg["exporters"]["otlp/jaeger"] = {"endpoint": "jaeger-collector.jaeger:4317", "tls": {"insecure": True}}
+    cfg["service"]["pipelines"]["traces"].update(processors=["memory_limiter", "probabilistic_sampler", "resource", "batch"],
+                                                 exporters=["otlp/jaeger"])
+    return cfg
+
+
+def sampler_tier(jaeger_collector):
+    """What role tail_sampler makes (its configuration rendered by module_utils/sampling.py) and the
+    resolver's Role of role otel_collector, as collect.collect_sampling reads them."""
+    dep = workload("Deployment", "otel-sampler", JAEGER_NS, SAMPLER_LABELS,
+                   [dict(container("otel-sampler", "otel/opentelemetry-collector-contrib:0.114.0", args=["--config=/conf/config.yaml"]),
+                         ports=[{"name": "otlp-grpc", "containerPort": 4317}])], 3, 3,
+                   volumes=[{"name": "config", "configMap": {"name": "otel-sampler-config"}}],
+                   spread=[dict(SPREAD[0], labelSelector={"matchLabels": SAMPLER_LABELS})])
+    cm = configmap("otel-sampler-config", JAEGER_NS, {"config.yaml": yaml.safe_dump(sampling_model.sampler_config(SAMPLER_VALUES))})
+    svc = service("otel-sampler", JAEGER_NS, [4317, 4318], SAMPLER_LABELS)
+    role = {"metadata": meta("otel-collector-resolver", JAEGER_NS), "rules": sampling_model.resolver_rules((0, 114, 0))}
+    binding = {"metadata": meta("otel-collector-resolver", JAEGER_NS),
+               "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "otel-collector-resolver"},
+               "subjects": [{"kind": "ServiceAccount", "name": "otel-collector", "namespace": OTEL_NS}]}
+    return dict(namespace=JAEGER_NS, service=svc, deployments=[dep], configmaps=[cm],
+                pods=pods(SAMPLER_LABELS, ["talos-node-04", "talos-node-05", "talos-node-06"]),
+                pdbs=[pdb("otel-sampler", SAMPLER_LABELS, maxUnavailable=1)], roles=[role], rolebindings=[binding],
+                clusterroles=[], services={"jaeger/jaeger-collector": jaeger_collector})
+
+
 def otel(config, resources=True, count=6):
     ds = workload("DaemonSet", "otel-collector", OTEL_NS, OTEL_LABELS,
                   [container("otel-collector", "otel/opentelemetry-collector-contrib:0.114.0", resources=resources)], None, count,
                   volumes=[{"name": "config", "configMap": {"name": "otel-collector-config"}}])
+    ds["spec"]["template"]["spec"]["serviceAccountName"] = "otel-collector"
     return dict(daemonset=ds, deployment=None, pods=pods(OTEL_LABELS, ["talos-node-%02d" % i for i in range(1, count + 1)]),
                 configmaps=[configmap("otel-collector-config", OTEL_NS, {"config.yaml": yaml.safe_dump(config)})])
 
@@ -237,21 +279,24 @@ def target_tempo(node_count=6):
         service("jaeger-collector", JAEGER_NS, [4317, 4318], TEMPO_LABELS),
         service("jaeger-query", JAEGER_NS, [16686, 16685], QUERY_LABELS),
     ]
+    tier = sampler_tier(svcs[2])
+    svcs.append(tier["service"])
     return dict(
+        sampling=tier,
         params=params(),
         nodes=nodes(node_count),
         otel=otel(target_collector_config(), count=node_count),
         services=_services_map(svcs, {"monitoring/kube-prometheus-stack-prometheus": service(
             "kube-prometheus-stack-prometheus", "monitoring", [9090], {"app": "prometheus"})}),
         jaeger=dict(
-            crd_missing=False, crs=[], deployments=[query], statefulsets=[sts], services=svcs,
+            crd_missing=False, crs=[], deployments=[query] + tier["deployments"], statefulsets=[sts], services=svcs,
             configmaps=[configmap("tempo", JAEGER_NS, {"tempo.yaml": yaml.safe_dump(TEMPO_YAML),
                                                        "tempo-query.yaml": "address: 0.0.0.0:7777\nbackend: tempo:3200\n"}),
                         configmap("jaeger-traces", JAEGER_NS, {"BUCKET_HOST": "rook-ceph-rgw-ceph-objectstore.rook-ceph.svc",
-                                                               "BUCKET_NAME": "jaeger-traces", "BUCKET_PORT": "80"})],
+                                                               "BUCKET_NAME": "jaeger-traces", "BUCKET_PORT": "80"})] + tier["configmaps"],
             pods=pods(TEMPO_LABELS, ["talos-node-01", "talos-node-02", "talos-node-03"])
-            + pods(QUERY_LABELS, ["talos-node-04", "talos-node-05"]),
-            pdbs=[pdb("tempo", TEMPO_LABELS, minAvailable=2), pdb("jaeger-query", QUERY_LABELS, minAvailable=1)],
+            + pods(QUERY_LABELS, ["talos-node-04", "talos-node-05"]) + tier["pods"],
+            pdbs=[pdb("tempo", TEMPO_LABELS, minAvailable=2), pdb("jaeger-query", QUERY_LABELS, minAvailable=1)] + tier["pdbs"],
             pvcs=claims,
             storage_secret=storage_secret(),
         ),
@@ -277,6 +322,8 @@ def target_grpc_plugin(node_count=6):
     svcs = [service("jaeger-collector", JAEGER_NS, [9411, 14250, 14267, 14268, 14269, 4317, 4318], col),
             service("jaeger-query", JAEGER_NS, [16686, 16685, 16687], qry)]
     snap = target_tempo(node_count)
+    snap["sampling"] = sampler_tier(svcs[0])
+    svcs.append(snap["sampling"]["service"])
     snap["params"] = params(storage_mode="grpc-plugin")
     snap["storage"] = target_storage(lifecycle_days=7)
     snap["services"] = _services_map(svcs, {"monitoring/kube-prometheus-stack-prometheus": snap["services"][

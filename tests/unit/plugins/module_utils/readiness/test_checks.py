@@ -52,7 +52,7 @@ def test_before_state_flags_the_exporter_to_a_missing_service_on_14250():
 
 def test_exporter_to_existing_service_without_the_port_is_flagged():
     snap = s.target_tempo()
-    cfg = s.target_collector_config()
+    cfg = s.head_collector_config()
     cfg["exporters"]["otlp/jaeger"]["endpoint"] = "jaeger-collector.jaeger:14250"
     snap["otel"] = s.otel(cfg)
     exporter = by_id(assess(snap))["otel_exporters"]
@@ -242,7 +242,8 @@ TEMPO_CASES = {
     "otel_node_metrics": _collector(lambda c: c["service"]["pipelines"]["metrics"].update(receivers=["otlp", "hostmetrics"])),
     "otel_memory_limiter": _collector(_memory_limiter_late),
     "otel_processors": _collector(lambda c: c["service"]["pipelines"]["metrics"].update(processors=["memory_limiter", "batch"])),
-    "otel_exporters": _collector(lambda c: c["exporters"]["otlp/jaeger"].update(endpoint="jaeger-collector.jaeger-system:14250")),
+    "otel_exporters": _collector(lambda c: c["exporters"]["prometheusremotewrite"].update(
+        endpoint="http://prometheus.monitoring-system:9090/api/v1/write")),
     "otel_resources": _set(["otel", "daemonset", "spec", "template", "spec", "containers", 0, "resources"], {}),
     "jaeger_running": _not_running,
     "jaeger_strategy": _drop_tempo_sts,
@@ -251,8 +252,8 @@ TEMPO_CASES = {
     "jaeger_spread": _tempo_spread_off,
     "jaeger_retention": _tempo_yaml(lambda c: c["compactor"]["compaction"].update(block_retention="72h")),
     "jaeger_otlp": lambda snap: snap["services"]["jaeger/jaeger-collector"]["spec"].update(ports=[{"port": 4317}]),
-    "jaeger_sampling": _collector(lambda c: c["service"]["pipelines"]["traces"].update(
-        processors=["memory_limiter", "resource", "batch"])),
+    "jaeger_sampling": lambda snap: _sampler_config(snap, lambda c: c["processors"]["tail_sampling"].update(
+        policies=c["processors"]["tail_sampling"]["policies"][:1])),
     "jaeger_credentials": _leak_env,
     "jaeger_image_tags": _latest,
     "jaeger_known_broken": _old_tempo_query,
@@ -267,7 +268,28 @@ TEMPO_CASES = {
     "storage_bucket": lambda snap: snap["storage"].update(bucket_exists=False),
     "storage_lifecycle": lambda snap: snap["storage"]["lifecycle"][0]["Expiration"].update(Days=5),
     "storage_store_retention": _tempo_yaml(lambda c: c["compactor"]["compaction"].update(block_retention="240h")),
+    # the sampling chain (readiness/sampling_checks.py)
+    "sampling_tail": lambda snap: _sampler_config(snap, lambda c: c["processors"]["tail_sampling"].update(
+        policies=c["processors"]["tail_sampling"]["policies"][1:])),
+    "sampling_routing": _collector(lambda c: c["exporters"]["loadbalancing"].update(routing_key="service")),
+    "sampling_no_head": _collector(lambda c: (c["processors"].update(probabilistic_sampler={"sampling_percentage": 10}),
+                                              c["service"]["pipelines"]["traces"].update(
+                                                  processors=["memory_limiter", "probabilistic_sampler", "resource", "batch"]))),
+    "sampling_resolver": lambda snap: snap["sampling"]["deployments"][0]["spec"]["template"]["spec"]["containers"][0].update(
+        ports=[{"name": "otlp-grpc", "containerPort": 14317}]),
+    "sampling_rbac": lambda snap: snap["sampling"].update(rolebindings=[]),
+    "sampling_pipeline": lambda snap: _sampler_config(snap, lambda c: c["service"]["pipelines"]["traces"].update(
+        processors=["tail_sampling", "memory_limiter", "batch"])),
+    "sampling_replicas": lambda snap: snap["sampling"]["deployments"][0]["status"].update(readyReplicas=2),
+    "sampling_pdb": lambda snap: snap["sampling"].update(pdbs=[]),
 }
+
+
+def _sampler_config(snap, change):
+    cm = snap["sampling"]["configmaps"][0]
+    cfg = yaml.safe_load(cm["data"]["config.yaml"])
+    change(cfg)
+    cm["data"]["config.yaml"] = yaml.safe_dump(cfg)
 
 
 def _grpc_wl(snap, name):
@@ -314,6 +336,7 @@ ALSO_FAILS = {
     "storage_lifecycle": ["storage_store_retention"],  # a 5-day backstop is shorter than block_retention
     "jaeger_image_tags": ["jaeger_versions_supported"],  # a 'latest' tag has no version in the support table
     "jaeger_known_broken": ["jaeger_versions_supported"],  # tempo-query < 2.6.1 is past end of support
+    "jaeger_sampling": ["sampling_tail"],  # no baseline policy: neither "sampling configured" nor "10% baseline"
 }
 
 

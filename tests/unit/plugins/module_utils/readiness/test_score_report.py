@@ -45,9 +45,9 @@ def test_verdict_needs_threshold_and_no_failing_danger():
 
 def test_overall_is_mean_and_ready_only_if_all_components_are():
     items = [chk("a", "danger", 1, True, "otel_collector"), chk("b", "danger", 1, True, "jaeger"),
-             chk("c", "danger", 1, False, "storage")]
+             chk("c", "danger", 1, False, "storage"), chk("d", "danger", 1, True, "sampling")]
     out = score.summarize(items, checks.COMPONENTS)
-    assert out["score"] == 67
+    assert out["score"] == 75
     assert out["verdict"] == score.NOT_READY
     assert out["components"]["storage"]["score"] == 0
 

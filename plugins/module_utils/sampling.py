@@ -1,0 +1,306 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, talos_homelab.tracing contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Tail sampling: the sampler tier's configuration, its sizing, and which traces it keeps (pure).
+
+* ``sampler_config(values)``: the otelcol-contrib configuration of the sampler Deployment
+  (memory_limiter first, tail_sampling, batch after sampling, OTLP to Tempo's distributor).
+* ``sizing(values)``: memory and num_traces from the expected load, by the rule in docs/storage.md
+  section 5 (spans/s per replica x decision_wait x span size).
+* ``decide(policies, trace)`` / ``simulate(policies, traces)``: which synthetic traces the rendered
+  ``tail_sampling`` policies keep. The probabilistic policy is modelled as
+  opentelemetry-collector-contrib processor/tailsamplingprocessor/internal/sampling/probabilistic.go
+  computes it (v0.114.0; the same algorithm in later releases): FNV-1a 64 over the hash salt
+  (``default-hash-seed`` when empty) followed by the 16 trace-ID bytes, sampled when the hash is
+  <= ``MaxUint64 x percentage / 100`` (``calculateThreshold``: a big.Float product, 64-bit mantissa,
+  truncated to uint64). The status_code policy (internal/sampling/status_code.go) samples a trace when
+  any span's status is in ``status_codes``. Policies are OR-ed: the trace is kept when one samples it
+  (processor.go ``makeDecision``; ``invert_match`` and the other policy types are not modelled and
+  are refused). No Collector runs here: this is the decision of the configuration, not a measurement.
+* ``values_errors(values)``: the preflight's checks of the tail_sampler_* variables.
+* ``resolver_rules(version)``: the RBAC rules the loadbalancing exporter's k8s resolver needs at a
+  given otelcol-contrib version (docs/storage.md section 5).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import hashlib
+import math
+import re
+from fractions import Fraction
+
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
+
+MAX_UINT64 = (1 << 64) - 1
+# probabilistic.go defaultHashSalt
+DEFAULT_HASH_SALT = "default-hash-seed"
+_FNV64_OFFSET = 0xcbf29ce484222325  # Go hash/fnv offset64
+_FNV64_PRIME = 0x100000001b3  # Go hash/fnv prime64
+ERROR = "ERROR"
+SUPPORTED_POLICIES = ("status_code", "probabilistic", "always_sample")
+
+# The k8s resolver of the loadbalancing exporter. v0.114.0 exporter/loadbalancingexporter/resolver_k8s.go
+# lists and watches core/v1 Endpoints of the Service (field selector metadata.name); the switch to
+# discovery.k8s.io/v1 EndpointSlices (contrib PR #44079) shipped after 0.137.0: users upgrading
+# 0.137.0 -> 0.140.1 needed the extra grant (contrib issue #44494, documented by PR #44500).
+# ENDPOINTSLICES_FROM is the first release known to need it (the twin's facts are 0.114.0 and 0.159.0,
+# on either side of the bound).
+ENDPOINTSLICES_FROM = (0, 140, 0)
+RESOLVER_VERBS = ["get", "list", "watch"]
+
+_DURATION_RE = re.compile(r"^([0-9]+)(ms|s|m)$")
+_NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_IMAGE_RE = re.compile(r"^[^@\s]+:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+_VERSION_RE = re.compile(r":v?([0-9]+)\.([0-9]+)\.([0-9]+)")
+_FIX = "correct the tail_sampler_* variables (roles/tail_sampler/meta/argument_specs.yml)."
+
+
+# ====================================================================== decisions
+def fnv1a64(data):
+    """Go ``hash/fnv`` New64a over ``data`` (bytes)."""
+    h = _FNV64_OFFSET
+    for byte in bytearray(data):
+        h ^= byte
+        h = (h * _FNV64_PRIME) & MAX_UINT64
+    return h
+
+
+def threshold(percentage):
+    """probabilistic.go calculateThreshold(percentage / 100): MaxUint64 x ratio in a 64-bit mantissa, truncated."""
+    ratio = Fraction(float(percentage) / 100)  # the float64 the Go code multiplies by
+    exact = Fraction(MAX_UINT64) * ratio
+    if exact <= 0:
+        return 0
+    if exact >= MAX_UINT64:
+        return MAX_UINT64
+    # big.Float rounds the product to the receiver's precision (64 bits: SetInt of MaxUint64), to nearest even
+    exponent = int(math.floor(math.log(exact, 2)))
+    while Fraction(2) ** exponent > exact:
+        exponent -= 1
+    while Fraction(2) ** (exponent + 1) <= exact:
+        exponent += 1
+    ulp = Fraction(2) ** (exponent - 63)
+    units = exact / ulp
+    whole = units.numerator // units.denominator
+    rest = units - whole
+    if rest > Fraction(1, 2) or (rest == Fraction(1, 2) and whole % 2 == 1):
+        whole += 1
+    rounded = whole * ulp
+    return int(min(rounded.numerator // rounded.denominator, MAX_UINT64))
+
+
+def trace_id_bytes(trace_id):
+    """The 16 bytes of a trace ID given as 32 hex digits."""
+    text = str(trace_id).lower()
+    if not re.match(r"^[0-9a-f]{32}$", text):
+        raise ValueError("trace ID %r is not 32 hex digits" % (trace_id,))
+    return bytes(bytearray.fromhex(text))
+
+
+def probabilistic_samples(trace_id, percentage, hash_salt=""):
+    """The probabilistic policy's decision for one trace ID."""
+    salt = hash_salt or DEFAULT_HASH_SALT
+    return fnv1a64(salt.encode("utf-8") + trace_id_bytes(trace_id)) <= threshold(percentage)
+
+
+def decide(policies, trace):
+    """``(kept, [names of the policies that sampled it])`` for ``trace`` = ``{trace_id, error}``.
+
+    ``policies``: the ``tail_sampling.policies`` list as rendered. An unknown policy type raises
+    ``ValueError`` naming it (its decision is not modelled, so no claim is made)."""
+    sampled = []
+    for policy in policies or []:
+        kind = policy.get("type")
+        if kind not in SUPPORTED_POLICIES or policy.get("invert_match"):
+            raise ValueError("policy %r of type %r is not modelled (only %s)" % (
+                policy.get("name"), kind, ", ".join(SUPPORTED_POLICIES)))
+        if kind == "always_sample":
+            hit = True
+        elif kind == "status_code":
+            codes = [str(c).upper() for c in (policy.get("status_code") or {}).get("status_codes") or []]
+            hit = bool(trace.get("error")) and ERROR in codes
+        else:
+            conf = policy.get("probabilistic") or {}
+            hit = probabilistic_samples(trace["trace_id"], conf.get("sampling_percentage", 0), conf.get("hash_salt") or "")
+        if hit:
+            sampled.append(policy.get("name"))
+    return bool(sampled), sampled
+
+
+def synthetic_traces(count, error_every):
+    """``count`` deterministic trace IDs (sha256 of ``trace-<i>``), every ``error_every``-th an error trace."""
+    out = []
+    for i in range(count):
+        tid = hashlib.sha256(("trace-%d" % i).encode("ascii")).hexdigest()[:32]
+        out.append(dict(trace_id=tid, error=bool(error_every) and i % error_every == 0))
+    return out
+
+
+def simulate(policies, traces):
+    """Counts of kept traces: ``{errors, errors_kept, others, others_kept, kept_ids}``."""
+    res = dict(errors=0, errors_kept=0, others=0, others_kept=0, kept_ids=[])
+    for trace in traces:
+        kept, _by = decide(policies, trace)
+        key = "errors" if trace.get("error") else "others"
+        res[key] += 1
+        if kept:
+            res[key + "_kept"] += 1
+            res["kept_ids"].append(trace["trace_id"])
+    return res
+
+
+def keeps_errors_and_baseline(policies):
+    """``(keeps_errors, baseline percentage or None)`` of rendered policies, from their decisions.
+
+    Errors: a non-error trace ID set aside, an error trace must be kept whatever its ID (checked on
+    64 synthetic error traces). Baseline: the highest probabilistic percentage (None without one)."""
+    try:
+        errors = all(decide(policies, t)[0] for t in synthetic_traces(64, 1))
+    except ValueError:
+        return False, None
+    pcts = [float((x.get("probabilistic") or {}).get("sampling_percentage", 0))
+            for x in policies or [] if x.get("type") == "probabilistic"]
+    return errors, (max(pcts) if pcts else None)
+
+
+# ====================================================================== values, sizing, config
+def _duration_seconds(text):
+    match = _DURATION_RE.match(str(text))
+    if not match:
+        return None
+    value, unit = int(match.group(1)), match.group(2)
+    return value / 1000.0 if unit == "ms" else value * (60 if unit == "m" else 1)
+
+
+def _number(value):
+    if isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def image_version(image):
+    match = _VERSION_RE.search(str(image or ""))
+    return tuple(int(x) for x in match.groups()) if match else None
+
+
+def resolver_rules(version):
+    """RBAC rules of the agents' k8s resolver in the sampler namespace for otelcol-contrib ``version``."""
+    rules = [dict(apiGroups=[""], resources=["endpoints"], verbs=list(RESOLVER_VERBS))]
+    if version is None or tuple(version) >= ENDPOINTSLICES_FROM:
+        rules.append(dict(apiGroups=["discovery.k8s.io"], resources=["endpointslices"], verbs=list(RESOLVER_VERBS)))
+    return rules
+
+
+def sizing(values):
+    """Memory of one sampler replica from the load (the rule of docs/storage.md section 5).
+
+    working set = spans/s / replicas x decision_wait x span size (the spans one replica holds while it
+    waits); memory_limiter limit = 2 x working set (late spans, the decided-trace cache, Go GC headroom),
+    at least 100 MiB; container limit = limiter / 0.8 (memory_limiter at 80 percent of the limit); request =
+    limit; GOMEMLIMIT 80 percent of the limit. num_traces default = 2 x traces/s x decision_wait (upstream
+    advice: at least the traces arriving during decision_wait)."""
+    replicas = int(values["tail_sampler_replicas"])
+    wait = _duration_seconds(values["tail_sampler_decision_wait"])
+    spans = float(values["tail_sampler_expected_spans_per_sec"])
+    span_bytes = float(values["tail_sampler_span_bytes"])
+    working = spans / replicas * wait * span_bytes / (1024.0 * 1024.0)
+    limiter = max(100, int(math.ceil(2 * working)))
+    limit = int(math.ceil(limiter / 0.8))
+    traces = float(values["tail_sampler_expected_new_traces_per_sec"])
+    num_traces = values.get("tail_sampler_num_traces")
+    if num_traces in (None, "", 0, "0"):
+        num_traces = max(1000, int(math.ceil(2 * traces * wait)))
+    return dict(working_set_mib=round(working, 1), limiter_mib=limiter, spike_mib=max(1, limiter // 5),
+                limit_mib=limit, request_mib=limit, gomemlimit_mib=int(limit * 0.8), num_traces=int(num_traces))
+
+
+def policies(values):
+    """The two policies: keep-errors OR baseline."""
+    prob = {"sampling_percentage": float(values["tail_sampler_baseline_percentage"])}
+    if values.get("tail_sampler_hash_salt"):
+        prob["hash_salt"] = str(values["tail_sampler_hash_salt"])
+    return [
+        {"name": "keep-errors", "type": "status_code", "status_code": {"status_codes": [ERROR]}},
+        {"name": "baseline", "type": "probabilistic", "probabilistic": prob},
+    ]
+
+
+def sampler_config(values):
+    """The sampler's collector configuration (keys confirmed at v0.114.0, docs/storage.md section 5)."""
+    size = sizing(values)
+    grpc, http, health = (int(values["tail_sampler_otlp_grpc_port"]), int(values["tail_sampler_otlp_http_port"]),
+                          int(values["tail_sampler_health_check_port"]))
+    return {
+        "extensions": {"health_check": {"endpoint": "0.0.0.0:%d" % health}},
+        "receivers": {"otlp": {"protocols": {"grpc": {"endpoint": "0.0.0.0:%d" % grpc},
+                                             "http": {"endpoint": "0.0.0.0:%d" % http}}}},
+        "processors": {
+            "memory_limiter": {"check_interval": "1s", "limit_mib": size["limiter_mib"], "spike_limit_mib": size["spike_mib"]},
+            "tail_sampling": {
+                "decision_wait": str(values["tail_sampler_decision_wait"]),
+                "num_traces": size["num_traces"],
+                "expected_new_traces_per_sec": int(values["tail_sampler_expected_new_traces_per_sec"]),
+                "policies": policies(values),
+            },
+            "batch": {"timeout": "5s", "send_batch_size": 8192},
+        },
+        "exporters": {"otlp": {"endpoint": str(values["tail_sampler_tempo_endpoint"]),
+                               "tls": {"insecure": bool(values["tail_sampler_tempo_insecure"])}}},
+        "service": {
+            "extensions": ["health_check"],
+            "pipelines": {"traces": {"receivers": ["otlp"], "processors": ["memory_limiter", "tail_sampling", "batch"],
+                                     "exporters": ["otlp"]}},
+        },
+    }
+
+
+def values_errors(values):
+    """One ``TracingError`` per bad tail_sampler_* value (nothing read from the cluster)."""
+    errors = []
+
+    def bad(problem, fix=_FIX):
+        errors.append(TracingError("validate tail_sampler variables", problem, fix))
+
+    for key in ("tail_sampler_namespace", "tail_sampler_name"):
+        if not _NAME_RE.match(str(values.get(key) or "")):
+            bad("%s %r is not a DNS label." % (key, values.get(key)))
+    image = values.get("tail_sampler_image")
+    if image and (not _IMAGE_RE.match(str(image)) or str(image).rsplit(":", 1)[-1] == "latest"):
+        bad("tail_sampler_image %r must carry a pinned tag other than 'latest'." % (image,),
+            "leave tail_sampler_image empty (the agents' image) or pin e.g. otel/opentelemetry-collector-contrib:0.114.0.")
+    replicas = _number(values.get("tail_sampler_replicas"))
+    if replicas is None or replicas != int(replicas) or replicas < 1:
+        bad("tail_sampler_replicas %r must be a whole number >= 1." % (values.get("tail_sampler_replicas"),))
+    pct = _number(values.get("tail_sampler_baseline_percentage"))
+    if pct is None or not 0 < pct <= 100:
+        bad("tail_sampler_baseline_percentage %r must be a number in (0, 100]." % (values.get("tail_sampler_baseline_percentage"),))
+    wait = _duration_seconds(values.get("tail_sampler_decision_wait"))
+    if wait is None or wait <= 0:
+        bad("tail_sampler_decision_wait %r must be a positive duration like 10s, 500ms or 1m." % (values.get("tail_sampler_decision_wait"),))
+    for key in ("tail_sampler_expected_new_traces_per_sec", "tail_sampler_expected_spans_per_sec", "tail_sampler_span_bytes"):
+        num = _number(values.get(key))
+        if num is None or num <= 0 or num != int(num):
+            bad("%s %r must be a whole number > 0." % (key, values.get(key)))
+    num_traces = values.get("tail_sampler_num_traces")
+    if num_traces not in (None, "", 0, "0"):
+        num = _number(num_traces)
+        if num is None or num < 1 or num != int(num):
+            bad("tail_sampler_num_traces %r must be a whole number >= 1 (or 0: derived from the load)." % (num_traces,))
+    ports = []
+    for key in ("tail_sampler_otlp_grpc_port", "tail_sampler_otlp_http_port", "tail_sampler_health_check_port"):
+        num = _number(values.get(key))
+        if num is None or num != int(num) or not 0 < num < 65536:
+            bad("%s %r must be a port number 1-65535." % (key, values.get(key)))
+        ports.append(num)
+    if len(set(ports)) != len(ports):
+        bad("the sampler's ports %s must be distinct." % ", ".join(str(values.get(k)) for k in (
+            "tail_sampler_otlp_grpc_port", "tail_sampler_otlp_http_port", "tail_sampler_health_check_port")))
+    if not re.match(r"^[^/:\s]+:[0-9]+$", str(values.get("tail_sampler_tempo_endpoint") or "")):
+        bad("tail_sampler_tempo_endpoint %r must be host:port without a scheme." % (values.get("tail_sampler_tempo_endpoint"),),
+            "e.g. jaeger-collector.jaeger:4317 (Tempo's distributor).")
+    return errors
