@@ -69,8 +69,8 @@ changelog-lint: ## antsibull-changelog lint
 build-check: ## build the Galaxy tarball, install it, ansible-doc every plugin
 	bash scripts/build-check.sh
 
-integration: ## integration tests on the twin and the real RGW
-	$(PY) -m pytest -q tests/integration --junitxml=$(REPORTS)/integration.xml
+integration: ## integration tests on the twin and the real RGW (two workers, one test file each: pytest-xdist)
+	$(PY) -m pytest -q -n 2 --dist loadfile tests/integration --junitxml=$(REPORTS)/integration.xml
 
 molecule: ## molecule test (default scenario) and the kind scenario's syntax check
 	molecule test -s default
