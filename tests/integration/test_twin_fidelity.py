@@ -20,6 +20,7 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 from runner import PLAYBOOK_BIN, localhost_play, run_playbook  # noqa: E402
+from tests.twin.__main__ import kubeconfig_text  # noqa: E402
 from tests.twin.apiserver import serve  # noqa: E402
 from tests.twin.controllers import Controllers  # noqa: E402
 from tests.twin.store import Store  # noqa: E402
@@ -142,18 +143,7 @@ def fidelity(tmp_path_factory):
     ctrl = Controllers(store, None).start()
     srv = serve(store)
     kubeconfig = tmp / "kubeconfig"
-    kubeconfig.write_text(
-        json.dumps(
-            {
-                "apiVersion": "v1",
-                "kind": "Config",
-                "clusters": [{"name": "twin", "cluster": {"server": srv.url}}],
-                "users": [{"name": "twin", "user": {"token": "any-token"}}],
-                "contexts": [{"name": "twin", "context": {"cluster": "twin", "user": "twin"}}],
-                "current-context": "twin",
-            }
-        )
-    )
+    kubeconfig.write_text(kubeconfig_text(srv.url))
     env = {"KUBECONFIG": str(kubeconfig), "K8S_AUTH_KUBECONFIG": str(kubeconfig), "TMPDIR": str(tmp), "ANSIBLE_DEPRECATION_WARNINGS": "0"}
     run = run_playbook([localhost_play(TASKS)], env=env, dump=tuple(NAMES), timeout=170, collection=False)
     yield run, store

@@ -19,6 +19,7 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 from runner import PLAYBOOK_BIN, run_playbook  # noqa: E402
+from tests.twin.__main__ import kubeconfig_text  # noqa: E402
 from tests.twin.apiserver import serve  # noqa: E402
 from tests.twin.store import Store  # noqa: E402
 
@@ -209,18 +210,7 @@ def twin(tmp_path):
     status = StatusThread(store)
     status.start()
     kubeconfig = tmp_path / "kubeconfig"
-    kubeconfig.write_text(
-        json.dumps(
-            {
-                "apiVersion": "v1",
-                "kind": "Config",
-                "clusters": [{"name": "twin", "cluster": {"server": srv.url}}],
-                "users": [{"name": "twin", "user": {"token": "any-token"}}],
-                "contexts": [{"name": "twin", "context": {"cluster": "twin", "user": "twin"}}],
-                "current-context": "twin",
-            }
-        )
-    )
+    kubeconfig.write_text(kubeconfig_text(srv.url))
     srv.kubeconfig = str(kubeconfig)
     yield srv
     status.stop.set()
