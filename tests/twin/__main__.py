@@ -30,7 +30,9 @@ import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-READY_TIMEOUT = 90
+READY_TIMEOUT = 150
+# how long `serve --before-state` waits for the seed's workloads to be running (600 nodes on 2 cores)
+SETTLE_TIMEOUT = 120
 
 
 def read_env(path: str) -> dict:
@@ -124,6 +126,13 @@ def cmd_serve(a) -> int:
         ctrl = Controllers(store, s3, rook_version=a.rook_version, jaeger_operator=not a.no_jaeger_operator).start()
         srv = serve(store, "127.0.0.1", 0)
         cluster.finish_neighbours(store, s3)
+        if a.before_state:
+            settle_deadline = time.monotonic() + SETTLE_TIMEOUT
+            while cluster.before_state_unsettled(store):
+                if time.monotonic() > settle_deadline:
+                    raise RuntimeError("the before-state did not settle in %ds: %s"
+                                       % (SETTLE_TIMEOUT, "; ".join(cluster.before_state_unsettled(store))))
+                time.sleep(0.1)
         url = f"http://127.0.0.1:{srv.server_address[1]}"
         (state / "kubeconfig").write_text(kubeconfig_text(url))
         ready = {

@@ -468,3 +468,27 @@ def load_before_state(store) -> None:
                 },
             },
         )
+
+
+def before_state_unsettled(store) -> list[str]:
+    """What of the seed's starting point is not running yet (empty once it is).
+
+    The seed describes a cluster that has been up for a while: every DaemonSet pod ready and the
+    all-in-one Jaeger Deployment available.  ``serve --before-state`` waits for this before it
+    reports ready, so that tests see that state however slow the machine is.
+    """
+    waiting = []
+    for ns in ("opentelemetry", "jaeger"):
+        for kind in ("DaemonSet", "Deployment"):
+            for obj in store.list_kind("apps/v1", kind, ns):
+                st = obj.get("status") or {}
+                name = f"{kind} {ns}/{obj['metadata']['name']}"
+                if kind == "DaemonSet":
+                    desired = st.get("desiredNumberScheduled")
+                    if desired is None or st.get("numberReady", 0) != desired:
+                        waiting.append(f"{name}: {st.get('numberReady', 0)}/{desired} ready")
+                elif st.get("availableReplicas", 0) < (obj.get("spec") or {}).get("replicas", 1):
+                    waiting.append(f"{name}: {st.get('availableReplicas', 0)} available")
+    if store.registry.by_kind("jaegertracing.io/v1", "Jaeger") is not None and not store.list_kind("apps/v1", "Deployment", "jaeger"):
+        waiting.append("Deployment jaeger/jaeger: not created yet")
+    return waiting
