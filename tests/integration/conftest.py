@@ -7,12 +7,23 @@
 * ``twin_factory(**opts)`` (function): start an extra twin with options, e.g.
   ``twin_factory(rook_version="1.16", obc_allowed_fields="maxObjects,maxSize", nodes=3,
   before_state=False, no_jaeger_operator=True, s3_backend="moto")``; all are stopped at teardown.
+* ``module_twin_factory(**opts)`` (module): the same for twins that the tests of one module share
+  (stopped when the module's tests are done).
+* ``apiserver_factory(store, controllers=False)`` (function) and ``module_apiserver_factory`` (module):
+  the twin's API server alone, in this process, serving ``store`` (tests of the emulator itself, which
+  read ``srv.store`` and ``srv.stats`` directly); ``srv.kubeconfig`` is its kubeconfig file, ``srv.env``
+  the environment for kubernetes.core (KUBECONFIG, K8S_AUTH_KUBECONFIG, TMPDIR for its discovery cache).
+  ``controllers=True`` also runs the twin's controllers on the store.
+* ``private_rgw`` (module): a radosgw of its own for one test module (``endpoint``, ``access_key``,
+  ``secret_key``, ``state``); skips without the Ceph packages (tests/twin/install-ceph.sh).
+
+These fixtures are the only way a test starts a twin (tests/unit/test_harness_rules.py); the twin's CLI
+is run through ``runner.twin_command``.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import tempfile
 
@@ -22,11 +33,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from tests.twin.__main__ import read_env  # noqa: E402
-
-
-def _cli(*args: str, timeout: float = 240) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tests.twin", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
+from runner import twin_command as _cli  # noqa: E402
+from tests.twin.__main__ import kubeconfig_text, read_env  # noqa: E402
 
 
 def _opts_to_args(opts: dict) -> list:
@@ -82,8 +90,7 @@ def twin():
         stop_twin(env)
 
 
-@pytest.fixture
-def twin_factory():
+def _factory():
     started = []
 
     def make(**opts) -> dict:
@@ -96,3 +103,64 @@ def twin_factory():
     finally:
         for env in reversed(started):
             stop_twin(env)
+
+
+@pytest.fixture
+def twin_factory():
+    yield from _factory()
+
+
+@pytest.fixture(scope="module")
+def module_twin_factory():
+    yield from _factory()
+
+
+
+def _apiserver_factory(tmp_path_factory):
+    from tests.twin.apiserver import serve
+    from tests.twin.controllers import Controllers
+
+    started = []
+
+    def make(store, controllers=False):
+        tmp = tmp_path_factory.mktemp("apiserver")
+        ctrl = Controllers(store, None).start() if controllers else None
+        srv = serve(store)
+        started.append((srv, ctrl))
+        kubeconfig = tmp / "kubeconfig"
+        kubeconfig.write_text(kubeconfig_text(srv.url))
+        srv.kubeconfig = str(kubeconfig)
+        srv.env = {"KUBECONFIG": srv.kubeconfig, "K8S_AUTH_KUBECONFIG": srv.kubeconfig, "TMPDIR": str(tmp)}
+        return srv
+
+    try:
+        yield make
+    finally:
+        for srv, ctrl in reversed(started):
+            if ctrl is not None:
+                ctrl.stop()
+            srv.stop()
+
+
+@pytest.fixture
+def apiserver_factory(tmp_path_factory):
+    yield from _apiserver_factory(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def module_apiserver_factory(tmp_path_factory):
+    yield from _apiserver_factory(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def private_rgw():
+    from tests.twin import rgw
+
+    if not rgw.ceph_available():
+        pytest.skip("needs the real Ceph RGW (tests/twin/install-ceph.sh)")
+    state = tempfile.mkdtemp(prefix="it-rgw-")
+    try:
+        info = rgw.start(state)
+        yield dict(info, state=state)
+    finally:
+        rgw.stop(state)

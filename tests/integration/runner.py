@@ -12,6 +12,21 @@
 * ``run_module(module, args, ...)``: one task of ``module`` (``ignore_errors``), returns
   ``(result, output, rc)``.
 * ``twin_stats(env, reset=False)``: the twin's request counters (``/_twin/stats``), reset first on demand.
+
+What the test modules share (no test module imports another one, see tests/unit/test_harness_rules.py):
+
+* the twin: ``twin_command(*args)`` / ``twin_cli(env, *args)`` (its CLI, the only one; conftest.py starts
+  and stops twins with it), ``faults_on(env)`` / ``faults_off(env)``, ``k8s_get(env, path)``
+  (``None`` on 404);
+* playbooks, all through ``run_playbook``: ``run_role(env, role, vars, *args)`` (one role, the twin's
+  kubeconfig as module default), ``run_play(env, tasks, ...)`` (tasks with the kubeconfig in the
+  environment), ``run_task(env, module, args)`` (one collection module task, failures not ignored),
+  ``run_site(env, *args, extra=...)`` (the site playbook with the example inventory),
+  ``write_inventory(dir, all_vars)`` + ``run_site_inventory(inventory, *args)`` (the site playbook
+  with nothing but a user's inventory), ``run_readiness(env, **args)`` + ``checks_by_id(result)``,
+  ``claim_tasks()`` (the bucket claim of role ceph_bucket, waited for until Bound);
+* reading a run's output: ``failure_messages(out)``, ``assert_clean_failure(out)``, ``readiness_score(out)``;
+* S3: ``s3_client(env)``, ``lifecycle(env, bucket)`` (the bucket's rules, ``[]`` without any).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -161,3 +176,195 @@ def twin_stats(env, reset=False):
                                  headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=10) as resp:
         return json.loads(resp.read() or b"{}")
+
+
+# ---------------------------------------------------------------------- the twin
+def twin_command(*args, timeout=240):
+    """``python -m tests.twin ARGS`` from ``ROOT``; the ``CompletedProcess`` (not checked)."""
+    return subprocess.run([sys.executable, "-m", "tests.twin"] + list(args), cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout, check=False)
+
+
+def twin_cli(env, *args, timeout=60, check=True):
+    """``python -m tests.twin ARGS --env-file F`` of the twin ``env``; with ``check`` a failure raises."""
+    proc = twin_command(*(list(args) + ["--env-file", env["env_file"]]), timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError("twin %s failed (rc %s):\n%s%s" % (" ".join(args), proc.returncode, proc.stdout, proc.stderr))
+    return proc
+
+
+TRANSIENT_CODES = "500,503,409"
+
+
+def faults_on(env, rate=0.1, codes=TRANSIENT_CODES):
+    """Let the twin answer ``rate`` of the API requests with one of ``codes`` (comma-separated)."""
+    snap = json.loads(twin_cli(env, "faults", "--rate", str(rate), "--codes", codes).stdout)
+    assert snap["rate"] == rate and sorted(snap["codes"]) == sorted(int(c) for c in codes.split(",")), snap
+
+
+def faults_off(env):
+    assert json.loads(twin_cli(env, "faults", "--off").stdout)["rate"] == 0
+
+
+def k8s_get(env, path):
+    """GET ``path`` on the twin's API server with its ``kube`` client; ``None`` on 404."""
+    from kubernetes.client.rest import ApiException
+
+    try:
+        return env["kube"].call_api(path, "GET", response_type="object", _return_http_data_only=True, auth_settings=["BearerToken"])
+    except ApiException as err:
+        if err.status == 404:
+            return None
+        raise
+
+
+# ---------------------------------------------------------------------- playbooks against the twin
+INVENTORY = os.path.join(ROOT, "examples", "inventory", "hosts.yml")
+
+
+def twin_module_defaults(env):
+    """The twin's kubeconfig for the kubernetes.core modules and the collection's modules."""
+    return {"group/kubernetes.core.k8s": {"kubeconfig": env["KUBECONFIG"]},
+            "group/talos_homelab.tracing.tracing": {"kubeconfig": env["KUBECONFIG"]}}
+
+
+def run_role(env, role, role_vars=None, *args, timeout=900):
+    """Run one role of the collection on localhost (kubeconfig as module default); ``(rc, recap, output)``."""
+    play = localhost_play([], name="role under test", module_defaults=twin_module_defaults(env))
+    play["roles"] = [{"role": "talos_homelab.tracing." + role, "vars": role_vars or {}}]
+    run = run_playbook([play], args=args, timeout=timeout)
+    return run.rc, run.recap, run.output
+
+
+def run_task(env, module, args, timeout=300):
+    """One task of the collection's ``module`` (failures not ignored); ``(rc, output)``."""
+    play = localhost_play([{"name": "Run " + module, "talos_homelab.tracing." + module: args}], name="module under test",
+                          module_defaults=twin_module_defaults(env))
+    run = run_playbook([play], timeout=timeout)
+    return run.rc, run.output
+
+
+def run_play(env, tasks, extra_vars=None, check=False, diff=False, timeout=900, dump=()):
+    """Run ``tasks`` in a localhost play with the twin's kubeconfig in the environment (KUBECONFIG,
+    K8S_AUTH_KUBECONFIG); returns the ``PlaybookRun``."""
+    kube = {"KUBECONFIG": env["KUBECONFIG"], "K8S_AUTH_KUBECONFIG": env["KUBECONFIG"]}
+    return run_playbook([localhost_play(tasks)], extra_vars=extra_vars, check=check, diff=diff, inventory="localhost,",
+                        env=kube, timeout=timeout, dump=dump)
+
+
+def run_site(env, *args, extra=None, timeout=900):
+    """Run talos_homelab.tracing.site with the example inventory against the twin; ``(rc, recap, output)``."""
+    extra_vars = {"tracing_kubeconfig": env["KUBECONFIG"], "ceph_bucket_s3_endpoint": env["S3_ENDPOINT"]}
+    extra_vars.update(extra or {})
+    run = run_playbook(playbook="talos_homelab.tracing.site", inventory=INVENTORY, extra_vars=extra_vars, args=args, timeout=timeout)
+    return run.rc, run.recap, run.output
+
+
+def write_inventory(path, all_vars):
+    """An inventory directory as a user writes it: ``hosts.yml`` (localhost) + ``group_vars/all.yml``."""
+    import yaml
+
+    path = str(path)
+    os.makedirs(os.path.join(path, "group_vars"), exist_ok=True)
+    hosts = {"all": {"hosts": {"localhost": {"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"}}}}
+    with open(os.path.join(path, "hosts.yml"), "w") as f:
+        f.write(yaml.safe_dump(hosts))
+    with open(os.path.join(path, "group_vars", "all.yml"), "w") as f:
+        f.write(yaml.safe_dump(all_vars))
+    return path
+
+
+def run_site_inventory(inventory, *args, timeout=900):
+    """The site playbook with cluster access from ``inventory`` only (no KUBECONFIG / K8S_AUTH_* of the
+    test's environment); the ``PlaybookRun``."""
+    env = dict((k, "") for k in os.environ if k.startswith("K8S_AUTH_"))
+    env["KUBECONFIG"] = "/nonexistent/kubeconfig"
+    return run_playbook(playbook="talos_homelab.tracing.site", inventory=inventory, args=args, env=env, timeout=timeout)
+
+
+def run_readiness(env, check=False, **args):
+    """Run tracing_readiness with the twin's KUBECONFIG; returns (rc, registered result, output)."""
+    result, output, rc = run_module("talos_homelab.tracing.tracing_readiness", args, check=check, env={"KUBECONFIG": env["KUBECONFIG"]},
+                                    inventory=None, interpreter="{{ ansible_playbook_python }}")
+    return rc, result, output
+
+
+def checks_by_id(result):
+    """The checks of a tracing_readiness result by id."""
+    return dict((c["id"], c) for comp in result["components"].values() for c in comp["checks"])
+
+
+def claim_tasks(namespace="jaeger", name="jaeger-traces", storage_class="rook-ceph-bucket"):
+    """Tasks creating the bucket claim (what role ceph_bucket does) and waiting for Bound."""
+    return [
+        {"name": "claim", "kubernetes.core.k8s": {"definition": {
+            "apiVersion": "objectbucket.io/v1alpha1", "kind": "ObjectBucketClaim",
+            "metadata": {"name": name, "namespace": namespace},
+            "spec": {"bucketName": name, "storageClassName": storage_class}}}},
+        {"name": "bound", "kubernetes.core.k8s_info": {"api_version": "objectbucket.io/v1alpha1", "kind": "ObjectBucketClaim",
+                                                       "namespace": namespace, "name": name},
+         "register": "c", "retries": 60, "delay": 1,
+         "until": "c.resources | length == 1 and (c.resources[0].status | default({})).phase | default('') == 'Bound'"},
+    ]
+
+
+# ---------------------------------------------------------------------- reading the output
+FAILED_RE = re.compile(r"^(?:fatal: \[localhost\]: FAILED!|failed: \[localhost\] \(item=.*?\)) => (\{.*\})\s*$")
+
+
+def failure_messages(out):
+    """The ``msg`` of every failed task result (``fatal:`` or a failed loop item)."""
+    msgs = []
+    for line in out.splitlines():
+        m = FAILED_RE.match(line)
+        if m:
+            try:
+                msgs.append(str(json.loads(m.group(1)).get("msg", "")))
+            except ValueError:
+                msgs.append(m.group(1))
+    return msgs
+
+
+def assert_clean_failure(out):
+    """A failed run must say which action failed (``Failed to <action>``), not dump internals; the last message."""
+    assert "Traceback (most recent call last)" not in out, out[-6000:]
+    assert "MODULE FAILURE" not in out, out[-6000:]
+    assert "Error while evaluating conditional" not in out, out[-6000:]
+    assert "conditional check" not in out.lower(), out[-6000:]
+    msgs = failure_messages(out)
+    assert msgs, "the run failed without a task failure message:\n" + out[-6000:]
+    last = msgs[-1]
+    assert re.search(r"Failed to [a-z]+", last), last
+    # The task that failed is named right above its result.
+    assert re.search(r"TASK \[[^\]]+\] \*+\n(?:.*\n)*?(?:fatal|failed): \[localhost\]", out)
+    return last
+
+
+def readiness_score(out):
+    """The overall score of the last readiness report in the output."""
+    scores = re.findall(r"overall (\d+)/100", out)
+    assert scores, "no readiness report in the output"
+    return int(scores[-1])
+
+
+# ---------------------------------------------------------------------- S3
+def s3_client(env):
+    """A boto3 client on the twin's S3 endpoint with its admin keys (path-style)."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client("s3", endpoint_url=env["S3_ENDPOINT"], aws_access_key_id=env["S3_ACCESS_KEY"],
+                        aws_secret_access_key=env["S3_SECRET_KEY"], region_name="us-east-1",
+                        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 3}))
+
+
+def lifecycle(env, bucket):
+    """The lifecycle rules of ``bucket`` (``[]`` when it has no configuration)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        return s3_client(env).get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    except ClientError as err:
+        if err.response["Error"]["Code"] == "NoSuchLifecycleConfiguration":
+            return []
+        raise

@@ -38,11 +38,10 @@ import copy
 import datetime
 import string
 import sys
-import tempfile
 
 import pytest
 
-from runner import COLLECTIONS, ROOT, ensure_collection_link
+from runner import COLLECTIONS, ensure_collection_link
 
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, reject, settings  # noqa: E402
@@ -67,20 +66,12 @@ NEIGHBOURS = {
 
 # ---------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
-def rgw():
-    """One private radosgw for the file, and a boto3 client on it."""
-    sys.path.insert(0, ROOT)
-    from tests.twin import rgw as launcher  # noqa: E402 - the twin's launcher
+def rgw(private_rgw):
+    """One private radosgw for the file (conftest ``private_rgw``: the real RGW, moto would prove nothing
+    here), and a boto3 client on it."""
+    from tests.twin import rgw as launcher
 
-    if not launcher.ceph_available():
-        pytest.skip("needs the real Ceph RGW (tests/twin/install-ceph.sh); moto would prove nothing here")
-    state = tempfile.mkdtemp(prefix="it-lc-prop-")
-    try:
-        info = launcher.start(state)
-        client = launcher.s3_client(info["endpoint"], info["access_key"], info["secret_key"])
-        yield dict(info, client=client)
-    finally:
-        launcher.stop(state)
+    return dict(private_rgw, client=launcher.s3_client(private_rgw["endpoint"], private_rgw["access_key"], private_rgw["secret_key"]))
 
 
 @pytest.fixture(scope="module")

@@ -3,22 +3,19 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """ceph_bucket_lifecycle through real ansible-playbook against the real Ceph RGW.
 
-The RGW comes from the twin (session fixture ``twin`` of conftest.py); when that fixture
-is not available, a private RGW is started with tests/twin/rgw.py for this module.
+The RGW comes from the twin (session fixture ``twin`` of conftest.py).
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import sys
-import tempfile
 import time
 import uuid
 
 import pytest
 
-from runner import ROOT, run_module
+from runner import run_module
 
 MODULE = "talos_homelab.tracing.ceph_bucket_lifecycle"
 RULE_ID = "jaeger-traces-retention"
@@ -27,28 +24,11 @@ FOREIGN = {"ID": "loki-retention", "Filter": {"Prefix": ""}, "Status": "Enabled"
 
 # ---------------------------------------------------------------------- helpers
 @pytest.fixture(scope="module")
-def s3env(request):
-    """``{S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY, TWIN_STATE_DIR, backend}`` of a real RGW."""
-    try:
-        twin = request.getfixturevalue("twin")
-        env = dict(twin)
-        env.setdefault("backend", env.get("S3_BACKEND", "rgw"))
-        yield env
-        return
-    except pytest.FixtureLookupError:
-        pass
-    sys.path.insert(0, ROOT)
-    from tests.twin import rgw  # noqa: E402 - the twin's launcher
-
-    if not rgw.ceph_available():
-        pytest.skip("no twin fixture and no Ceph binaries (tests/twin/install-ceph.sh)")
-    state = tempfile.mkdtemp(prefix="it-rgw-")
-    try:
-        info = rgw.start(state)
-        yield dict(S3_ENDPOINT=info["endpoint"], S3_ACCESS_KEY=info["access_key"], S3_SECRET_KEY=info["secret_key"],
-                   TWIN_STATE_DIR=state, backend="rgw")
-    finally:
-        rgw.stop(state)
+def s3env(twin):
+    """``{S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY, TWIN_STATE_DIR, backend}`` of the twin's RGW."""
+    env = dict(twin)
+    env.setdefault("backend", env.get("S3_BACKEND", "rgw"))
+    return env
 
 
 @pytest.fixture(scope="module")
@@ -232,8 +212,7 @@ def _lc_process(s3env):
     state = s3env.get("TWIN_STATE_DIR")
     if not state:
         return
-    sys.path.insert(0, ROOT)
-    from tests.twin import rgw  # noqa: E402
+    from tests.twin import rgw
 
     try:
         rgw.Ceph(state).admin("lc", "process", timeout=60, check=False)
@@ -301,12 +280,8 @@ def test_foreign_and_rule_expires_only_its_scope_after_our_rewrite(s3env, s3, bu
     assert keys() == ["archive/untagged.bin", "other/tagged.bin"]
 
 
-def test_credentials_from_claim_on_twin(request, s3):
+def test_credentials_from_claim_on_twin(twin, s3):
     """claim_name/claim_namespace: keys from the claim's Secret, endpoint_url overrides BUCKET_HOST."""
-    try:
-        twin = request.getfixturevalue("twin")
-    except pytest.FixtureLookupError:
-        pytest.skip("needs the twin (tests/integration/conftest.py)")
     from kubernetes import client
 
     core, custom = client.CoreV1Api(twin["kube"]), client.CustomObjectsApi(twin["kube"])

@@ -19,18 +19,7 @@ import sys
 
 import pytest
 
-from runner import run_module, twin_stats
-
-
-def run_readiness(env, check=False, **args):
-    """Run tracing_readiness with the twin's KUBECONFIG; returns (rc, registered result, output)."""
-    result, output, rc = run_module("talos_homelab.tracing.tracing_readiness", args, check=check, env={"KUBECONFIG": env["KUBECONFIG"]},
-                                    inventory=None, interpreter="{{ ansible_playbook_python }}")
-    return rc, result, output
-
-
-def checks_by_id(result):
-    return dict((c["id"], c) for comp in result["components"].values() for c in comp["checks"])
+from runner import checks_by_id, run_readiness, twin_stats
 
 
 def test_before_state_jaeger_30(twin):

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_role_otel_collector import ANSIBLE_PLAYBOOK, k8s_get, run_role, stats  # noqa: E402
+from runner import PLAYBOOK_BIN, k8s_get, lifecycle, run_role, twin_stats
 
-pytestmark = pytest.mark.skipif(not os.path.exists(ANSIBLE_PLAYBOOK), reason="ansible-playbook not in the venv")
+pytestmark = pytest.mark.skipif(not os.path.exists(PLAYBOOK_BIN), reason="ansible-playbook not in the venv")
 
 OBC = "/apis/objectbucket.io/v1alpha1/namespaces/jaeger/objectbucketclaims/jaeger-traces"
 
@@ -27,31 +25,15 @@ def role_vars(env: dict, **extra) -> dict:
     return out
 
 
-def s3_rules(env: dict, bucket: str = "jaeger-traces") -> list:
-    import boto3
-    from botocore.config import Config
-    from botocore.exceptions import ClientError
-
-    s3 = boto3.client("s3", endpoint_url=env["S3_ENDPOINT"], aws_access_key_id=env["S3_ACCESS_KEY"],
-                      aws_secret_access_key=env["S3_SECRET_KEY"], region_name="us-east-1",
-                      config=Config(s3={"addressing_style": "path"}))
-    try:
-        return s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
-    except ClientError as err:
-        if err.response["Error"]["Code"] == "NoSuchLifecycleConfiguration":
-            return []
-        raise
-
-
 def assert_rule(rules: list, days: int = 7) -> None:
     ours = [r for r in rules if r["ID"] == "jaeger-traces-retention"]
     assert len(ours) == 1, rules
     assert ours[0]["Expiration"] == {"Days": days} and ours[0]["Status"] == "Enabled"
 
 
-def test_rook_117_declares_the_rule_in_the_claim(twin_factory, tmp_path):
+def test_rook_117_declares_the_rule_in_the_claim(twin_factory):
     env = twin_factory(nodes=1, rook_version="1.17")
-    rc, recap, out = run_role(env, tmp_path, "ceph_bucket", role_vars(env))
+    rc, recap, out = run_role(env, "ceph_bucket", role_vars(env))
     assert rc == 0, out
     assert recap["changed"] > 0
     obc = k8s_get(env, OBC)
@@ -59,55 +41,55 @@ def test_rook_117_declares_the_rule_in_the_claim(twin_factory, tmp_path):
     assert obc["spec"]["bucketName"] == "jaeger-traces" and obc["spec"]["storageClassName"] == "rook-ceph-bucket"
     declared = json.loads(obc["spec"]["additionalConfig"]["bucketLifecycle"])
     assert [r["ID"] for r in declared["Rules"]] == ["jaeger-traces-retention"]
-    assert_rule(s3_rules(env))
+    assert_rule(lifecycle(env, "jaeger-traces"))
 
-    stats(env, reset=True)
-    rc, recap, out = run_role(env, tmp_path, "ceph_bucket", role_vars(env))
+    twin_stats(env, reset=True)
+    rc, recap, out = run_role(env, "ceph_bucket", role_vars(env))
     assert rc == 0, out
     assert recap["changed"] == 0, out
-    assert stats(env)["writes"] == 0
+    assert twin_stats(env)["writes"] == 0
 
-    stats(env, reset=True)
-    rc, recap, out = run_role(env, tmp_path, "ceph_bucket", role_vars(env), "--check", "--diff")
+    twin_stats(env, reset=True)
+    rc, recap, out = run_role(env, "ceph_bucket", role_vars(env), "--check", "--diff")
     assert rc == 0, out
     assert recap["changed"] == 0, out
-    assert stats(env)["writes"] == 0
+    assert twin_stats(env)["writes"] == 0
 
 
-def test_rook_116_puts_the_rule_over_s3(twin_factory, tmp_path):
+def test_rook_116_puts_the_rule_over_s3(twin_factory):
     env = twin_factory(nodes=1, rook_version="1.16")
-    rc, recap, out = run_role(env, tmp_path, "ceph_bucket", role_vars(env))
+    rc, recap, out = run_role(env, "ceph_bucket", role_vars(env))
     assert rc == 0, out
     obc = k8s_get(env, OBC)
     assert obc["status"]["phase"] == "Bound"
     assert "bucketLifecycle" not in (obc["spec"].get("additionalConfig") or {})
-    assert_rule(s3_rules(env))
+    assert_rule(lifecycle(env, "jaeger-traces"))
 
-    rc, recap, out = run_role(env, tmp_path, "ceph_bucket", role_vars(env))
+    rc, recap, out = run_role(env, "ceph_bucket", role_vars(env))
     assert rc == 0, out
     assert recap["changed"] == 0, out
 
 
-def test_disallowed_bucket_lifecycle_fails_before_any_write(twin_factory, tmp_path):
+def test_disallowed_bucket_lifecycle_fails_before_any_write(twin_factory):
     env = twin_factory(nodes=1, rook_version="1.17", obc_allowed_fields="maxObjects,maxSize")
-    stats(env, reset=True)
-    rc, recap, out = run_role(env, tmp_path, "ceph_bucket", role_vars(env))
+    twin_stats(env, reset=True)
+    rc, recap, out = run_role(env, "ceph_bucket", role_vars(env))
     assert rc != 0
     assert "ROOK_OBC_ALLOW_ADDITIONAL_CONFIG_FIELDS" in out and "Nothing was written" in out, out
     assert "kubectl -n rook-ceph patch configmap rook-ceph-operator-config" in out
-    counted = stats(env)
+    counted = twin_stats(env)
     assert counted["writes"] == 0 and counted.get("write_requests", 0) == 0, counted
     assert k8s_get(env, OBC) is None
 
 
-def test_check_mode_in_a_namespace_the_run_would_create(twin_factory, tmp_path):
+def test_check_mode_in_a_namespace_the_run_would_create(twin_factory):
     env = twin_factory(nodes=1)
     assert k8s_get(env, "/api/v1/namespaces/jaeger") is None
-    stats(env, reset=True)
-    rc, recap, out = run_role(env, tmp_path, "ceph_bucket", role_vars(env), "--check", "--diff")
+    twin_stats(env, reset=True)
+    rc, recap, out = run_role(env, "ceph_bucket", role_vars(env), "--check", "--diff")
     assert rc == 0, out
     assert "does not exist yet" in out
-    assert stats(env)["writes"] == 0
+    assert twin_stats(env)["writes"] == 0
 
 
 @pytest.mark.parametrize("bad, needle", [
@@ -116,11 +98,11 @@ def test_check_mode_in_a_namespace_the_run_would_create(twin_factory, tmp_path):
     ({"ceph_bucket_storage_class": "no-such-class"}, "does not exist"),
     ({"ceph_bucket_additional_config": {"bucketPolicy": "{}"}}, "are not in"),
 ])
-def test_bad_input_fails_before_any_write(twin_factory, tmp_path, bad, needle):
+def test_bad_input_fails_before_any_write(twin_factory, bad, needle):
     env = twin_factory(nodes=1)
-    stats(env, reset=True)
-    rc, recap, out = run_role(env, tmp_path, "ceph_bucket", role_vars(env, **bad))
+    twin_stats(env, reset=True)
+    rc, recap, out = run_role(env, "ceph_bucket", role_vars(env, **bad))
     assert rc != 0
     assert needle in out, out
-    counted = stats(env)
+    counted = twin_stats(env)
     assert counted["writes"] == 0 and counted.get("write_requests", 0) == 0, counted

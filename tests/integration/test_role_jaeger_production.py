@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Role jaeger_production through real ansible-playbook against the twin (real RGW behind it).
 
-Each scenario gets its own twin (``python -m tests.twin up``) so that the before-state is fresh:
+Each scenario gets its own twin (conftest ``module_twin_factory``) so that the before-state is fresh:
 * tempo mode: check mode on the before-state makes zero writes; the role converges (Tempo ready
   with 3 replicas against the real bucket, Jaeger Query 2 replicas, the allInOne CR gone); the
   re-run reports changed=0 and makes zero writes; check mode after convergence makes zero writes.
@@ -18,16 +18,12 @@ __metaclass__ = type
 
 import json
 import os
-import re
-import shlex
-import subprocess
-import sys
-import tempfile
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from runner import COLLECTIONS, PLAYBOOK_BIN, PYTHON, ROOT, ensure_collection_link  # noqa: E402
+from runner import PLAYBOOK_BIN, claim_tasks, run_play, twin_stats
+
+pytestmark = pytest.mark.skipif(not os.path.exists(PLAYBOOK_BIN), reason="ansible-playbook not in the venv")
 
 NS = "jaeger"
 PLUGIN_IMAGE = "ghcr.io/example/jaeger-s3-plugin:1.0.0"
@@ -35,193 +31,54 @@ OLD_JAEGER = "docker.io/jaegertracing/jaeger-collector:1.57.0"
 OLD_QUERY = "docker.io/jaegertracing/jaeger-query:1.57.0"
 
 
-# ---------------------------------------------------------------------- twin helpers
-def _read_env_file(path):
-    env = {}
-    with open(path) as f:
-        for line in f:
-            line = line.strip()
-            if not line or line.startswith("#") or "=" not in line:
-                continue
-            key, _unused, value = line.partition("=")
-            parts = shlex.split(value) if value else [""]
-            env[key.strip()] = parts[0] if parts else ""
-    return env
-
-
-class Twin(object):
-    """A twin started through the stable CLI (docs/architecture.md)."""
-
-    def __init__(self, tmpdir, *flags):
-        self.env_file = os.path.join(tmpdir, "twin.env")
-        self._cli("up", *flags, timeout=600)
-        self.env = _read_env_file(self.env_file)
-
-    def _cli(self, verb, *args, timeout=120):
-        cmd = [PYTHON, "-m", "tests.twin", verb, "--env-file", self.env_file] + list(args)
-        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
-        if proc.returncode != 0:
-            raise AssertionError("twin %s failed (rc %s):\n%s%s" % (verb, proc.returncode, proc.stdout, proc.stderr))
-        return proc.stdout
-
-    def stats(self, reset=False):
-        out = self._cli("stats", *(["--reset"] if reset else []))
-        text = out.strip()
-        return json.loads(text[text.index("{") :]) if "{" in text else {}
-
-    def reset(self):
-        self._cli("stats", "--reset")
-
-    def down(self):
-        try:
-            self._cli("down", timeout=120)
-        except AssertionError:
-            pass
-
-
-def start_twin(*flags):
-    tmp = tempfile.mkdtemp(prefix="it-jaeger-production-")
-    return Twin(tmp, *flags)
-
-
-def run_play(twin, tasks, extra_vars=None, check=False, diff=False, timeout=900):
-    """Run ``tasks`` in a localhost play against ``twin``; return (rc, output, recap dict)."""
-    ensure_collection_link()
-    with tempfile.TemporaryDirectory(prefix="it-jp-play-") as tmp:
-        play = [
-            {
-                "name": "jaeger_production integration",
-                "hosts": "localhost",
-                "connection": "local",
-                "gather_facts": False,
-                "vars": {"ansible_python_interpreter": PYTHON},
-                "tasks": tasks,
-            }
-        ]
-        path = os.path.join(tmp, "play.yml")
-        with open(path, "w") as f:
-            json.dump(play, f)
-        varsfile = os.path.join(tmp, "vars.json")
-        with open(varsfile, "w") as f:
-            json.dump(extra_vars or {}, f)
-        cmd = [PLAYBOOK_BIN, "-i", "localhost,", path, "-e", "@" + varsfile]
-        if check:
-            cmd.append("--check")
-        if diff:
-            cmd.append("--diff")
-        env = dict(
-            os.environ,
-            ANSIBLE_COLLECTIONS_PATH=COLLECTIONS,
-            ANSIBLE_NOCOLOR="1",
-            ANSIBLE_LOCALHOST_WARNING="false",
-            ANSIBLE_RETRY_FILES_ENABLED="false",
-            ANSIBLE_HOST_KEY_CHECKING="false",
-            KUBECONFIG=twin.env["KUBECONFIG"],
-            K8S_AUTH_KUBECONFIG=twin.env["KUBECONFIG"],
-        )
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout, cwd=ROOT, check=False)
-        output = proc.stdout + proc.stderr
-        m = re.search(r"localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", output)
-        recap = dict(zip(("ok", "changed", "unreachable", "failed"), map(int, m.groups()))) if m else {}
-        return proc.returncode, output, recap
-
-
 ROLE_TASK = {"name": "role under test", "ansible.builtin.include_role": {"name": "talos_homelab.tracing.jaeger_production"}}
-
-
-def claim_tasks():
-    """Tasks creating the bucket claim (what role ceph_bucket does) and waiting for Bound."""
-    return [
-        {
-            "name": "claim",
-            "kubernetes.core.k8s": {
-                "definition": {
-                    "apiVersion": "objectbucket.io/v1alpha1",
-                    "kind": "ObjectBucketClaim",
-                    "metadata": {"name": "jaeger-traces", "namespace": NS},
-                    "spec": {"bucketName": "jaeger-traces", "storageClassName": "rook-ceph-bucket"},
-                }
-            },
-        },
-        {
-            "name": "bound",
-            "kubernetes.core.k8s_info": {
-                "api_version": "objectbucket.io/v1alpha1",
-                "kind": "ObjectBucketClaim",
-                "namespace": NS,
-                "name": "jaeger-traces",
-            },
-            "register": "c",
-            "retries": 60,
-            "delay": 1,
-            "until": "c.resources | length == 1 and (c.resources[0].status | default({})).phase | default('') == 'Bound'",
-        },
-    ]
 
 
 def get(twin, kind, name, api_version="v1", namespace=NS):
     """Read one object with kubernetes.core through a play (None when absent)."""
-    with tempfile.TemporaryDirectory(prefix="it-jp-get-") as tmp:
-        out = os.path.join(tmp, "obj.json")
-        rc, output, _unused = run_play(
-            twin,
-            [
-                {
-                    "name": "read",
-                    "kubernetes.core.k8s_info": {"api_version": api_version, "kind": kind, "namespace": namespace, "name": name},
-                    "register": "r",
-                },
-                {"name": "dump", "ansible.builtin.copy": {"content": "{{ r.resources | to_json }}", "dest": out}},
-            ],
-        )
-        assert rc == 0, output
-        with open(out) as f:
-            items = json.load(f)
+    run = run_play(twin, [{"name": "read", "kubernetes.core.k8s_info": {"api_version": api_version, "kind": kind, "namespace": namespace,
+                                                                        "name": name}, "register": "r"}], dump=("r",))
+    assert run.rc == 0, run.output
+    items = run.results["r"]["resources"]
     return items[0] if items else None
 
 
+def play(twin, tasks, extra_vars=None, check=False, diff=False):
+    """``tasks`` against ``twin`` (runner.run_play); returns (rc, output, recap dict)."""
+    run = run_play(twin, tasks, extra_vars=extra_vars, check=check, diff=diff)
+    return run.rc, run.output, run.recap
+
+
 def assert_no_writes(twin, what, output):
-    stats = twin.stats()
+    stats = twin_stats(twin)
     assert stats.get("writes") == 0, "%s made writes: %s\n%s" % (what, json.dumps(stats.get("by_verb")), output[-4000:])
 
 
 # ---------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
-def tempo_twin():
-    twin = start_twin("--before-state")
-    try:
-        yield twin
-    finally:
-        twin.down()
+def tempo_twin(module_twin_factory):
+    return module_twin_factory(before_state=True)
 
 
 @pytest.fixture(scope="module")
-def operator_twin():
-    twin = start_twin("--before-state")
-    try:
-        yield twin
-    finally:
-        twin.down()
+def operator_twin(module_twin_factory):
+    return module_twin_factory(before_state=True)
 
 
 @pytest.fixture(scope="module")
-def no_operator_twin():
-    twin = start_twin("--before-state", "--no-jaeger-operator")
-    try:
-        yield twin
-    finally:
-        twin.down()
+def no_operator_twin(module_twin_factory):
+    return module_twin_factory(before_state=True, no_jaeger_operator=True)
 
 
 # ---------------------------------------------------------------------- tempo mode
 def test_tempo_mode_check_converge_idempotent(tempo_twin):
     twin = tempo_twin
-    rc, output, _unused = run_play(twin, claim_tasks())
+    rc, output, _unused = play(twin, claim_tasks())
     assert rc == 0, output
 
     # 1. check mode on the before-state: a plan, zero writes
-    twin.reset()
-    rc, output, recap = run_play(twin, [ROLE_TASK], check=True, diff=True)
+    twin_stats(twin, reset=True)
+    rc, output, recap = play(twin, [ROLE_TASK], check=True, diff=True)
     assert rc == 0, output
     assert recap.get("changed", 0) > 0, output
     assert (
@@ -233,7 +90,7 @@ def test_tempo_mode_check_converge_idempotent(tempo_twin):
     assert get(twin, "StatefulSet", "tempo", "apps/v1") is None
 
     # 2. converge
-    rc, output, recap = run_play(twin, [ROLE_TASK])
+    rc, output, recap = play(twin, [ROLE_TASK])
     assert rc == 0, output
     assert recap["changed"] > 0
 
@@ -270,29 +127,29 @@ def test_tempo_mode_check_converge_idempotent(tempo_twin):
     assert get(twin, "Jaeger", "jaeger", "jaegertracing.io/v1") is None
 
     # 3. re-run: changed=0 and zero API writes
-    twin.reset()
-    rc, output, recap = run_play(twin, [ROLE_TASK])
+    twin_stats(twin, reset=True)
+    rc, output, recap = play(twin, [ROLE_TASK])
     assert rc == 0, output
     assert recap["changed"] == 0, output
     assert_no_writes(twin, "the re-run", output)
 
     # 4. check mode after convergence: nothing to do, zero writes
-    twin.reset()
-    rc, output, recap = run_play(twin, [ROLE_TASK], check=True, diff=True)
+    twin_stats(twin, reset=True)
+    rc, output, recap = play(twin, [ROLE_TASK], check=True, diff=True)
     assert rc == 0, output
     assert recap["changed"] == 0, output
     assert_no_writes(twin, "check mode after convergence", output)
 
     # 5. the Secret written by the site playbook's step 3: read its checksum, write nothing
-    twin.reset()
-    rc, output, recap = run_play(twin, [ROLE_TASK], extra_vars={"jaeger_production_manage_storage_secret": False})
+    twin_stats(twin, reset=True)
+    rc, output, recap = play(twin, [ROLE_TASK], extra_vars={"jaeger_production_manage_storage_secret": False})
     assert rc == 0, output
     assert recap["changed"] == 0, output
     assert_no_writes(twin, "the re-run reading the Secret", output)
 
     # 6. ... and a clear error when that Secret is missing
-    twin.reset()
-    rc, output, _unused = run_play(
+    twin_stats(twin, reset=True)
+    rc, output, _unused = play(
         twin, [ROLE_TASK], extra_vars={"jaeger_production_manage_storage_secret": False, "jaeger_production_storage_secret_name": "missing"}
     )
     assert rc != 0, output
@@ -341,8 +198,8 @@ REFUSALS = [
 
 @pytest.mark.parametrize("label,extra,message", REFUSALS, ids=[r[0] for r in REFUSALS])
 def test_preflight_refuses_before_any_write(operator_twin, label, extra, message):
-    operator_twin.reset()
-    rc, output, _unused = run_play(operator_twin, [ROLE_TASK], extra_vars=extra)
+    twin_stats(operator_twin, reset=True)
+    rc, output, _unused = play(operator_twin, [ROLE_TASK], extra_vars=extra)
     assert rc != 0, output
     assert message in output, output
     assert_no_writes(operator_twin, label, output)
@@ -350,8 +207,8 @@ def test_preflight_refuses_before_any_write(operator_twin, label, extra, message
 
 def test_preflight_refuses_missing_operator(no_operator_twin):
     twin = no_operator_twin
-    twin.reset()
-    rc, output, _unused = run_play(
+    twin_stats(twin, reset=True)
+    rc, output, _unused = play(
         twin,
         [ROLE_TASK],
         extra_vars={
@@ -370,7 +227,7 @@ def test_preflight_refuses_missing_operator(no_operator_twin):
 # ---------------------------------------------------------------------- grpc-plugin mode
 def test_grpc_plugin_mode_reaches_running(operator_twin):
     twin = operator_twin
-    rc, output, _unused = run_play(twin, claim_tasks())
+    rc, output, _unused = play(twin, claim_tasks())
     assert rc == 0, output
     extra = {
         "jaeger_production_storage_mode": "grpc-plugin",
@@ -381,7 +238,7 @@ def test_grpc_plugin_mode_reaches_running(operator_twin):
         "jaeger_production_grpc_plugin_config": {"bucket": "jaeger-traces"},
         "jaeger_production_wait_timeout": 300,
     }
-    rc, output, recap = run_play(twin, [ROLE_TASK], extra_vars=extra)
+    rc, output, recap = play(twin, [ROLE_TASK], extra_vars=extra)
     assert rc == 0, output
     assert "moves from strategy allInOne to production" in output, output
 
@@ -398,8 +255,8 @@ def test_grpc_plugin_mode_reaches_running(operator_twin):
     assert get(twin, "Deployment", "jaeger-collector", "apps/v1")["status"]["readyReplicas"] == 3
     assert get(twin, "Deployment", "jaeger-query", "apps/v1")["status"]["readyReplicas"] == 2
 
-    twin.reset()
-    rc, output, recap = run_play(twin, [ROLE_TASK], extra_vars=extra)
+    twin_stats(twin, reset=True)
+    rc, output, recap = play(twin, [ROLE_TASK], extra_vars=extra)
     assert rc == 0, output
     assert recap["changed"] == 0, output
     assert_no_writes(twin, "grpc-plugin re-run", output)

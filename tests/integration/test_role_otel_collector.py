@@ -11,69 +11,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 
 import pytest
 import yaml
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
-COLLECTIONS = os.path.join(ROOT, ".build", "collections")
+from runner import PLAYBOOK_BIN, k8s_get, run_role, twin_stats
 
-pytestmark = pytest.mark.skipif(not os.path.exists(ANSIBLE_PLAYBOOK), reason="ansible-playbook not in the venv")
-
-
-def _collection_link() -> None:
-    link = os.path.join(COLLECTIONS, "ansible_collections", "talos_homelab", "tracing")
-    if not os.path.exists(link):
-        os.makedirs(os.path.dirname(link), exist_ok=True)
-        os.symlink(ROOT, link)
-
-
-def run_role(env: dict, tmp_path, role: str, role_vars: dict | None = None, *args: str) -> tuple[int, dict, str]:
-    """Run one role of the collection on localhost; returns (rc, recap counts, output)."""
-    _collection_link()
-    play = [{
-        "name": "role under test",
-        "hosts": "localhost",
-        "connection": "local",
-        "gather_facts": False,
-        "vars": {"ansible_python_interpreter": sys.executable},
-        "module_defaults": {
-            "group/kubernetes.core.k8s": {"kubeconfig": env["KUBECONFIG"]},
-            "group/talos_homelab.tracing.tracing": {"kubeconfig": env["KUBECONFIG"]},
-        },
-        "roles": [{"role": "talos_homelab.tracing." + role, "vars": role_vars or {}}],
-    }]
-    path = tmp_path / f"play-{role}.yml"
-    path.write_text(yaml.safe_dump(play))
-    run_env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1",
-                   ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
-    p = subprocess.run([ANSIBLE_PLAYBOOK, str(path), *args], cwd=ROOT, env=run_env,
-                       capture_output=True, text=True, timeout=900, check=False)
-    out = p.stdout + p.stderr
-    m = re.search(r"localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", out)
-    recap = dict(zip(("ok", "changed", "unreachable", "failed"), map(int, m.groups()))) if m else {}
-    return p.returncode, recap, out
-
-
-def stats(env: dict, reset: bool = False) -> dict:
-    cmd = [sys.executable, "-m", "tests.twin", "stats", "--env-file", env["env_file"]] + (["--reset"] if reset else [])
-    p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=60, check=True)
-    return json.loads(p.stdout)
-
-
-def k8s_get(env: dict, path: str) -> dict | None:
-    from kubernetes.client.rest import ApiException
-
-    try:
-        data = env["kube"].call_api(path, "GET", response_type="object", _return_http_data_only=True, auth_settings=["BearerToken"])
-    except ApiException as err:
-        if err.status == 404:
-            return None
-        raise
-    return data
+pytestmark = pytest.mark.skipif(not os.path.exists(PLAYBOOK_BIN), reason="ansible-playbook not in the venv")
 
 
 def collector_config(env: dict, ns: str = "opentelemetry") -> dict:
@@ -86,19 +30,19 @@ def before(twin_factory):
     return twin_factory(before_state=True, nodes=3)
 
 
-def test_check_mode_on_before_state_writes_nothing(before, tmp_path):
-    stats(before, reset=True)
-    rc, recap, out = run_role(before, tmp_path, "otel_collector", {}, "--check", "--diff")
+def test_check_mode_on_before_state_writes_nothing(before):
+    twin_stats(before, reset=True)
+    rc, recap, out = run_role(before, "otel_collector", {}, "--check", "--diff")
     assert rc == 0, out
     assert recap["changed"] > 0, "check mode must preview the takeover"
-    counted = stats(before)
+    counted = twin_stats(before)
     assert counted["writes"] == 0, counted
     # The before-state is untouched: the exporter still points at the legacy endpoint.
     assert "jaeger-system:14250" in json.dumps(collector_config(before))
 
 
-def test_takeover_then_idempotent(before, tmp_path):
-    rc, recap, out = run_role(before, tmp_path, "otel_collector")
+def test_takeover_then_idempotent(before):
+    rc, recap, out = run_role(before, "otel_collector")
     assert rc == 0, out
     assert recap["changed"] > 0
 
@@ -135,47 +79,47 @@ def test_takeover_then_idempotent(before, tmp_path):
     assert role["rules"] == [{"apiGroups": [""], "resources": ["nodes/stats"], "verbs": ["get"]}]
 
     # Re-run: nothing changes and nothing is persisted.
-    stats(before, reset=True)
-    rc, recap, out = run_role(before, tmp_path, "otel_collector")
+    twin_stats(before, reset=True)
+    rc, recap, out = run_role(before, "otel_collector")
     assert rc == 0, out
     assert recap["changed"] == 0, out
-    assert stats(before)["writes"] == 0
+    assert twin_stats(before)["writes"] == 0
 
     # Check mode on the converged state: no change reported, nothing written.
-    stats(before, reset=True)
-    rc, recap, out = run_role(before, tmp_path, "otel_collector", {}, "--check", "--diff")
+    twin_stats(before, reset=True)
+    rc, recap, out = run_role(before, "otel_collector", {}, "--check", "--diff")
     assert rc == 0, out
     assert recap["changed"] == 0, out
-    assert stats(before)["writes"] == 0
+    assert twin_stats(before)["writes"] == 0
 
     # --check --diff of a config change: one diff per changed object, printed by the default callback
     # (header and the new value), nothing written.
-    stats(before, reset=True)
+    twin_stats(before, reset=True)
     head25 = {"otel_collector_sampling": "head", "otel_collector_sampling_percentage": 25}
-    rc, recap, out = run_role(before, tmp_path, "otel_collector", head25, "--check", "--diff")
+    rc, recap, out = run_role(before, "otel_collector", head25, "--check", "--diff")
     assert rc == 0, out
     assert "--- before: ConfigMap/opentelemetry/otel-collector-config (cluster)" in out, out
     assert "+++ after: ConfigMap/opentelemetry/otel-collector-config (manifest)" in out, out
     assert "sampling_percentage: 25" in out and "before: DaemonSet/opentelemetry/otel-collector (cluster)" in out, out
     assert "before: Service/opentelemetry/otel-collector" not in out, "an unchanged object has no diff"
-    assert stats(before)["writes"] == 0
+    assert twin_stats(before)["writes"] == 0
 
     # A config change rolls the pods: new checksum.
     old = tmpl["metadata"]["annotations"]["checksum/config"]
-    rc, recap, out = run_role(before, tmp_path, "otel_collector", head25)
+    rc, recap, out = run_role(before, "otel_collector", head25)
     assert rc == 0, out
     ds = k8s_get(before, "/apis/apps/v1/namespaces/opentelemetry/daemonsets/otel-collector")
     assert ds["spec"]["template"]["metadata"]["annotations"]["checksum/config"] != old
     assert collector_config(before)["processors"]["probabilistic_sampler"]["sampling_percentage"] == 25
 
 
-def test_check_mode_in_a_namespace_the_run_would_create(twin_factory, tmp_path):
+def test_check_mode_in_a_namespace_the_run_would_create(twin_factory):
     env = twin_factory(nodes=1)
-    stats(env, reset=True)
-    rc, recap, out = run_role(env, tmp_path, "otel_collector", {"otel_collector_namespace": "otel-fresh"}, "--check")
+    twin_stats(env, reset=True)
+    rc, recap, out = run_role(env, "otel_collector", {"otel_collector_namespace": "otel-fresh"}, "--check")
     assert rc == 0, out
     assert "does not exist yet" in out
-    assert stats(env)["writes"] == 0
+    assert twin_stats(env)["writes"] == 0
     assert k8s_get(env, "/api/v1/namespaces/otel-fresh") is None
 
 
@@ -185,11 +129,11 @@ def test_check_mode_in_a_namespace_the_run_would_create(twin_factory, tmp_path):
     ({"otel_collector_sampling_percentage": 150}, "0-100"),
     ({"otel_collector_jaeger_endpoint": "http://jaeger-collector.jaeger:4317"}, "host:port"),
 ])
-def test_bad_input_fails_before_any_write(twin_factory, tmp_path, bad, needle):
+def test_bad_input_fails_before_any_write(twin_factory, bad, needle):
     env = twin_factory(nodes=1)
-    stats(env, reset=True)
-    rc, recap, out = run_role(env, tmp_path, "otel_collector", bad)
+    twin_stats(env, reset=True)
+    rc, recap, out = run_role(env, "otel_collector", bad)
     assert rc != 0
     assert "Failed to validate otel_collector variables" in out and needle in out, out
-    counted = stats(env)
+    counted = twin_stats(env)
     assert counted["writes"] == 0 and counted.get("write_requests", 0) == 0, counted

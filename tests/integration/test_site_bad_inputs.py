@@ -15,15 +15,11 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 
 import pytest
 import yaml
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from runner import PLAYBOOK_BIN, localhost_play, run_playbook, twin_stats  # noqa: E402
-from test_role_otel_collector import k8s_get, run_role  # noqa: E402
-from test_site_reliability import assert_clean_failure, failure_messages, lifecycle, run_site  # noqa: E402
+from runner import PLAYBOOK_BIN, assert_clean_failure, failure_messages, k8s_get, lifecycle, run_role, run_site, run_task, twin_stats
 
 pytestmark = pytest.mark.skipif(not os.path.exists(PLAYBOOK_BIN), reason="ansible-playbook not in the venv")
 
@@ -33,15 +29,6 @@ GRPC_OK = {  # a grpc-plugin configuration that passes the variable checks
     "jaeger_production_grpc_plugin_binary": "/plugin/s3-plugin",
 }
 RULE = {"id": "jaeger-traces-retention", "expiration_days": 7}
-
-
-def run_module(env: dict, module: str, args: dict) -> tuple[int, str]:
-    """One task of a collection module, with the twin's kubeconfig as module default."""
-    play = localhost_play([{"name": "Run " + module, "talos_homelab.tracing." + module: args}], name="module under test",
-                          interpreter=sys.executable,
-                          module_defaults={"group/talos_homelab.tracing.tracing": {"kubeconfig": env["KUBECONFIG"]}})
-    run = run_playbook([play])
-    return run.rc, run.output
 
 
 def closed_port_kubeconfig(env: dict, tmp_path) -> str:
@@ -188,39 +175,27 @@ CASES = [
 ]
 
 
-def _start(**opts):
-    from conftest import start_twin
-
-    return start_twin(**opts)
-
-
 @pytest.fixture(scope="module")
-def twins():
-    from conftest import stop_twin
-
+def twins(module_twin_factory):
     started = {}
-    try:
-        plain = started["plain"] = _start(before_state=True, nodes=1)
-        # A claim no provisioner serves, in its own namespace: it stays Pending.
-        kube = plain["kube"]
+    plain = started["plain"] = module_twin_factory(before_state=True, nodes=1)
+    # A claim no provisioner serves, in its own namespace: it stays Pending.
+    kube = plain["kube"]
 
-        def post(path, body):
-            return kube.call_api(path, "POST", body=body, response_type="object", _return_http_data_only=True, auth_settings=["BearerToken"])
+    def post(path, body):
+        return kube.call_api(path, "POST", body=body, response_type="object", _return_http_data_only=True, auth_settings=["BearerToken"])
 
-        post("/apis/storage.k8s.io/v1/storageclasses", {
-            "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "metadata": {"name": "no-provisioner"},
-            "provisioner": "example.com/none"})
-        post("/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "pending"}})
-        post("/apis/objectbucket.io/v1alpha1/namespaces/pending/objectbucketclaims", {
-            "apiVersion": "objectbucket.io/v1alpha1", "kind": "ObjectBucketClaim",
-            "metadata": {"name": "stuck", "namespace": "pending"},
-            "spec": {"bucketName": "stuck-bucket", "storageClassName": "no-provisioner"}})
-        started["special"] = _start(nodes=1, no_jaeger_operator=True, obc_allowed_fields="maxObjects,maxSize",
-                                    no_block_storage_class=True)
-        yield started
-    finally:
-        for env in started.values():
-            stop_twin(env)
+    post("/apis/storage.k8s.io/v1/storageclasses", {
+        "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "metadata": {"name": "no-provisioner"},
+        "provisioner": "example.com/none"})
+    post("/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "pending"}})
+    post("/apis/objectbucket.io/v1alpha1/namespaces/pending/objectbucketclaims", {
+        "apiVersion": "objectbucket.io/v1alpha1", "kind": "ObjectBucketClaim",
+        "metadata": {"name": "stuck", "namespace": "pending"},
+        "spec": {"bucketName": "stuck-bucket", "storageClassName": "no-provisioner"}})
+    started["special"] = module_twin_factory(nodes=1, no_jaeger_operator=True, obc_allowed_fields="maxObjects,maxSize",
+                                             no_block_storage_class=True)
+    return started
 
 
 def test_table_has_enough_rows():
@@ -239,11 +214,11 @@ def test_bad_input_fails_clearly_and_writes_nothing(twins, tmp_path, case_id, wh
         # Connection settings as the site playbook passes them.
         conn = {"ceph_bucket": {"ceph_bucket_s3_endpoint": env["S3_ENDPOINT"]},
                 "jaeger_production": {"jaeger_production_kubeconfig": env["KUBECONFIG"]}}.get(target, {})
-        rc, _recap, out = run_role(env, tmp_path, target, dict(conn, **given))
+        rc, _recap, out = run_role(env, target, dict(conn, **given))
     elif how == "site":
         rc, _recap, out = run_site(env, extra=given, timeout=300)
     else:
-        rc, out = run_module(env, target, given)
+        rc, out = run_task(env, target, given)
     assert rc != 0, out[-4000:]
     if fix is None:  # refused by the role's argument spec before any task ran
         assert "Traceback (most recent call last)" not in out
@@ -264,7 +239,7 @@ def test_wrong_rgw_secret_key_fails_clearly_and_changes_no_rule(twins):
     before = lifecycle(env, "loki-chunks")
     assert before, "the Loki bucket's rule exists to be kept"
     twin_stats(env, reset=True)
-    rc, out = run_module(env, "ceph_bucket_lifecycle", {
+    rc, out = run_task(env, "ceph_bucket_lifecycle", {
         "bucket": "loki-chunks", "endpoint_url": env["S3_ENDPOINT"], "access_key": env["S3_ACCESS_KEY"],
         "secret_key": "not-the-secret-key-" + "x" * 21, "rules": [RULE], "state": "present"})
     assert rc != 0

@@ -12,27 +12,17 @@ from __future__ import annotations
 import base64
 import os
 import re
-import sys
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from runner import PLAYBOOK_BIN, twin_stats  # noqa: E402
-from test_role_otel_collector import k8s_get  # noqa: E402
-from test_site_reliability import readiness_score, run_site  # noqa: E402
+from runner import PLAYBOOK_BIN, k8s_get, readiness_score, run_site, twin_stats
 
 pytestmark = pytest.mark.skipif(not os.path.exists(PLAYBOOK_BIN), reason="ansible-playbook not in the venv")
 
 
 @pytest.fixture(scope="module")
-def leak_twin():
-    from conftest import start_twin, stop_twin
-
-    env = start_twin(before_state=True, nodes=3)
-    try:
-        yield env
-    finally:
-        stop_twin(env)
+def leak_twin(module_twin_factory):
+    return module_twin_factory(before_state=True, nodes=3)
 
 
 def forms(secret: str) -> list[str]:

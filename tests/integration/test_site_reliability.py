@@ -16,80 +16,16 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import sys
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from runner import PLAYBOOK_BIN, ROOT, run_playbook, twin_stats  # noqa: E402
-from test_role_otel_collector import k8s_get  # noqa: E402
+from runner import (PLAYBOOK_BIN, assert_clean_failure, faults_off, faults_on, k8s_get, lifecycle, readiness_score, run_site, s3_client,
+                    twin_stats)
 
 pytestmark = pytest.mark.skipif(not os.path.exists(PLAYBOOK_BIN), reason="ansible-playbook not in the venv")
 
-INVENTORY = os.path.join(ROOT, "examples", "inventory", "hosts.yml")
 NEIGHBOURS = {"loki": "loki-chunks", "velero": "velero-backups"}
-TRANSIENT_CODES = "500,503,409"
-
-
-def run_site(env: dict, *args: str, extra: dict | None = None, timeout: float = 900) -> tuple[int, dict, str]:
-    """Run talos_homelab.tracing.site against the twin; returns (rc, recap counts, stdout+stderr)."""
-    extra_vars = {"tracing_kubeconfig": env["KUBECONFIG"], "ceph_bucket_s3_endpoint": env["S3_ENDPOINT"]}
-    extra_vars.update(extra or {})
-    run = run_playbook(playbook="talos_homelab.tracing.site", inventory=INVENTORY, extra_vars=extra_vars, args=args, timeout=timeout)
-    return run.rc, run.recap, run.output
-
-
-def twin_cli(env: dict, *args: str) -> str:
-    p = subprocess.run([sys.executable, "-m", "tests.twin", *args, "--env-file", env["env_file"]], cwd=ROOT,
-                       capture_output=True, text=True, timeout=60, check=True)
-    return p.stdout
-
-
-def faults_on(env: dict, rate: float = 0.1, codes: str = TRANSIENT_CODES) -> None:
-    snap = json.loads(twin_cli(env, "faults", "--rate", str(rate), "--codes", codes))
-    assert snap["rate"] == rate and sorted(snap["codes"]) == sorted(int(c) for c in codes.split(","))
-
-
-def faults_off(env: dict) -> None:
-    assert json.loads(twin_cli(env, "faults", "--off"))["rate"] == 0
-
-
-def failure_messages(out: str) -> list[str]:
-    """The ``msg`` of every failed task result (``fatal:`` or a failed loop item)."""
-    msgs = []
-    for line in out.splitlines():
-        m = re.match(r"^(?:fatal: \[localhost\]: FAILED!|failed: \[localhost\] \(item=.*?\)) => (\{.*\})\s*$", line)
-        if m:
-            try:
-                msgs.append(str(json.loads(m.group(1)).get("msg", "")))
-            except ValueError:
-                msgs.append(m.group(1))
-    return msgs
-
-
-def assert_clean_failure(out: str) -> str:
-    """A failed run must say which action failed (``Failed to <action>``), not dump internals."""
-    assert "Traceback (most recent call last)" not in out, out[-6000:]
-    assert "MODULE FAILURE" not in out, out[-6000:]
-    assert "Error while evaluating conditional" not in out, out[-6000:]
-    assert "conditional check" not in out.lower(), out[-6000:]
-    msgs = failure_messages(out)
-    assert msgs, "the run failed without a task failure message:\n" + out[-6000:]
-    last = msgs[-1]
-    assert re.search(r"Failed to [a-z]+", last), last
-    # The task that failed is named right above its result.
-    assert re.search(r"TASK \[[^\]]+\] \*+\n(?:.*\n)*?(?:fatal|failed): \[localhost\]", out)
-    return last
-
-
-def s3_client(env: dict):
-    import boto3
-    from botocore.config import Config
-
-    return boto3.client("s3", endpoint_url=env["S3_ENDPOINT"], aws_access_key_id=env["S3_ACCESS_KEY"],
-                        aws_secret_access_key=env["S3_SECRET_KEY"], region_name="us-east-1",
-                        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 3}))
 
 
 def rgw_buckets(env: dict) -> list[str]:
@@ -99,17 +35,6 @@ def rgw_buckets(env: dict) -> list[str]:
 
         return json.loads(rgw.Ceph(env["TWIN_STATE_DIR"]).admin("bucket", "list"))
     return [b["Name"] for b in s3_client(env).list_buckets()["Buckets"]]
-
-
-def lifecycle(env: dict, bucket: str) -> list:
-    from botocore.exceptions import ClientError
-
-    try:
-        return s3_client(env).get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
-    except ClientError as err:
-        if err.response["Error"]["Code"] == "NoSuchLifecycleConfiguration":
-            return []
-        raise
 
 
 def neighbours(env: dict) -> dict:
@@ -161,21 +86,9 @@ def assert_nothing_duplicated_or_lost(env: dict, base: dict) -> None:
     assert neighbours(env) == base["neighbours"], "the Loki/Velero claims or their lifecycle rules changed"
 
 
-def readiness_score(out: str) -> int:
-    scores = re.findall(r"overall (\d+)/100", out)
-    assert scores, "no readiness report in the output"
-    return int(scores[-1])
-
-
 @pytest.fixture(scope="module")
-def flaky_twin():
-    from conftest import start_twin, stop_twin
-
-    env = start_twin(before_state=True, nodes=3)
-    try:
-        yield env
-    finally:
-        stop_twin(env)
+def flaky_twin(module_twin_factory):
+    return module_twin_factory(before_state=True, nodes=3)
 
 
 def test_faulted_run_converges_or_fails_cleanly_then_a_clean_run_converges(flaky_twin):

@@ -9,15 +9,10 @@ playbook's rollout wait fails, and the readiness report names the component and 
 from __future__ import annotations
 
 import os
-import sys
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from runner import PLAYBOOK_BIN  # noqa: E402
-from test_module_tracing_readiness import checks_by_id, run_readiness  # noqa: E402
-from test_role_otel_collector import k8s_get  # noqa: E402
-from test_site_reliability import failure_messages, run_site  # noqa: E402
+from runner import PLAYBOOK_BIN, checks_by_id, failure_messages, k8s_get, run_readiness, run_site
 
 pytestmark = pytest.mark.skipif(not os.path.exists(PLAYBOOK_BIN), reason="ansible-playbook not in the venv")
 

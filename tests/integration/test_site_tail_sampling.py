@@ -26,10 +26,7 @@ import sys
 import pytest
 import yaml
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from runner import COLLECTIONS, PLAYBOOK_BIN, ensure_collection_link, run_playbook, twin_stats  # noqa: E402
-from test_module_tracing_readiness import checks_by_id, run_readiness  # noqa: E402
-from test_role_otel_collector import k8s_get  # noqa: E402
+from runner import COLLECTIONS, PLAYBOOK_BIN, checks_by_id, ensure_collection_link, k8s_get, run_readiness, run_site_inventory, twin_stats, write_inventory
 
 ensure_collection_link()
 if COLLECTIONS not in sys.path:
@@ -43,21 +40,14 @@ HEAD_AGAIN = {"processors": {"probabilistic_sampler": {"sampling_percentage": 10
 
 
 def inventory(tmp_path, env, **values):
-    inv = tmp_path / "inventory"
-    (inv / "group_vars").mkdir(parents=True, exist_ok=True)
-    (inv / "hosts.yml").write_text(yaml.safe_dump({"all": {"hosts": {"localhost": {
-        "ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"}}}}))
     all_vars = {"tracing_kubeconfig": env["KUBECONFIG"], "ceph_bucket_s3_endpoint": env["S3_ENDPOINT"],
                 "tracing_report_path": str(tmp_path / "readiness.md")}
     all_vars.update(values)
-    (inv / "group_vars" / "all.yml").write_text(yaml.safe_dump(all_vars))
-    return str(inv)
+    return write_inventory(tmp_path / "inventory", all_vars)
 
 
 def site(inv, *args):
-    env = {k: "" for k in os.environ if k.startswith("K8S_AUTH_")}
-    env["KUBECONFIG"] = "/nonexistent/kubeconfig"
-    return run_playbook(playbook="talos_homelab.tracing.site", inventory=inv, args=args, env=env, timeout=900)
+    return run_site_inventory(inv, *args, timeout=900)
 
 
 def agent_config(env):

@@ -12,17 +12,12 @@ replacement and writes nothing; one run moves the cluster to the new defaults (e
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
-import sys
-import urllib.request
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from runner import PLAYBOOK_BIN, ROOT, run_playbook, twin_stats  # noqa: E402
-from test_site_reliability import run_site  # noqa: E402
+from runner import PLAYBOOK_BIN, ROOT, k8s_get, run_playbook, run_site, twin_stats
 
 pytestmark = pytest.mark.skipif(not os.path.exists(PLAYBOOK_BIN), reason="ansible-playbook not in the venv")
 
@@ -31,8 +26,9 @@ GALAXY = os.path.join(ROOT, ".build", "galaxy")
 
 
 def get(env, path):
-    with urllib.request.urlopen(env["TWIN_URL"] + path, timeout=10) as resp:
-        return json.loads(resp.read())
+    obj = k8s_get(env, path)
+    assert obj is not None, "%s does not exist" % path
+    return obj
 
 
 def tempo_state(env):
@@ -43,23 +39,18 @@ def tempo_state(env):
 
 
 @pytest.fixture(scope="module")
-def converged_0_1_0(tmp_path_factory):
-    from conftest import start_twin, stop_twin
-
+def converged_0_1_0(tmp_path_factory, module_twin_factory):
     tree = tmp_path_factory.mktemp("release-0.1.0")
     target = tree / "ansible_collections" / "talos_homelab" / "tracing"
     target.mkdir(parents=True)
     archive = subprocess.run(["git", "-C", ROOT, "archive", RELEASE_0_1_0], capture_output=True, check=True).stdout
     subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
-    env = start_twin(before_state=True)
-    try:
-        run = run_playbook(playbook=str(target / "playbooks" / "site.yml"), inventory=str(target / "examples" / "inventory" / "hosts.yml"),
-                           extra_vars={"tracing_kubeconfig": env["KUBECONFIG"], "ceph_bucket_s3_endpoint": env["S3_ENDPOINT"]},
-                           collection=False, env={"ANSIBLE_COLLECTIONS_PATH": "%s:%s" % (tree, GALAXY)}, cwd=str(target), timeout=600)
-        assert run.rc == 0, run.output[-4000:]
-        yield env
-    finally:
-        stop_twin(env)
+    env = module_twin_factory(before_state=True)
+    run = run_playbook(playbook=str(target / "playbooks" / "site.yml"), inventory=str(target / "examples" / "inventory" / "hosts.yml"),
+                       extra_vars={"tracing_kubeconfig": env["KUBECONFIG"], "ceph_bucket_s3_endpoint": env["S3_ENDPOINT"]},
+                       collection=False, env={"ANSIBLE_COLLECTIONS_PATH": "%s:%s" % (tree, GALAXY)}, cwd=str(target), timeout=600)
+    assert run.rc == 0, run.output[-4000:]
+    return env
 
 
 def test_one_site_run_upgrades_0_1_0_and_a_rerun_writes_nothing(converged_0_1_0):

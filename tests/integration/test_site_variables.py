@@ -16,15 +16,11 @@ from __future__ import annotations
 import base64
 import os
 import socket
-import sys
 
 import pytest
 import yaml
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from runner import PLAYBOOK_BIN, run_playbook, twin_stats  # noqa: E402
-from test_role_otel_collector import k8s_get  # noqa: E402
-from test_site_reliability import assert_clean_failure, lifecycle  # noqa: E402
+from runner import PLAYBOOK_BIN, assert_clean_failure, k8s_get, lifecycle, run_site_inventory, twin_stats, write_inventory
 
 pytestmark = pytest.mark.skipif(not os.path.exists(PLAYBOOK_BIN), reason="ansible-playbook not in the venv")
 
@@ -84,19 +80,12 @@ def inventory(tmp_path, env, group, extra=None):
         if grp == group:
             values[name] = fill[value]() if isinstance(value, str) and value in fill else value
     values.update(extra or {})
-    inv = tmp_path / ("inventory-" + group)
-    (inv / "group_vars").mkdir(parents=True, exist_ok=True)
-    (inv / "hosts.yml").write_text(yaml.safe_dump({"all": {"hosts": {"localhost": {
-        "ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"}}}}))
-    (inv / "group_vars" / "all.yml").write_text(yaml.safe_dump(values))
-    return str(inv), values
+    return write_inventory(tmp_path / ("inventory-" + group), values), values
 
 
 def site(inv, *args, timeout=900):
     # Only the inventory gives cluster access: no KUBECONFIG / K8S_AUTH_* from the test's environment.
-    env = {k: "" for k in os.environ if k.startswith("K8S_AUTH_")}
-    env["KUBECONFIG"] = "/nonexistent/kubeconfig"
-    return run_playbook(playbook="talos_homelab.tracing.site", inventory=inv, args=args, env=env, timeout=timeout)
+    return run_site_inventory(inv, *args, timeout=timeout)
 
 
 def secret_data(env, ns, name):

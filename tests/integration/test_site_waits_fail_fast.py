@@ -9,13 +9,10 @@ twin saw at most two reads of that kind (one poll, not a poll every few seconds)
 from __future__ import annotations
 
 import os
-import sys
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from runner import PLAYBOOK_BIN, localhost_play, run_playbook, twin_stats  # noqa: E402
-from test_site_reliability import assert_clean_failure  # noqa: E402
+from runner import PLAYBOOK_BIN, assert_clean_failure, localhost_play, run_playbook, twin_stats
 
 pytestmark = pytest.mark.skipif(not os.path.exists(PLAYBOOK_BIN), reason="ansible-playbook not in the venv")
 

@@ -20,9 +20,6 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 from runner import PLAYBOOK_BIN, localhost_play, run_playbook  # noqa: E402
-from tests.twin.__main__ import kubeconfig_text  # noqa: E402
-from tests.twin.apiserver import serve  # noqa: E402
-from tests.twin.controllers import Controllers  # noqa: E402
 from tests.twin.store import Store  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not os.path.exists(PLAYBOOK_BIN), reason="ansible-playbook not in the venv")
@@ -135,20 +132,14 @@ NAMES = [t["register"] for t in TASKS]
 
 
 @pytest.fixture(scope="module")
-def fidelity(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("fidelity")
+def fidelity(module_apiserver_factory):
     store = Store()
     for i in (1, 2, 3):
         store.upsert({"apiVersion": "v1", "kind": "Node", "metadata": {"name": f"node-{i}", "labels": {"kubernetes.io/hostname": f"node-{i}"}}})
-    ctrl = Controllers(store, None).start()
-    srv = serve(store)
-    kubeconfig = tmp / "kubeconfig"
-    kubeconfig.write_text(kubeconfig_text(srv.url))
-    env = {"KUBECONFIG": str(kubeconfig), "K8S_AUTH_KUBECONFIG": str(kubeconfig), "TMPDIR": str(tmp), "ANSIBLE_DEPRECATION_WARNINGS": "0"}
+    srv = module_apiserver_factory(store, controllers=True)
+    env = dict(srv.env, ANSIBLE_DEPRECATION_WARNINGS="0")
     run = run_playbook([localhost_play(TASKS)], env=env, dump=tuple(NAMES), timeout=170, collection=False)
-    yield run, store
-    ctrl.stop()
-    srv.stop()
+    return run, store
 
 
 @pytest.fixture(scope="module")

@@ -19,8 +19,6 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 from runner import PLAYBOOK_BIN, run_playbook  # noqa: E402
-from tests.twin.__main__ import kubeconfig_text  # noqa: E402
-from tests.twin.apiserver import serve  # noqa: E402
 from tests.twin.store import Store  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not os.path.exists(PLAYBOOK_BIN), reason="ansible-playbook not in the venv")
@@ -204,17 +202,14 @@ class StatusThread(threading.Thread):
 
 
 @pytest.fixture
-def twin(tmp_path):
+def twin(apiserver_factory):
+    """The twin's API server alone (conftest ``apiserver_factory``), with the status thread above."""
     store = Store()
-    srv = serve(store)
+    srv = apiserver_factory(store)
     status = StatusThread(store)
     status.start()
-    kubeconfig = tmp_path / "kubeconfig"
-    kubeconfig.write_text(kubeconfig_text(srv.url))
-    srv.kubeconfig = str(kubeconfig)
     yield srv
     status.stop.set()
-    srv.stop()
 
 
 def kube_env(twin, tmp_path):

@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from tests.integration.runner import ROOT
+from runner import ROOT
 from tests.twin.schemas import extract
 
 DATA = os.path.join(ROOT, "tests", "twin", "schemas", "data")

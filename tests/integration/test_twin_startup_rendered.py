@@ -15,7 +15,7 @@ import os
 import pytest
 import yaml
 
-from tests.integration.runner import ROOT, localhost_play, run_playbook
+from runner import ROOT, localhost_play, run_playbook
 from tests.twin.controllers import startup
 from tests.twin.controllers.tempo import expand_env
 from tests.twin.schemas import check

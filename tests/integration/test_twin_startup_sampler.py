@@ -16,7 +16,7 @@ import os
 import pytest
 import yaml
 
-from tests.integration.runner import ROOT, localhost_play, run_playbook
+from runner import ROOT, localhost_play, run_playbook
 from tests.twin.schemas import check
 
 FILES = [os.path.join(ROOT, "roles", role, sub, "main.yml") for role in ("otel_collector", "tail_sampler") for sub in ("defaults", "vars")]

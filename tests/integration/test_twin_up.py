@@ -3,7 +3,6 @@
 import json
 import os
 import socket
-import subprocess
 import sys
 import time
 import uuid
@@ -14,6 +13,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
+from runner import twin_cli  # noqa: E402
 from tests.twin import rgw  # noqa: E402
 
 OBC_API = ("objectbucket.io", "v1alpha1", "objectbucketclaims")
@@ -170,12 +170,8 @@ def test_rook_117_enforces_declared_lifecycle_and_wipes_s3_set_one(twin):
 
 
 def test_stats_and_faults_cli(twin):
-    env_file = twin["env_file"]
-
     def cli(*args):
-        p = subprocess.run(
-            [sys.executable, "-m", "tests.twin", *args, "--env-file", env_file], cwd=ROOT, capture_output=True, text=True, timeout=30, check=False
-        )
+        p = twin_cli(twin, *args, timeout=30, check=False)
         assert p.returncode == 0, p.stderr
         return json.loads(p.stdout)
 
@@ -225,9 +221,7 @@ def test_rook_116_leaves_lifecycle_alone_and_down_cleans_up(twin_factory):
     pids = [ready["serve_pid"], *ready["ceph_pids"].values()]
     ports = [p for p in (ready["api_port"], ready["rgw_port"], ready["mon_port"]) if p]
     t0 = time.monotonic()
-    p = subprocess.run(
-        [sys.executable, "-m", "tests.twin", "down", "--env-file", t["env_file"]], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
-    )
+    p = twin_cli(t, "down", timeout=120, check=False)
     assert p.returncode == 0, p.stderr
     assert time.monotonic() - t0 < 30
     assert not any(rgw._pid_alive(p) for p in pids)
