@@ -115,7 +115,6 @@ def module_twin_factory():
     yield from _factory()
 
 
-
 def _apiserver_factory(tmp_path_factory):
     from tests.twin.apiserver import serve
     from tests.twin.controllers import Controllers
@@ -124,9 +123,10 @@ def _apiserver_factory(tmp_path_factory):
 
     def make(store, controllers=False):
         tmp = tmp_path_factory.mktemp("apiserver")
-        ctrl = Controllers(store, None).start() if controllers else None
         srv = serve(store)
-        started.append((srv, ctrl))
+        started.append([srv, None])
+        if controllers:
+            started[-1][1] = Controllers(store, None).start()
         kubeconfig = tmp / "kubeconfig"
         kubeconfig.write_text(kubeconfig_text(srv.url))
         srv.kubeconfig = str(kubeconfig)
