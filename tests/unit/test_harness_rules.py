@@ -101,12 +101,12 @@ def violations(source, filename="test_x.py"):
         line = getattr(node, "lineno", 0)
         if isinstance(node, ast.Import):
             for alias in node.names:
-                last = alias.name.split(".")[-1]
+                last = alias.name.rpartition(".")[2]
                 if last.startswith("test_") or last == "conftest":
                     found.append("line %d: imports %s (another test module or conftest)" % (line, alias.name))
         elif isinstance(node, ast.ImportFrom):
             module = node.module or ""
-            last = module.split(".")[-1]
+            last = module.rpartition(".")[2]
             if last.startswith("test_") or last == "conftest":
                 found.append("line %d: imports from %s (another test module or conftest)" % (line, module))
             elif node.level and any(a.name.startswith("test_") or a.name == "conftest" for a in node.names):
@@ -119,7 +119,7 @@ def violations(source, filename="test_x.py"):
                     found.append("line %d: runs ansible-playbook in a subprocess (use runner.run_playbook)" % line)
                 if _names_twin_cli(values):
                     found.append("line %d: runs the twin's CLI in a subprocess (use runner.twin_cli or the conftest fixtures)" % line)
-            last = name.split(".")[-1]
+            last = name.rpartition(".")[2]
             if last in LAUNCHERS:
                 found.append("line %d: calls %s (start twins with the conftest fixtures)" % (line, name))
             elif last in RGW_LAUNCHERS and name.rpartition(".")[0] in rgw_aliases:
