@@ -324,9 +324,19 @@ def extract_collector(mirror: str, version: str) -> dict:
     for d in ("otelcol", "featuregate"):
         names, _suffixes = gostruct.flag_names(gostruct.parse_package(d, core.go_files(d)))
         flag_names |= names
+    # The decoder whose wording the refusals carry (check.wording): go-viper/mapstructure at the
+    # version confmap's go.mod requires; the top-level struct names itself when the name is empty.
+    ms = re.search(r"^\s*github\.com/go-viper/mapstructure/v2\s+(\S+)", core.read("confmap/go.mod"), re.M)
+    if not ms:
+        raise SystemExit(f"collector {version}: no go-viper/mapstructure/v2 in confmap/go.mod")
+    otelcol = gostruct.parse_package("otelcol", core.go_files("otelcol"))
+    if "configSettings" not in otelcol.types:
+        raise SystemExit(f"collector {version}: no otelcol.configSettings (the decoded top-level struct)")
     return {
         "image": "otel/opentelemetry-collector-contrib",
         "version": version,
+        "decoder": {"module": "github.com/go-viper/mapstructure/v2", "version": ms.group(1), "source": f"{CORE_REPO}@{core_tag}:confmap/go.mod"},
+        "top_level_type": "otelcol.configSettings",
         "sources": {
             "distribution": f"{RELEASES_REPO}@v{version}:{manifest_path}",
             "core": f"{CORE_REPO}@{core_tag}",
