@@ -435,7 +435,7 @@ def check_pflags(flags: dict, args: list) -> Optional[dict]:
 
     Wording: spf13/pflag flag.go ("unknown flag: --%s", "unknown shorthand flag: %q in -%s")."""
     names = set(flags.get("names", [])) | set(flags.get("cobra", []))
-    shorthands = {"h", "v"}
+    shorthands = set(flags.get("shorthands", ["h", "v"]))
     skip = False
     for a in args:
         if skip:
@@ -467,3 +467,47 @@ def check_jaeger_storage(facts: dict, env: dict) -> Optional[dict]:
             return {"message": f"Cannot initialize storage factory: unknown storage type {t}. Valid types are {valid}",
                     "component": "SPAN_STORAGE_TYPE", "key": t}
     return None
+
+
+def jaeger_query_flags(facts: dict, env: dict, args: list) -> tuple:
+    """(flag names jaeger-query registers with this environment, or None; why not known).
+
+    cmd/query/main.go: the storage factory is built from SPAN_STORAGE_TYPE (empty: the deprecated
+    ``--span-storage.type`` argument, then cassandra; internal/storage/v1/factory/config.go
+    ConfigFromEnvAndCLI) and DEPENDENCY_STORAGE_TYPE; it registers the flags of those types, primary
+    and archive. METRICS_STORAGE_TYPE unset: the disabled metrics factory (no flags)."""
+    f = facts["flags"]
+    span = env.get("SPAN_STORAGE_TYPE", "")
+    if not span:
+        for i, a in enumerate(args):
+            if a.startswith("--span-storage.type"):
+                span = a.split("=", 1)[1] if "=" in a else (args[i + 1] if i + 1 < len(args) else "")
+                break
+    types = [t.strip() for t in (span or "cassandra").split(",")]
+    types.append(env.get("DEPENDENCY_STORAGE_TYPE") or types[0])
+    if env.get("SAMPLING_STORAGE_TYPE"):
+        types.append(env["SAMPLING_STORAGE_TYPE"])
+    names = set(f["common"]) | set(f["cobra"])
+    for t in types:
+        if t not in f["storage"]:
+            return None, f"flags of storage type {t} not extracted" + (f" ({f['storage_not_extracted'][t]})" if t in f["storage_not_extracted"] else "")
+        names |= set(f["storage"][t])
+    metrics = env.get("METRICS_STORAGE_TYPE", "")
+    if metrics not in f["metrics_storage"]:
+        return None, f"flags of metrics storage {metrics} not extracted"
+    return sorted(names | set(f["metrics_storage"][metrics])), None
+
+
+def check_jaeger_query_flags(facts: dict, env: dict, args: list) -> tuple:
+    """(refusal or None, note): pflag's parse of jaeger-query's arguments as cobra runs it.
+
+    Wording: spf13/pflag v1.0.6 flag.go:985 ``unknown flag: --%s`` (and :1042 the shorthand form),
+    which cobra v1.9.1 command.go ExecuteC prints as ``c.PrintErrln(cmd.ErrPrefix(), err.Error())``
+    (ErrPrefix "Error:") before the usage; cmd/query/main.go then prints the error again and exits 1."""
+    names, why = jaeger_query_flags(facts, env, args)
+    if names is None:
+        return None, why
+    bad = check_pflags({"names": names, "shorthands": facts["flags"]["shorthands"]}, args)
+    if bad:
+        return {**bad, "message": "Error: " + bad["message"], "exitCode": 1}, None
+    return None, None
