@@ -358,22 +358,29 @@ def extract_tempo(mirror: str, version: str) -> dict:
     resolver = Resolver([(module, tree, ""), ("", tree, "vendor")])
     sb = SchemaBuilder(resolver, "yaml")
     root = sb.named(f"{module}/cmd/tempo/app", "Config", [], None)
-    # flags: every package the config tree was read from, plus cmd/tempo (main.go)
-    full, suffixes = set(), set()
-    dirs = sorted({p.split(":", 1)[1].rsplit("/", 1)[0] for p in resolver.read_paths} | {"cmd/tempo"})
-    for d in dirs:
-        pkg = gostruct.parse_package(d, tree.go_files(d))
-        f, s = gostruct.flag_names(pkg)
-        full |= f
-        suffixes |= s
+    # flags, exactly: main.go registers its own on flag.CommandLine (literal names and constants) and
+    # hands flag.CommandLine to app.Config.RegisterFlagsAndApplyDefaults("", ...), whose calls are
+    # evaluated (goflags.py; flagext.DefaultValues registers on a throwaway flag set: not flags).
+    main_src = gostruct.strip_comments(tree.read("cmd/tempo/main.go"))
+    if 'config.RegisterFlagsAndApplyDefaults("", flag.CommandLine)' not in main_src:
+        raise SystemExit(f"tempo {version}: cmd/tempo/main.go no longer registers app.Config's flags on flag.CommandLine")
+    full, _suffixes = gostruct.flag_names(gostruct.parse_package("cmd/tempo", {"main.go": tree.read("cmd/tempo/main.go")}))
+    prog = goflags.Program(resolver)
+    registered = prog.run(f"{module}/cmd/tempo/app", 'Config{}.RegisterFlagsAndApplyDefaults("", flagSet)')
+    names = [n for n, _where in registered]
+    dups = sorted({n for n in names if names.count(n) > 1})
+    if dups:  # Go's flag package panics on a redefined flag: a duplicate means a name computed wrongly
+        raise SystemExit(f"tempo {version}: flags registered twice: {dups}")
+    full |= set(names)
     manifest = "docs/sources/tempo/configuration/manifest.md"
     return {
         "image": "grafana/tempo",
         "version": version,
-        "sources": {"repo": f"{TEMPO_REPO}@v{version}", "root": "cmd/tempo/app.Config", "read": sorted(resolver.read_paths), "manifest": manifest},
+        "sources": {"repo": f"{TEMPO_REPO}@v{version}", "root": "cmd/tempo/app.Config", "read": sorted(resolver.read_paths), "manifest": manifest,
+                    "flags": "cmd/tempo/main.go (flag.CommandLine) + app.Config.RegisterFlagsAndApplyDefaults(\"\", flag.CommandLine), evaluated"},
         "root": root,
         "types": sb.types,
-        "flags": {"names": sorted(full), "suffixes": sorted(suffixes)},
+        "flags": {"names": sorted(full), "suffixes": []},
         # the key paths (no values) of the documented configuration, to cross-check the tree
         "manifest_keys": _manifest_keys(tree.read(manifest)) if tree.exists(manifest) else None,
     }
@@ -527,16 +534,17 @@ def extract_jaeger_query(mirror: str, version: str) -> dict:
     docs = {}
     dgit = os.path.join(mirror, "jaegertracing+documentation", "repo")
     ddir = f"data/cli/{'.'.join(version.split('.')[:2])}"
-    if os.path.isdir(dgit):
-        dtree = GitTree(dgit, "HEAD", "jaegertracing/documentation")
-        if dtree.exists(f"{ddir}/config.json"):
-            commit = dtree._git("rev-parse", "HEAD").strip()
-            stores = json.loads(dtree.read(f"{ddir}/config.json"))["jaeger-query"]["storage"]
-            # jaeger-query.yaml is generated with the default storage (cassandra, config.go)
-            for stype, path in [("cassandra", f"{ddir}/jaeger-query.yaml")] + [(st, f"{ddir}/jaeger-query-{st}.yaml") for st in stores]:
-                if dtree.exists(path):
-                    opts = yaml.safe_load(dtree.read(path)).get("options") or []
-                    docs[stype] = {"source": f"jaegertracing/documentation@{commit}:{path}", "names": sorted(o["name"] for o in opts)}
+    if not os.path.isdir(dgit):  # required: without it the output would differ (not byte-identical)
+        raise SystemExit(f"jaeger-query {version}: {dgit} missing (fetch github:jaegertracing/documentation)")
+    dtree = GitTree(dgit, "HEAD", "jaegertracing/documentation")
+    if dtree.exists(f"{ddir}/config.json"):
+        commit = dtree._git("rev-parse", "HEAD").strip()
+        stores = json.loads(dtree.read(f"{ddir}/config.json"))["jaeger-query"]["storage"]
+        # jaeger-query.yaml is generated with the default storage (cassandra, config.go)
+        for stype, path in [("cassandra", f"{ddir}/jaeger-query.yaml")] + [(st, f"{ddir}/jaeger-query-{st}.yaml") for st in stores]:
+            if dtree.exists(path):
+                opts = yaml.safe_load(dtree.read(path)).get("options") or []
+                docs[stype] = {"source": f"jaegertracing/documentation@{commit}:{path}", "names": sorted(o["name"] for o in opts)}
     return {
         "image": "jaegertracing/jaeger-query",
         "version": version,

@@ -33,6 +33,20 @@ REGISTER = {
 }
 
 
+# The standard library's string functions that flag prefixes are built with (Go semantics).
+STRINGS = {
+    "TrimRight": lambda x, cut: x.rstrip(cut),
+    "TrimLeft": lambda x, cut: x.lstrip(cut),
+    "Trim": lambda x, cut: x.strip(cut),
+    "TrimSuffix": lambda x, suf: x[: -len(suf)] if suf and x.endswith(suf) else x,
+    "TrimPrefix": lambda x, pre: x[len(pre):] if pre and x.startswith(pre) else x,
+    "ToLower": str.lower,
+    "ToUpper": str.upper,
+    "ReplaceAll": lambda x, old, new: x.replace(old, new),
+    "Replace": lambda x, old, new, n: x.replace(old, new) if n < 0 else x.replace(old, new, n),
+}
+
+
 class Unsupported(Exception):
     """A construct the evaluator does not run touched the flag set."""
 
@@ -104,6 +118,7 @@ class Program:
         self.funcs: dict = {}
         self.registered: list = []  # (name, "pkg:file")
         self.depth = 0
+        self.stack: list = []  # the calls being run, for the error message
 
     # ---------------------------------------------------------------- packages
     def pkg(self, path: str) -> gostruct.Package:
@@ -140,6 +155,7 @@ class Program:
         pkg = self.pkg(path)
         file = file or sorted(pkg.sources)[0]
         self.registered = []
+        self.stack = []
         Frame(self, path, file, {"flagSet": FlagSet()}).stmt(expr)
         return list(self.registered)
 
@@ -215,6 +231,8 @@ class Frame:
         if c is UNKNOWN or not isinstance(c, bool):
             if self._mentions_flagset(body + tail):
                 raise Unsupported(f"{self.path}/{self.file}: condition {cond.strip()!r} not computable")
+            if re.search(r"\breturn\b", body + tail):
+                return _Return(UNKNOWN)  # the function's result is not known either
             return None
         if c:
             return self.block(body)
@@ -238,8 +256,15 @@ class Frame:
         if len(parts) > 1:
             vals = [self.expr(x) for x in parts]
             return all(v is True for v in vals) if all(isinstance(v, bool) for v in vals) else UNKNOWN
-        for op in ("==", "!="):
+        for op in ("==", "!=", ">=", "<=", ">", "<"):
             parts = _split_binary(e, (op,))
+            if op in (">", "<") and len(parts) == 2 and (parts[1].startswith(("=", "-")) or parts[0].endswith(("<", ">", "-"))):
+                continue  # part of >=, <=, <-, << or >>
+            if op in (">=", "<=", ">", "<") and len(parts) == 2:
+                a, b = self.expr(parts[0]), self.expr(parts[1])
+                if not all(isinstance(x, int) and not isinstance(x, bool) for x in (a, b)):
+                    return UNKNOWN
+                return {">=": a >= b, "<=": a <= b, ">": a > b, "<": a < b}[op]
             if len(parts) == 2:
                 a, b = self.expr(parts[0]), self.expr(parts[1])
                 if a is UNKNOWN or b is UNKNOWN or isinstance(a, Obj) or isinstance(b, Obj):
@@ -410,6 +435,9 @@ class Frame:
                     return self._unknown_call(e, argvals())
                 if path in ("fmt",) and method == "Sprintf":
                     return _sprintf(argvals())
+                if path == "strings" and method in STRINGS:
+                    v = argvals()
+                    return STRINGS[method](*v) if all(isinstance(x, (str, int)) and not isinstance(x, bool) for x in v) else UNKNOWN
                 if self.p.r.package(path) is None:
                     return self._unknown_call(e, argvals())
                 fn = self.p.functions(path).get(("", method))
@@ -423,7 +451,10 @@ class Frame:
                 path, fn, target = found
                 return self.invoke(path, fn, target, argvals())
             return self._unknown_call(e, argvals())
-        if callee in ("append", "len", "make", "new", "string", "int", "errors.New", "panic"):
+        if callee == "len":
+            v = argvals()
+            return len(v[0]) if v and isinstance(v[0], str) else UNKNOWN
+        if callee in ("append", "make", "new", "string", "int", "errors.New", "panic"):
             return UNKNOWN
         fn = self.p.functions(self.path).get(("", callee)) if re.fullmatch(IDENT, callee) else None
         if fn is None:
@@ -469,10 +500,18 @@ class Frame:
             if n != "_":
                 env[n] = vals[i] if i < len(vals) else UNKNOWN
         self.p.depth += 1
+        shown = tuple(v if isinstance(v, str) else "?" for v in vals)
+        self.p.stack.append(f"{path.rsplit('/', 1)[-1]}.{(fn.recv_type + '.') if fn.recv_type else ''}{fn.name}{shown}")
         try:
             r = Frame(self.p, path, fn.file, env).block(fn.body)
+        except Unsupported as e:
+            if not getattr(e, "traced", False):
+                e.args = (f"{e.args[0]} (via {' > '.join(self.p.stack)})",)
+                e.traced = True
+            raise
         finally:
             self.p.depth -= 1
+            self.p.stack.pop()
         return r.value if isinstance(r, _Return) else None
 
 

@@ -5,6 +5,7 @@ import json
 import os
 import sys
 
+import pytest
 import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
@@ -152,3 +153,131 @@ def test_jaeger_query_flags_depend_on_the_storage_type():
     # cassandra (the default) was not computed exactly: unchecked, and said so
     err, note = check.check_jaeger_query_flags(facts, {}, ["--anything"])
     assert err is None and note.startswith("flags of storage type cassandra not extracted")
+
+
+# ------------------------------------------------------------------ (c) Tempo's flags, exactly
+def test_tempo_flags_are_exact_at_the_pinned_version():
+    facts = check.tempo_facts("2.10.8")
+    names = set(facts["flags"]["names"])
+    assert facts["flags"]["suffixes"] == []  # no suffix matching any more: the list is the whole truth
+    # grafana/tempo v2.10.8 cmd/tempo/app/config.go:88 "target"; :97 c.Server.LogLevel.RegisterFlags(f) (dskit "log.level");
+    # :116 "server.http-listen-port"; cmd/tempo/main.go:193 flagext.IgnoredFlag(flag.CommandLine, configFileOption, ...)
+    assert {"target", "log.level", "server.http-listen-port", "config.file", "config.expand-env", "version"} <= names
+    # modules/compactor/config.go:27 flagext.DefaultValues(&cfg.ShardingRing) registers on a throwaway flag set
+    # (vendor/github.com/grafana/dskit/flagext/register.go:43): compactor_ring.go's names are not flags of tempo
+    assert "compactor.ring.heartbeat-period" not in names
+    # dskit crypto/tls/tls.go:55 strings.TrimRight(prefix, ".") + ".tls-cert-path" under etcd's prefix
+    assert "ingester.partition-ring.etcd.tls-cert-path" in names
+
+
+def test_tempo_refuses_a_flag_the_loose_check_let_through():
+    facts = check.tempo_facts("2.10.8")
+    deployed = ["-target=scalable-single-binary", "-config.file=/conf/tempo.yaml", "-config.expand-env=true"]
+    assert check.check_go_flags(facts["flags"], deployed) is None  # roles/jaeger_production/vars/main.yml tempo args
+    # registered only by flagext.DefaultValues: the real binary says (Go flag.go failf)
+    bad = check.check_go_flags(facts["flags"], deployed + ["-compactor.ring.heartbeat-period=5s"])
+    assert bad["message"] == "flag provided but not defined: -compactor.ring.heartbeat-period"
+    # a made-up prefix before a registered suffix (".ring.store" was enough before)
+    bad = check.check_go_flags(facts["flags"], ["-made.up.ring.store=memberlist"])
+    assert bad["message"] == "flag provided but not defined: -made.up.ring.store"
+
+
+# ------------------------------------------------------------------ the flag evaluator on a small tree
+GO_FLAGS = '''package demo
+
+import (
+	"flag"
+	"strings"
+
+	"example.com/demo/tlscfg"
+)
+
+const (
+	prefix = "store"
+	server = prefix + ".server" // a "string" in a comment { brace
+)
+
+var serverTLS = tlscfg.Config{Prefix: "query.grpc"}
+
+type options struct {
+	namespace string
+	archive   bool
+}
+
+func newOptions(ns string) *options {
+	o := &options{namespace: ns}
+	return o
+}
+
+func (o *options) addFlags(fs *flag.FlagSet) {
+	fs.String(o.namespace+".server", "", "x")
+	if o.namespace == "archive" {
+		fs.Bool(o.namespace+".enabled", false, "only the archive")
+	} else if len(o.namespace) > 0 {
+		fs.Bool(join(o.namespace, "primary"), false, "y")
+	}
+	fresh := flag.NewFlagSet("", flag.PanicOnError)
+	fresh.String("throwaway", "", "a flag set of its own: not this one's")
+	tlscfg.Config{Prefix: strings.TrimRight(o.namespace+".", ".")}.AddFlags(fs)
+}
+
+func join(a, b string) string {
+	if len(a) > 0 {
+		return a + "." + b
+	}
+	return b
+}
+
+func AddFlags(flagSet *flag.FlagSet) {
+	flagSet.Duration(server, 0, "z")
+	serverTLS.AddFlags(flagSet)
+	newOptions("primary").addFlags(flagSet)
+	newOptions("archive").addFlags(flagSet)
+}
+
+func Loop(flagSet *flag.FlagSet) {
+	for _, n := range []string{"a", "b"} {
+		flagSet.String(n, "", "")
+	}
+}
+'''
+GO_TLS = '''package tlscfg
+
+import "flag"
+
+const tlsEnabled = ".tls" + ".enabled"
+
+type Config struct{ Prefix string }
+
+func (c Config) AddFlags(flags *flag.FlagSet) {
+	flags.Bool(c.Prefix+tlsEnabled, false, "tls")
+}
+'''
+
+
+def _flag_tree(tmp_path):
+    import subprocess
+
+    from tests.twin.schemas import extract
+
+    repo = tmp_path / "repo"
+    (repo / "tlscfg").mkdir(parents=True)
+    (repo / "demo.go").write_text(GO_FLAGS)
+    (repo / "tlscfg" / "tls.go").write_text(GO_TLS)
+    env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t")
+    for cmd in (["init", "-q"], ["add", "."], ["commit", "-qm", "x"], ["tag", "v1.0.0"]):
+        subprocess.run(["git", "-C", str(repo), *cmd], check=True, env=env, capture_output=True)
+    tree = extract.GitTree(str(repo / ".git"), "v1.0.0", "example/demo")
+    return extract.Resolver([("example.com/demo", tree, "")])
+
+
+def test_flag_evaluator_computes_prefixes_and_refuses_what_it_cannot_run(tmp_path):
+    from tests.twin.schemas import goflags
+
+    prog = goflags.Program(_flag_tree(tmp_path))
+    names = [n for n, _where in prog.run("example.com/demo", "AddFlags(flagSet)")]
+    assert names == ["store.server", "query.grpc.tls.enabled",
+                     "primary.server", "primary.primary", "primary.tls.enabled",
+                     "archive.server", "archive.enabled", "archive.tls.enabled"]
+    with pytest.raises(goflags.Unsupported, match="cannot run 'for _, n := range"):
+        prog.run("example.com/demo", "Loop(flagSet)")
