@@ -31,13 +31,50 @@ trap 'rm -rf "$tmp"' EXIT
 ansible-galaxy collection install "$tarball" -p "$tmp/collections" --no-deps --force >/dev/null
 export ANSIBLE_COLLECTIONS_PATH="$tmp/collections:$root/.build/galaxy"
 cd "$tmp"
-modules=$(cd "$tmp/collections/ansible_collections/talos_homelab/tracing/plugins/modules" && ls *.py | sed 's/\.py$//' | grep -v '^__init__$')
-for m in $modules; do
-  out=$(ansible-doc "talos_homelab.tracing.$m")
-  grep -q "talos_homelab.tracing.$m" <<<"$out" || { echo "build-check: ansible-doc talos_homelab.tracing.$m failed" >&2; exit 1; }
-  echo "build-check: ansible-doc talos_homelab.tracing.$m ok ($(wc -l <<<"$out") lines)"
+# ansible-doc over every module, filter and test plugin of the installed copy, failing on any error
+# or warning. Names come from plugins/ (modules: file names; filters and tests: the keys that
+# filters()/tests() return, read with ast), and must equal what ansible-doc --list finds.
+plugins="$tmp/collections/ansible_collections/talos_homelab/tracing/plugins"
+names() {  # names <type> <dir>: the plugin names defined under plugins/<dir>
+  "$root/.venv/bin/python" - "$1" "$plugins/$2" <<'PY'
+import ast, os, sys
+kind, d = sys.argv[1], sys.argv[2]
+out = set()
+for f in sorted(os.listdir(d)):
+    if not f.endswith(".py") or f == "__init__.py":
+        continue
+    if kind == "module":
+        out.add(f[:-3])
+        continue
+    tree = ast.parse(open(os.path.join(d, f), encoding="utf-8").read())
+    for fn in ast.walk(tree):
+        if isinstance(fn, ast.FunctionDef) and fn.name == {"filter": "filters", "test": "tests"}[kind]:
+            for ret in ast.walk(fn):
+                if isinstance(ret, ast.Return) and isinstance(ret.value, ast.Dict):
+                    out.update(k.value for k in ret.value.keys)
+print("\n".join(sorted(out)))
+PY
+}
+checked=0
+for spec in module:modules filter:filter test:test; do
+  type=${spec%%:*}; dir=${spec#*:}
+  want=$(names "$type" "$dir")
+  test -n "$want" || { echo "build-check: no $type plugins found under plugins/$dir" >&2; exit 1; }
+  listed=$(ansible-doc -t "$type" -l talos_homelab.tracing --json 2>"$tmp/err" | "$root/.venv/bin/python" -c \
+    'import json,sys; print("\n".join(sorted(k.split(".")[-1] for k in json.load(sys.stdin))))')
+  if [ -s "$tmp/err" ] || [ "$listed" != "$want" ]; then
+    echo "build-check: ansible-doc -t $type -l lists [$(echo $listed)], plugins/$dir defines [$(echo $want)]" >&2
+    cat "$tmp/err" >&2; exit 1
+  fi
+  for m in $want; do
+    fq="talos_homelab.tracing.$m"
+    if ! out=$(ansible-doc -t "$type" "$fq" 2>"$tmp/err") || [ -s "$tmp/err" ] || ! grep -q "$fq" <<<"$out"; then
+      echo "build-check: ansible-doc -t $type $fq failed:" >&2; cat "$tmp/err" >&2; exit 1
+    fi
+    echo "build-check: ansible-doc -t $type $fq ok ($(wc -l <<<"$out") lines)"
+    checked=$((checked + 1))
+  done
 done
-ansible-doc -t filter talos_homelab.tracing.lifecycle_json >/dev/null
-echo "build-check: ansible-doc -t filter talos_homelab.tracing.lifecycle_json ok"
+echo "build-check: ansible-doc: $checked plugins documented, no errors or warnings"
 ansible-playbook talos_homelab.tracing.site --syntax-check >/dev/null
 echo "build-check: ansible-playbook talos_homelab.tracing.site --syntax-check ok (installed copy)"

@@ -15,7 +15,8 @@ from tests.twin.schemas import extract
 
 DATA = os.path.join(ROOT, "tests", "twin", "schemas", "data")
 MIRROR = os.environ.get("TWIN_SCHEMAS_MIRROR", "/work/.mirror")
-NEEDED = ("open-telemetry+opentelemetry-collector", "open-telemetry+opentelemetry-collector-releases", "grafana+tempo", "jaegertracing+jaeger")
+NEEDED = ("open-telemetry+opentelemetry-collector", "open-telemetry+opentelemetry-collector-releases", "grafana+tempo", "jaegertracing+jaeger",
+          "jaegertracing+documentation")
 
 
 @pytest.mark.skipif(not all(os.path.isdir(os.path.join(MIRROR, n, "repo")) for n in NEEDED), reason="upstream trees not fetched")

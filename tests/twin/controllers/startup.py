@@ -39,6 +39,9 @@ source named in tests/twin/schemas/check.py. Emulated (kubernetes/kubernetes at 
 Divergences: the real kubelet puts the error text in ``terminated.message`` only with
 ``terminationMessagePolicy: FallbackToLogsOnError`` (otherwise it is in ``kubectl logs
 --previous``); the twin always puts it there so tests and the readiness report can read it.
+jaeger-query at a version with extracted flags (data/jaeger-query-<v>.json) refuses an unknown
+flag as cobra/pflag do (``Error: unknown flag: --<flag>``, exit 1); the flags of a storage type the
+extractor could not compute leave the arguments unchecked, with a ``StartupNotChecked`` Event.
 An image of a known project at a version without extracted facts starts unchecked and the twin
 records a ``StartupNotChecked`` Event on the pod (a twin-only Event, no kubelet emits it).
 """
@@ -194,10 +197,16 @@ def _jaeger(workloads, pod, c, version):
     facts = check.load(f"jaeger-{version}.json")
     if facts is None:
         return None, f"no upstream facts for jaeger {version}"
-    bad = check.check_jaeger_storage(facts, workloads.container_env(pod, c))
+    env = workloads.container_env(pod, c)
+    bad = check.check_jaeger_storage(facts, env)  # main.go: the storage factory is built before flags are parsed
     if bad:
         return {**bad, "exitCode": 1}, None
-    return None, "flags and storage options not checked (only SPAN_STORAGE_TYPE)"
+    image_repo = check.parse_image(c.get("image", ""))[0]
+    query = check.load(f"jaeger-query-{version}.json") if image_repo == "jaegertracing/jaeger-query" else None
+    if query is None:
+        return None, "flags and storage options not checked (only SPAN_STORAGE_TYPE)"
+    args = list(c.get("command") or [])[1:] + list(c.get("args") or [])
+    return check.check_jaeger_query_flags(query, env, args)
 
 
 # ------------------------------------------------------------------ API access of a running Collector

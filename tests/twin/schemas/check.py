@@ -8,10 +8,10 @@ prints, word for word, with the upstream source of the wording named beside it:
   otelcol/configprovider.go ("cannot unmarshal the configuration: %w"),
   otelcol/internal/configunmarshaler/configs.go (unknown type, "error reading configuration for %q: %w"),
   otelcol/config.go (service references), confmap/confmap.go decodeConfig (ErrorUnused, no weak
-  typing, string-to-duration and string-to-slice hooks); the mapstructure wording is that of
-  github.com/go-viper/mapstructure/v2 v2.2.1 (mapstructure.go: "'%s' has invalid keys: %s",
-  "'%s' expected type '%s', got unconvertible type '%s', value: '%v'", "error decoding '%s': %w",
-  "decoding failed due to the following error(s):\n\n%w"); cobra prints "Error: " before it.
+  typing, string-to-duration and string-to-slice hooks); the mapstructure wording is that of the
+  github.com/go-viper/mapstructure/v2 version in that core tag's confmap/go.mod (``decoder`` in the
+  data; ``Wording`` below: v2.2.1 for 0.114.0, the v2.3+ ``DecodeError`` wording for 0.159.0's
+  v2.5.0); cobra prints "Error: " before it.
 * Tempo: cmd/tempo/main.go (``yaml.UnmarshalStrict`` into app.Config, "failed parsing config: %v",
   "failed to parse configFile %s: %w"); gopkg.in/yaml.v2 v2.4.0 decode.go ("line %d: field %s not
   found in type %s", "line %d: cannot unmarshal %s%s into %s", "yaml: unmarshal errors:\n  ...").
@@ -93,13 +93,79 @@ def _go_value(v) -> str:
 DURATION = re.compile(r"[-+]?(0|((\d+(\.\d*)?|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h))+)")
 
 
+# ------------------------------------------------------------------ mapstructure wording
+class Wording:
+    """go-viper/mapstructure v2.0-v2.2 (read at tag v2.2.1, mapstructure.go): plain fmt.Errorf texts.
+
+    "'%s' has invalid keys: %s" (1520), "'%s' expected type '%s', got unconvertible type '%s',
+    value: '%v'" (660...), "error decoding '%s': %w" (507, a decode hook's error), "'%s' expected a
+    map, got '%s'" (1331), "'%s': source data must be an array or slice, got %s" (1193)."""
+
+    since = (2, 0, 0)
+
+    def invalid_keys(self, name, gotype, keys):
+        return f"'{name}' has invalid keys: {', '.join(keys)}"
+
+    def unconvertible(self, name, kind, value):
+        return f"'{name}' expected type '{kind}', got unconvertible type '{_go_kind(value)}', value: '{_go_value(value)}'"
+
+    def hook(self, name, err):
+        return f"error decoding '{name}': {err}"
+
+    def duration(self, name, value):
+        return self.hook(name, f"time: invalid duration {json.dumps(value)}")
+
+    def not_map(self, name, value):
+        return f"'{name}' expected a map, got '{_kind_name(value)}'"
+
+    def not_slice(self, name, value):
+        return f"'{name}': source data must be an array or slice, got {_kind_name(value)}"
+
+
+class Wording23(Wording):
+    """go-viper/mapstructure from v2.3.0 (errors.go ``DecodeError``: "'%s' %s"), read at v2.4.0 and at
+    main 6ffa40ae (2025-12-17, the newest commit of the snapshot; the v2.5.0 tag that collector 0.159.0
+    requires is not in it): "has invalid keys: %s" named after the struct's Go type when the name is
+    empty (PR #113, mapstructure.go decodeStructFromMap), ``UnconvertibleTypeError`` "expected type
+    '%s', got unconvertible type '%s'" (no value), a hook's error as "'%s' <error>" with
+    wrapTimeParseDurationError dropping the quoted value ("time: invalid duration"), "expected a map
+    or struct, got %q" (decodeStruct), "source data must be an array or slice, got %s" (decodeSlice)."""
+
+    since = (2, 3, 0)
+
+    def invalid_keys(self, name, gotype, keys):
+        return f"'{name or gotype}' has invalid keys: {', '.join(keys)}"
+
+    def unconvertible(self, name, kind, value):
+        return f"'{name}' expected type '{kind}', got unconvertible type '{_go_kind(value)}'"
+
+    def hook(self, name, err):
+        return f"'{name}' {err}"
+
+    def duration(self, name, value):
+        return self.hook(name, "time: invalid duration")
+
+    def not_map(self, name, value):
+        return f"'{name}' expected a map or struct, got {json.dumps(_kind_name(value))}"
+
+    def not_slice(self, name, value):
+        return f"'{name}' source data must be an array or slice, got {_kind_name(value)}"
+
+
+def wording(facts: dict) -> Wording:
+    """The wording of the mapstructure version the distribution's confmap module requires."""
+    v = tuple(int(x) for x in re.findall(r"\d+", (facts.get("decoder") or {}).get("version", "v2.2.1"))[:3])
+    return Wording23() if v >= Wording23.since else Wording()
+
+
 # ------------------------------------------------------------------ mapstructure walk
 def _ms_join(name: str, key: str) -> str:
     return f"{name}.{key}" if name else key
 
 
-def ms_walk(node: dict, value, name: str, types: dict) -> list:
+def ms_walk(node: dict, value, name: str, types: dict, w: Optional[Wording] = None) -> list:
     """Errors mapstructure (collector settings) reports decoding ``value`` into ``node``."""
+    w = w or Wording()
     if value is None:
         return []
     if isinstance(value, str) and "${" in value:
@@ -109,38 +175,38 @@ def ms_walk(node: dict, value, name: str, types: dict) -> list:
     if "struct" in node:
         st = types[node["struct"]]
         if not isinstance(value, dict):
-            return [f"'{name}' expected a map, got '{_kind_name(value)}'"]
+            return [w.not_map(name, value)]
         errs = []
         keys = st.get("keys", {})
         for k in sorted(value, key=str):
             if str(k) in keys:
-                errs += ms_walk(keys[str(k)], value[k], _ms_join(name, str(k)), types)
+                errs += ms_walk(keys[str(k)], value[k], _ms_join(name, str(k)), types, w)
         unused = sorted(str(k) for k in value if str(k) not in keys)
         if unused and not st.get("open"):
-            errs.append(f"'{name}' has invalid keys: {', '.join(unused)}")
+            errs.append(w.invalid_keys(name, st.get("go", ""), unused))
         return errs
     if "map" in node:
         if not isinstance(value, dict):
-            return [f"'{name}' expected a map, got '{_kind_name(value)}'"]
+            return [w.not_map(name, value)]
         errs = []
         for k in sorted(value, key=str):
-            errs += ms_walk(node["map"], value[k], f"{name}[{k}]", types)
+            errs += ms_walk(node["map"], value[k], f"{name}[{k}]", types, w)
         return errs
     if "list" in node:
         if isinstance(value, str) and node["list"].get("scalar") == "string":
             return []  # StringToSliceHookFunc(",")
         if not isinstance(value, list):
-            return [f"'{name}': source data must be an array or slice, got {_kind_name(value)}"]
+            return [w.not_slice(name, value)]
         errs = []
         for i, x in enumerate(value):
-            errs += ms_walk(node["list"], x, f"{name}[{i}]", types)
+            errs += ms_walk(node["list"], x, f"{name}[{i}]", types, w)
         return errs
     kind = node.get("scalar")
     bad = False
     if kind == "duration":
         if isinstance(value, str):
             if not DURATION.fullmatch(value):
-                return [f"error decoding '{name}': time: invalid duration {json.dumps(value)}"]
+                return [w.duration(name, value)]
             return []
         bad = not isinstance(value, int) or isinstance(value, bool)
         kind = "time.Duration"
@@ -154,7 +220,7 @@ def ms_walk(node: dict, value, name: str, types: dict) -> list:
     elif kind and (kind.startswith("int") or kind.startswith("uint") or kind.startswith("float")):
         bad = isinstance(value, (bool, str, dict, list))
     if bad:
-        return [f"'{name}' expected type '{kind}', got unconvertible type '{_go_kind(value)}', value: '{_go_value(value)}'"]
+        return [w.unconvertible(name, kind, value)]
     return []
 
 
@@ -179,11 +245,13 @@ def check_collector(facts: dict, text: str) -> Optional[dict]:
         return {"message": f"{prefix}yaml: {e}", "component": None, "key": None}
     if not cfg:
         return {"message": "Error: failed to get config: cannot unmarshal the configuration: empty configuration file", "component": None, "key": None}
+    w = wording(facts)
     if not isinstance(cfg, dict):
-        return {"message": f"{prefix}{DECODING}'' expected a map, got '{_kind_name(cfg)}'", "component": None, "key": None}
+        return {"message": f"{prefix}{DECODING}{w.not_map('', cfg)}", "component": None, "key": None}
     unused = sorted(str(k) for k in cfg if k not in facts["top_level_keys"])
     if unused:
-        return {"message": f"{prefix}{DECODING}'' has invalid keys: {', '.join(unused)}", "component": None, "key": unused[0]}
+        top = w.invalid_keys("", facts.get("top_level_type", ""), unused)
+        return {"message": f"{prefix}{DECODING}{top}", "component": None, "key": unused[0]}
     types = facts["types"]
     for section in ("receivers", "processors", "exporters", "connectors", "extensions"):
         comps = facts["components"].get(section, {})
@@ -193,20 +261,20 @@ def check_collector(facts: dict, text: str) -> Optional[dict]:
                 ctype = str(cid).split("/", 1)[0]
                 valid = "[" + " ".join(sorted(comps)) + "]"
                 return {
-                    "message": f'{prefix}{DECODING}error decoding \'{section}\': unknown type: "{ctype}" for id: "{cid}" (valid values: {valid})',
+                    "message": prefix + DECODING + w.hook(section, f'unknown type: "{ctype}" for id: "{cid}" (valid values: {valid})'),
                     "component": f"{section}::{cid}",
                     "key": ctype,
                 }
-            errs = ms_walk(comps[ctype]["config"], cfg[section][cid], "", types)
+            errs = ms_walk(comps[ctype]["config"], cfg[section][cid], "", types, w)
             if errs:
-                m = re.search(r"invalid keys: ([^,\s]+)|^'([^']*)'|error decoding '([^']*)'", errs[0])
+                m = re.search(r"invalid keys: ([^,\s]+)", errs[0]) or re.search(r"^'([^']*)'|error decoding '([^']*)'", errs[0])
                 key = next((g for g in (m.groups() if m else ()) if g), None)
                 return {
-                    "message": f"{prefix}{DECODING}error decoding '{section}': error reading configuration for \"{cid}\": {DECODING}" + "\n".join(errs),
+                    "message": prefix + DECODING + w.hook(section, f'error reading configuration for "{cid}": {DECODING}' + "\n".join(errs)),
                     "component": f"{section}::{cid}",
                     "key": key,
                 }
-    errs = ms_walk(facts["service"], cfg.get("service"), "service", types)
+    errs = ms_walk(facts["service"], cfg.get("service"), "service", types, w)
     if errs:
         m = re.search(r"invalid keys: ([^,\s]+)", errs[0])
         return {"message": f"{prefix}{DECODING}" + "\n".join(errs), "component": "service", "key": m.group(1) if m else None}
@@ -367,7 +435,7 @@ def check_pflags(flags: dict, args: list) -> Optional[dict]:
 
     Wording: spf13/pflag flag.go ("unknown flag: --%s", "unknown shorthand flag: %q in -%s")."""
     names = set(flags.get("names", [])) | set(flags.get("cobra", []))
-    shorthands = {"h", "v"}
+    shorthands = set(flags.get("shorthands", ["h", "v"]))
     skip = False
     for a in args:
         if skip:
@@ -399,3 +467,47 @@ def check_jaeger_storage(facts: dict, env: dict) -> Optional[dict]:
             return {"message": f"Cannot initialize storage factory: unknown storage type {t}. Valid types are {valid}",
                     "component": "SPAN_STORAGE_TYPE", "key": t}
     return None
+
+
+def jaeger_query_flags(facts: dict, env: dict, args: list) -> tuple:
+    """(flag names jaeger-query registers with this environment, or None; why not known).
+
+    cmd/query/main.go: the storage factory is built from SPAN_STORAGE_TYPE (empty: the deprecated
+    ``--span-storage.type`` argument, then cassandra; internal/storage/v1/factory/config.go
+    ConfigFromEnvAndCLI) and DEPENDENCY_STORAGE_TYPE; it registers the flags of those types, primary
+    and archive. METRICS_STORAGE_TYPE unset: the disabled metrics factory (no flags)."""
+    f = facts["flags"]
+    span = env.get("SPAN_STORAGE_TYPE", "")
+    if not span:
+        for i, a in enumerate(args):
+            if a.startswith("--span-storage.type"):
+                span = a.split("=", 1)[1] if "=" in a else (args[i + 1] if i + 1 < len(args) else "")
+                break
+    types = [t.strip() for t in (span or "cassandra").split(",")]
+    types.append(env.get("DEPENDENCY_STORAGE_TYPE") or types[0])
+    if env.get("SAMPLING_STORAGE_TYPE"):
+        types.append(env["SAMPLING_STORAGE_TYPE"])
+    names = set(f["common"]) | set(f["cobra"])
+    for t in types:
+        if t not in f["storage"]:
+            return None, f"flags of storage type {t} not extracted" + (f" ({f['storage_not_extracted'][t]})" if t in f["storage_not_extracted"] else "")
+        names |= set(f["storage"][t])
+    metrics = env.get("METRICS_STORAGE_TYPE", "")
+    if metrics not in f["metrics_storage"]:
+        return None, f"flags of metrics storage {metrics} not extracted"
+    return sorted(names | set(f["metrics_storage"][metrics])), None
+
+
+def check_jaeger_query_flags(facts: dict, env: dict, args: list) -> tuple:
+    """(refusal or None, note): pflag's parse of jaeger-query's arguments as cobra runs it.
+
+    Wording: spf13/pflag v1.0.6 flag.go:985 ``unknown flag: --%s`` (and :1042 the shorthand form),
+    which cobra v1.9.1 command.go ExecuteC prints as ``c.PrintErrln(cmd.ErrPrefix(), err.Error())``
+    (ErrPrefix "Error:") before the usage; cmd/query/main.go then prints the error again and exits 1."""
+    names, why = jaeger_query_flags(facts, env, args)
+    if names is None:
+        return None, why
+    bad = check_pflags({"names": names, "shorthands": facts["flags"]["shorthands"]}, args)
+    if bad:
+        return {**bad, "message": "Error: " + bad["message"], "exitCode": 1}, None
+    return None, None

@@ -20,7 +20,7 @@ from typing import Optional
 
 import yaml
 
-from . import gostruct
+from . import goflags, gostruct
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "data")
@@ -324,9 +324,19 @@ def extract_collector(mirror: str, version: str) -> dict:
     for d in ("otelcol", "featuregate"):
         names, _suffixes = gostruct.flag_names(gostruct.parse_package(d, core.go_files(d)))
         flag_names |= names
+    # The decoder whose wording the refusals carry (check.wording): go-viper/mapstructure at the
+    # version confmap's go.mod requires; the top-level struct names itself when the name is empty.
+    ms = re.search(r"^\s*github\.com/go-viper/mapstructure/v2\s+(\S+)", core.read("confmap/go.mod"), re.M)
+    if not ms:
+        raise SystemExit(f"collector {version}: no go-viper/mapstructure/v2 in confmap/go.mod")
+    otelcol = gostruct.parse_package("otelcol", core.go_files("otelcol"))
+    if "configSettings" not in otelcol.types:
+        raise SystemExit(f"collector {version}: no otelcol.configSettings (the decoded top-level struct)")
     return {
         "image": "otel/opentelemetry-collector-contrib",
         "version": version,
+        "decoder": {"module": "github.com/go-viper/mapstructure/v2", "version": ms.group(1), "source": f"{CORE_REPO}@{core_tag}:confmap/go.mod"},
+        "top_level_type": "otelcol.configSettings",
         "sources": {
             "distribution": f"{RELEASES_REPO}@v{version}:{manifest_path}",
             "core": f"{CORE_REPO}@{core_tag}",
@@ -348,22 +358,29 @@ def extract_tempo(mirror: str, version: str) -> dict:
     resolver = Resolver([(module, tree, ""), ("", tree, "vendor")])
     sb = SchemaBuilder(resolver, "yaml")
     root = sb.named(f"{module}/cmd/tempo/app", "Config", [], None)
-    # flags: every package the config tree was read from, plus cmd/tempo (main.go)
-    full, suffixes = set(), set()
-    dirs = sorted({p.split(":", 1)[1].rsplit("/", 1)[0] for p in resolver.read_paths} | {"cmd/tempo"})
-    for d in dirs:
-        pkg = gostruct.parse_package(d, tree.go_files(d))
-        f, s = gostruct.flag_names(pkg)
-        full |= f
-        suffixes |= s
+    # flags, exactly: main.go registers its own on flag.CommandLine (literal names and constants) and
+    # hands flag.CommandLine to app.Config.RegisterFlagsAndApplyDefaults("", ...), whose calls are
+    # evaluated (goflags.py; flagext.DefaultValues registers on a throwaway flag set: not flags).
+    main_src = gostruct.strip_comments(tree.read("cmd/tempo/main.go"))
+    if 'config.RegisterFlagsAndApplyDefaults("", flag.CommandLine)' not in main_src:
+        raise SystemExit(f"tempo {version}: cmd/tempo/main.go no longer registers app.Config's flags on flag.CommandLine")
+    full, _suffixes = gostruct.flag_names(gostruct.parse_package("cmd/tempo", {"main.go": tree.read("cmd/tempo/main.go")}))
+    prog = goflags.Program(resolver)
+    registered = prog.run(f"{module}/cmd/tempo/app", 'Config{}.RegisterFlagsAndApplyDefaults("", flagSet)')
+    names = [n for n, _where in registered]
+    dups = sorted({n for n in names if names.count(n) > 1})
+    if dups:  # Go's flag package panics on a redefined flag: a duplicate means a name computed wrongly
+        raise SystemExit(f"tempo {version}: flags registered twice: {dups}")
+    full |= set(names)
     manifest = "docs/sources/tempo/configuration/manifest.md"
     return {
         "image": "grafana/tempo",
         "version": version,
-        "sources": {"repo": f"{TEMPO_REPO}@v{version}", "root": "cmd/tempo/app.Config", "read": sorted(resolver.read_paths), "manifest": manifest},
+        "sources": {"repo": f"{TEMPO_REPO}@v{version}", "root": "cmd/tempo/app.Config", "read": sorted(resolver.read_paths), "manifest": manifest,
+                    "flags": "cmd/tempo/main.go (flag.CommandLine) + app.Config.RegisterFlagsAndApplyDefaults(\"\", flag.CommandLine), evaluated"},
         "root": root,
         "types": sb.types,
-        "flags": {"names": sorted(full), "suffixes": sorted(suffixes)},
+        "flags": {"names": sorted(full), "suffixes": []},
         # the key paths (no values) of the documented configuration, to cross-check the tree
         "manifest_keys": _manifest_keys(tree.read(manifest)) if tree.exists(manifest) else None,
     }
@@ -430,6 +447,128 @@ def extract_jaeger(mirror: str, version: str) -> dict:
     }
 
 
+# jaeger-query's flags: cmd/query/main.go hands these registration functions to config.AddFlags
+# (internal/config/config.go: one Go flag set, added to cobra's pflag set with AddGoFlagSet). The
+# storage factory registers the flags of the types SPAN_STORAGE_TYPE names (factory.go AddFlags:
+# each primary and archive factory that has AddFlags); the metrics factory those of
+# METRICS_STORAGE_TYPE (unset: "disabled", no flags).
+JAEGER_QUERY_VERSIONS = ["1.68.0"]
+JAEGER_QUERY_MAIN = "cmd/query/main.go"
+JAEGER_QUERY_COMMON = [  # (the argument of config.AddFlags in main.go, package, expression run on flagSet)
+    ("svc.AddFlags", "cmd/internal/flags", "NewService(ports.QueryAdminHTTP).AddFlags(flagSet)"),
+    ("app.AddFlags", "cmd/query/app", "AddFlags(flagSet)"),
+    ("tenancy.AddFlags", "internal/tenancy", "AddFlags(flagSet)"),
+]
+FLAG_NAME = re.compile(r"[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)*")
+
+
+def _gomod_version(gomod: str, module: str) -> str:
+    m = re.search(rf"^\s*(?:require\s+)?{re.escape(module)}\s+(v\S+)", gomod, re.M)
+    if not m:
+        raise SystemExit(f"{module} not in go.mod")
+    return m.group(1)
+
+
+def _switch_factories(src: str, func: str, ctor: str) -> dict:
+    """{storage type const: package alias} from the ``switch`` of ``func`` (factory.go)."""
+    i = src.index(f") {func}(")
+    body = src[i : gostruct.match_close(src, src.index("{", src.index("switch", i)))]
+    out = {}
+    for m in re.finditer(rf"case\s+([^:]+):\s*return\s+({gostruct.IDENT})\.{ctor}\(\)", body):
+        for c in m.group(1).split(","):
+            out[c.strip()] = m.group(2)
+    return out
+
+
+def extract_jaeger_query(mirror: str, version: str) -> dict:
+    tree = GitTree(os.path.join(mirror, "jaegertracing+jaeger", "repo"), f"v{version}", JAEGER_REPO)
+    gomod = tree.read("go.mod")
+    module = re.search(r"^module\s+(\S+)", gomod, re.M).group(1)
+    main_src = gostruct.strip_comments(tree.read(JAEGER_QUERY_MAIN))
+    call = main_src[main_src.index("config.AddFlags(") :]
+    call = call[: gostruct.match_close(call, call.index("("))]
+    handed = [a.strip() for a in gostruct.split_top(call[call.index("(") + 1 : -1], ",")][2:]
+    expected = ["svc.AddFlags", "storageFactory.AddFlags", "app.AddFlags", "metricsReaderFactory.AddFlags", "tenancy.AddFlags"]
+    if handed != expected:
+        raise SystemExit(f"jaeger-query {version}: {JAEGER_QUERY_MAIN} config.AddFlags takes {handed}, the extractor knows {expected}")
+    fg_version = _gomod_version(gomod, "go.opentelemetry.io/collector/featuregate")
+    core = GitTree(os.path.join(mirror, "open-telemetry+opentelemetry-collector", "repo"), f"featuregate/{fg_version}", CORE_REPO)
+    resolver = Resolver([(module, tree, ""), ("go.opentelemetry.io/collector/featuregate", core, "featuregate")])
+    prog = goflags.Program(resolver)
+
+    def run(d: str, expr: str) -> list:
+        return sorted({n for n, _where in prog.run(f"{module}/{d}", expr)})
+
+    common = set()
+    for _arg, d, expr in JAEGER_QUERY_COMMON:
+        common |= set(run(d, expr))
+    # storage: internal/storage/v1/factory/factory.go getFactoryOfType / getArchiveFactoryOfType
+    fdir = "internal/storage/v1/factory"
+    fsrc = gostruct.strip_comments(tree.read(f"{fdir}/factory.go"))
+    fpkg = resolver.package(f"{module}/{fdir}")
+    storage, not_extracted = {}, {}
+    for ctor, func in (("NewFactory", "getFactoryOfType"), ("NewArchiveFactory", "getArchiveFactoryOfType")):
+        for const, alias in _switch_factories(fsrc, func, ctor).items():
+            stype = fpkg.consts[const]
+            path = prog.import_path(f"{module}/{fdir}", "factory.go", alias)
+            if ("Factory", "AddFlags") not in prog.functions(path):
+                storage.setdefault(stype, [])  # not storage.Configurable: no flags
+                continue
+            try:
+                names = set(run(path[len(module) + 1 :], f"{ctor}().AddFlags(flagSet)"))
+            except goflags.Unsupported as e:
+                not_extracted[stype] = str(e)
+                continue
+            bad = sorted(n for n in names if not FLAG_NAME.fullmatch(n))
+            if bad:  # a prefix set at run time that the evaluator took as a zero value
+                not_extracted[stype] = f"names not computed exactly: {', '.join(bad)}"
+                continue
+            storage[stype] = sorted(set(storage.get(stype, [])) | names)
+    for stype in not_extracted:
+        storage.pop(stype, None)
+    bad = sorted(n for n in common if not FLAG_NAME.fullmatch(n))
+    if bad:
+        raise SystemExit(f"jaeger-query {version}: flag names not computed exactly: {bad}")
+    # cross-check: the flags the jaeger documentation lists for this version (generated by the
+    # binary's docs command with the default storage, cassandra), when that repository is present
+    docs = {}
+    dgit = os.path.join(mirror, "jaegertracing+documentation", "repo")
+    ddir = f"data/cli/{'.'.join(version.split('.')[:2])}"
+    if not os.path.isdir(dgit):  # required: without it the output would differ (not byte-identical)
+        raise SystemExit(f"jaeger-query {version}: {dgit} missing (fetch github:jaegertracing/documentation)")
+    dtree = GitTree(dgit, "HEAD", "jaegertracing/documentation")
+    if dtree.exists(f"{ddir}/config.json"):
+        commit = dtree._git("rev-parse", "HEAD").strip()
+        stores = json.loads(dtree.read(f"{ddir}/config.json"))["jaeger-query"]["storage"]
+        # jaeger-query.yaml is generated with the default storage (cassandra, config.go)
+        for stype, path in [("cassandra", f"{ddir}/jaeger-query.yaml")] + [(st, f"{ddir}/jaeger-query-{st}.yaml") for st in stores]:
+            if dtree.exists(path):
+                opts = yaml.safe_load(dtree.read(path)).get("options") or []
+                docs[stype] = {"source": f"jaegertracing/documentation@{commit}:{path}", "names": sorted(o["name"] for o in opts)}
+    return {
+        "image": "jaegertracing/jaeger-query",
+        "version": version,
+        "sources": {
+            "repo": f"{JAEGER_REPO}@v{version}",
+            "main": f"{JAEGER_QUERY_MAIN} config.AddFlags({', '.join(expected)})",
+            "storage": f"{fdir}/factory.go getFactoryOfType, getArchiveFactoryOfType, AddFlags",
+            "featuregate": f"{CORE_REPO}@featuregate/{fg_version}:featuregate/flag.go",
+            "parser": f"github.com/spf13/pflag {_gomod_version(gomod, 'github.com/spf13/pflag')} flag.go, "
+                      f"github.com/spf13/cobra {_gomod_version(gomod, 'github.com/spf13/cobra')} command.go (go.mod)",
+            "read": sorted(resolver.read_paths),
+        },
+        "flags": {
+            "common": sorted(common),
+            "storage": storage,
+            "storage_not_extracted": not_extracted,
+            "metrics_storage": {"": []},  # metricstore/disabled/factory.go: AddFlags registers nothing
+            "cobra": ["help"],  # cobra's InitDefaultHelpFlag; no --version (the command sets no Version)
+            "shorthands": ["h"],
+        },
+        "documented": docs,
+    }
+
+
 def release_tags(gitdir: str, pattern: str) -> list:
     rx = re.compile(pattern)
     return sorted({m.group(1) for t in tags(gitdir) for m in [rx.fullmatch(t)] if m}, key=_vkey)
@@ -484,6 +623,8 @@ def main(argv: Optional[list] = None) -> int:
         write(a.out, f"tempo-query-{v}.json", extract_tempo_query(a.mirror, v))
     for v in JAEGER_VERSIONS:
         write(a.out, f"jaeger-{v}.json", extract_jaeger(a.mirror, v))
+    for v in JAEGER_QUERY_VERSIONS:
+        write(a.out, f"jaeger-query-{v}.json", extract_jaeger_query(a.mirror, v))
     write(a.out, "image-tags.json", extract_tags(a.mirror))
     return 0
 
