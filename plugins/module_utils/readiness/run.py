@@ -12,7 +12,7 @@ import os
 import tempfile
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
-from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import checks as checks_mod
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import registry as checks_mod
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import report as report_mod
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import score as score_mod
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness.collect import collect
