@@ -187,5 +187,3 @@ def check_otel_resources(f):
     return True, "requests %s, limits %s" % (
         "/".join(str(v) for _k, v in sorted((res.get("requests") or {}).items())),
         "/".join(str(v) for _k, v in sorted((res.get("limits") or {}).items())))
-
-

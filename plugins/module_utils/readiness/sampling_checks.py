@@ -209,4 +209,3 @@ def check_sampling_pdb(f):
         return False, "Deployment %s: no PDB" % p.name_of(t.workload)
     spec = pdbs[0].get("spec") or {}
     return True, "PDB %s (%s)" % (p.name_of(pdbs[0]), ", ".join("%s %s" % (k, spec[k]) for k in ("minAvailable", "maxUnavailable") if k in spec))
-
