@@ -47,3 +47,28 @@ TRANSIENT_STATUSES = (409, 429, 500, 502, 503, 504)
 # The same codes in failure messages: kubernetes.core quotes the Status body ("code": 503) and the
 # collection's TracingError says "answered 503".
 TRANSIENT_MESSAGE_PATTERN = r'("code": ?|answered )(%s)\b' % "|".join(str(s) for s in TRANSIENT_STATUSES)
+
+# --- Names and ports of the deployed stack (defaults of the roles, read by tracing_readiness) ---
+# roles/otel_collector/defaults/main.yml
+OTEL_NAMESPACE = "opentelemetry"
+OTEL_NAME = "otel-collector"
+OTLP_GRPC_PORT = 4317  # OTLP's registered ports (opentelemetry-proto: 4317 gRPC, 4318 HTTP)
+OTLP_HTTP_PORT = 4318
+# roles/jaeger_production: defaults/main.yml (namespace, CR name, Secret) and vars/main.yml (the tempo-mode
+# objects, whose names docs/architecture.md fixes: the contract Service jaeger-collector.jaeger:4317).
+JAEGER_NAMESPACE = "jaeger"
+JAEGER_NAME = "jaeger"
+TEMPO_NAME = "tempo"
+TEMPO_HTTP_PORT = 3200
+JAEGER_QUERY_NAME = "jaeger-query"
+JAEGER_QUERY_PORT = 16686  # Jaeger Query's UI/HTTP API port
+JAEGER_COLLECTOR_SERVICE = "jaeger-collector"
+GRAFANA_NAMESPACE = "monitoring"
+GRAFANA_DATASOURCE_CONFIGMAP = "tracing-tempo-datasource"
+# roles/ceph_bucket/defaults/main.yml
+CLAIM_NAME = "jaeger-traces"
+RETENTION_DAYS = 7
+# roles/tail_sampler/defaults/main.yml
+SAMPLER_NAME = "otel-sampler"
+SAMPLER_NAMESPACE = "jaeger"
+SAMPLER_PORT = 4317

@@ -91,6 +91,57 @@ options:
     description: Namespace of the Grafana data source ConfigMap.
     type: str
     default: monitoring
+  otel_otlp_grpc_port:
+    description: Port the collector's OTLP gRPC receiver must bind on all interfaces (role otel_collector, C(otel_collector_otlp_grpc_port)).
+    type: int
+    default: 4317
+  otel_otlp_http_port:
+    description: Port the collector's OTLP HTTP receiver must bind on all interfaces (role otel_collector, C(otel_collector_otlp_http_port)).
+    type: int
+    default: 4318
+  jaeger_name:
+    description: Name of the Jaeger CR checked in operator mode (role jaeger_production, C(jaeger_production_name)); else the first CR.
+    type: str
+    default: jaeger
+  tempo_name:
+    description: Name of Tempo's StatefulSet, ConfigMap and Service in storage mode V(tempo).
+    type: str
+    default: tempo
+  query_name:
+    description: Name of the Jaeger Query Deployment and Service in storage mode V(tempo).
+    type: str
+    default: jaeger-query
+  query_port:
+    description: Port of the Jaeger Query UI on its Service (operator mode).
+    type: int
+    default: 16686
+  collector_service:
+    description: Service that receives OTLP for Jaeger in storage mode V(tempo) (the contract C(jaeger-collector.jaeger:4317)).
+    type: str
+    default: jaeger-collector
+  collector_otlp_grpc_port:
+    description: OTLP gRPC port of the receiving Service.
+    type: int
+    default: 4317
+  collector_otlp_http_port:
+    description: OTLP HTTP port of the receiving Service.
+    type: int
+    default: 4318
+  storage_secret_name:
+    description: Name of the storage Secret in O(jaeger_namespace) (role jaeger_production, C(jaeger_production_storage_secret_name)).
+    type: str
+    default: jaeger-storage
+  sampler_name:
+    description: Service of the tail-sampling tier the agents must route to (role tail_sampler, C(tail_sampler_name)).
+    type: str
+    default: otel-sampler
+  sampler_namespace:
+    description: Namespace of the tail-sampling tier (role tail_sampler, C(tail_sampler_namespace)). Defaults to O(jaeger_namespace).
+    type: str
+  sampler_port:
+    description: OTLP gRPC port of the tail-sampling tier (role tail_sampler, C(tail_sampler_otlp_grpc_port)).
+    type: int
+    default: 4317
 notes:
   - Supports check mode (nothing is written at all) and is otherwise read-only.
 requirements:
@@ -196,6 +247,7 @@ collection_errors:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.talos_homelab.tracing.plugins.module_utils import constants as C
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.args import K8S_AUTH_ARGS
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.k8s import K8sClient
@@ -205,19 +257,32 @@ from ansible_collections.talos_homelab.tracing.plugins.module_utils.s3 import S3
 
 def main():
     argument_spec = dict(
-        otel_namespace=dict(type="str", default="opentelemetry"),
-        otel_name=dict(type="str", default="otel-collector"),
-        jaeger_namespace=dict(type="str", default="jaeger"),
+        otel_namespace=dict(type="str", default=C.OTEL_NAMESPACE),
+        otel_name=dict(type="str", default=C.OTEL_NAME),
+        jaeger_namespace=dict(type="str", default=C.JAEGER_NAMESPACE),
         storage_mode=dict(type="str", default="auto", choices=["auto", "tempo", "grpc-plugin"]),
-        claim_name=dict(type="str", default="jaeger-traces"),
+        claim_name=dict(type="str", default=C.CLAIM_NAME),
         claim_namespace=dict(type="str"),
-        retention_days=dict(type="int", default=7),
+        retention_days=dict(type="int", default=C.RETENTION_DAYS),
         s3_endpoint_url=dict(type="str"),
         s3_validate_certs=dict(type="bool", default=True),
         report_path=dict(type="path"),
         fail_under=dict(type="int"),
         grafana_datasource=dict(type="bool", default=False),
-        grafana_namespace=dict(type="str", default="monitoring"),
+        grafana_namespace=dict(type="str", default=C.GRAFANA_NAMESPACE),
+        otel_otlp_grpc_port=dict(type="int", default=C.OTLP_GRPC_PORT),
+        otel_otlp_http_port=dict(type="int", default=C.OTLP_HTTP_PORT),
+        jaeger_name=dict(type="str", default=C.JAEGER_NAME),
+        tempo_name=dict(type="str", default=C.TEMPO_NAME),
+        query_name=dict(type="str", default=C.JAEGER_QUERY_NAME),
+        query_port=dict(type="int", default=C.JAEGER_QUERY_PORT),
+        collector_service=dict(type="str", default=C.JAEGER_COLLECTOR_SERVICE),
+        collector_otlp_grpc_port=dict(type="int", default=C.OTLP_GRPC_PORT),
+        collector_otlp_http_port=dict(type="int", default=C.OTLP_HTTP_PORT),
+        storage_secret_name=dict(type="str", default=C.STORAGE_SECRET_NAME),
+        sampler_name=dict(type="str", default=C.SAMPLER_NAME),
+        sampler_namespace=dict(type="str"),
+        sampler_port=dict(type="int", default=C.SAMPLER_PORT),
     )
     argument_spec.update(K8S_AUTH_ARGS)
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)

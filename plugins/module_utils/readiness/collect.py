@@ -34,11 +34,18 @@ __metaclass__ = type
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.k8s import api_path
+from ansible_collections.talos_homelab.tracing.plugins.module_utils import constants as C
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import parse
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness.facts import NAMES
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness.trim import (
+    secret_summary as _secret_summary,
+    selector_string as _selector_string,
+    trim_node as _trim_node,
+    trim_pod as _trim_pod,
+)
 
 JAEGER_API = "jaegertracing.io/v1"
-OBC_API = "objectbucket.io/v1alpha1"
-STORAGE_SECRET = "jaeger-storage"
+OBC_API = C.OBC_API_VERSION
 
 
 class _Reader(object):
@@ -75,73 +82,6 @@ class _Reader(object):
             raise
 
 
-def _trim_node(node):
-    meta = node.get("metadata") or {}
-    spec = node.get("spec") or {}
-    conditions = (node.get("status") or {}).get("conditions") or []
-    ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
-    return dict(
-        name=meta.get("name"),
-        labels=meta.get("labels") or {},
-        ready=ready,
-        unschedulable=bool(spec.get("unschedulable")),
-        taints=spec.get("taints") or [],
-    )
-
-
-def _trim_pod(pod):
-    meta = pod.get("metadata") or {}
-    status = pod.get("status") or {}
-    conditions = status.get("conditions") or []
-    ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
-    return dict(
-        name=meta.get("name"),
-        labels=meta.get("labels") or {},
-        node=(pod.get("spec") or {}).get("nodeName"),
-        phase=status.get("phase"),
-        ready=ready,
-        failing=_failing_containers(status),
-    )
-
-
-def _failing_containers(status):
-    """Containers that do not run: waiting reason, restarts and the last exit's message (trimmed)."""
-    out = []
-    for cs in status.get("containerStatuses") or []:
-        waiting = (cs.get("state") or {}).get("waiting")
-        if not waiting:
-            continue
-        last = ((cs.get("lastState") or {}).get("terminated")) or {}
-        out.append(dict(
-            name=cs.get("name"),
-            reason=waiting.get("reason"),
-            message=last.get("message") or waiting.get("message") or "",
-            exit_code=last.get("exitCode"),
-            restarts=cs.get("restartCount") or 0,
-        ))
-    return out
-
-
-def _selector_string(match_labels):
-    return ",".join("%s=%s" % (k, v) for k, v in sorted((match_labels or {}).items()))
-
-
-def _secret_summary(secret):
-    if not secret:
-        return None
-    meta = secret.get("metadata") or {}
-    keys = set((secret.get("data") or {}).keys()) | set((secret.get("stringData") or {}).keys())
-    return dict(
-        name=meta.get("name"),
-        keys=sorted(keys),
-        labels=meta.get("labels") or {},
-        annotations=meta.get("annotations") or {},
-    )
-
-
-GRAFANA_DATASOURCE = "tracing-tempo-datasource"  # the ConfigMap of role jaeger_production (vars/main.yml)
-
-
 def _today():
     import datetime
 
@@ -165,13 +105,15 @@ def collect(client, params, s3_factory=None):
             storage_mode=params.get("storage_mode") or "auto",
             claim_name=claim_name,
             claim_namespace=claim_ns,
-            retention_days=params.get("retention_days") or 7,
+            retention_days=params.get("retention_days") or C.RETENTION_DAYS,
             grafana_datasource=bool(params.get("grafana_datasource")),
-            grafana_namespace=params.get("grafana_namespace") or "monitoring",
+            grafana_namespace=params.get("grafana_namespace") or C.GRAFANA_NAMESPACE,
             today=params.get("today") or _today(),
         ),
         errors=errors,
     )
+    # the names and ports of the objects (facts.py NAMES), as the module passed them
+    snap["params"].update((k, params[k]) for k in NAMES if params.get(k) is not None)
 
     # --- nodes (one list, trimmed)
     nodes, _served = reader.list("v1", "nodes")
@@ -204,9 +146,9 @@ def collect(client, params, s3_factory=None):
         jaeger[key], _served = reader.list(api, plural, jaeger_ns)
     pods, _served = reader.list("v1", "pods", jaeger_ns)
     jaeger["pods"] = [_trim_pod(p) for p in pods]
-    jaeger["storage_secret"] = _secret_summary(reader.get("v1", "secrets", STORAGE_SECRET, jaeger_ns))
+    jaeger["storage_secret"] = _secret_summary(reader.get("v1", "secrets", params.get("storage_secret_name") or C.STORAGE_SECRET_NAME, jaeger_ns))
     if snap["params"]["grafana_datasource"]:
-        jaeger["grafana_datasource"] = reader.get("v1", "configmaps", GRAFANA_DATASOURCE, snap["params"]["grafana_namespace"])
+        jaeger["grafana_datasource"] = reader.get("v1", "configmaps", C.GRAFANA_DATASOURCE_CONFIGMAP, snap["params"]["grafana_namespace"])
     snap["jaeger"] = jaeger
 
     # --- Services: the Jaeger namespace's, plus every in-cluster exporter target

@@ -12,7 +12,7 @@ import os
 import tempfile
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
-from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import checks as checks_mod
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import registry
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import report as report_mod
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import score as score_mod
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness.collect import collect
@@ -22,9 +22,9 @@ def assess(snapshot, fail_under=None):
     """Pure: snapshot -> result dict (score, verdict, storage_mode, components, report).
 
     ``fail_under``: the threshold the run enforces; the verdict is never PRODUCTION-READY below it."""
-    facts, results = checks_mod.run_checks(snapshot)
-    summary = score_mod.summarize(results, checks_mod.COMPONENTS, fail_under=fail_under)
-    titles = [(c, checks_mod.COMPONENT_TITLES[c]) for c in checks_mod.COMPONENTS]
+    facts, results = registry.run_checks(snapshot)
+    summary = score_mod.summarize(results, registry.COMPONENTS, fail_under=fail_under)
+    titles = [(c, registry.COMPONENT_TITLES[c]) for c in registry.COMPONENTS]
     summary["storage_mode"] = facts.mode
     summary["report"] = report_mod.render(summary, titles, mode=facts.mode)
     summary["collection_errors"] = list(snapshot.get("errors") or [])

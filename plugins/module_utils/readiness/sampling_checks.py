@@ -10,7 +10,9 @@ and the baseline (decided with module_utils/sampling.py on synthetic traces, aga
 configuration), the resolver may read the endpoints (RBAC in the sampler namespace), and the
 samplers are ready, spread and protected by a PodDisruptionBudget. A stack without error-keeping
 fails ``sampling_tail`` (danger), so it cannot score 100. The snapshot part is ``snap["sampling"]``
-(collect.py ``collect_sampling``).
+(collect.py ``collect_sampling``); the chain itself is in sampling_tier.py, the ids, weights and
+fixes in registry.py. The sampler the agents must reach is the module's ``sampler_namespace``/
+``sampler_name``/``sampler_port``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -19,114 +21,9 @@ __metaclass__ = type
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils import sampling as model
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import parse as p
-
-COMPONENT = "sampling"
-TITLE = "Sampling (agents -> tail samplers -> Tempo)"
-HEAD_PROCESSORS = ("probabilistic_sampler", "tail_sampling")
-TAIL_FIX = ("set tracing_sampling: tail (the default) and run the site playbook: the agents export with the"
-            " loadbalancing exporter (routing_key traceID) to role tail_sampler's replicas.")
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness.sampling_tier import sampling_summary, tier
 
 
-def _check(cid, title, severity, weight, fix):
-    def wrap(func):
-        func.meta = dict(id=cid, component=COMPONENT, title=title, severity=severity, weight=weight, fix=fix)
-        return func
-
-    return wrap
-
-
-class Tier(object):
-    """The chain as found in the snapshot (derived once per Facts)."""
-
-    def __init__(self, f):
-        self.f = f
-        self.data = f.snap.get("sampling") or {}
-        conf = f.otel_config or {}
-        self.traces = dict((n, pl or {}) for n, pl in p.pipelines(conf).items() if p.type_of(n) == "traces")
-        exporters = conf.get("exporters") or {}
-        self.lb = []  # (pipeline, exporter id, conf)
-        self.head = []  # (pipeline, processor id)
-        for name, pipe in sorted(self.traces.items()):
-            for exp in pipe.get("exporters") or []:
-                if p.type_of(exp) == "loadbalancing":
-                    self.lb.append((name, exp, exporters.get(exp) or {}))
-            for proc in pipe.get("processors") or []:
-                if p.type_of(proc) in HEAD_PROCESSORS:
-                    self.head.append((name, proc))
-        self.target = None
-        if self.lb:
-            endpoint = p.loadbalancing_endpoint(self.lb[0][2])
-            if endpoint:
-                self.target = p.parse_endpoint(endpoint, f.otel_ns)
-        self.service = self.data.get("service")
-        self.workload = None
-        if self.service is not None:
-            for wl in self.data.get("deployments") or []:
-                if p.service_selects(self.service, p.template_labels(wl)):
-                    self.workload = wl
-                    break
-        self.pods = p.pods_of(self.workload, self.data.get("pods") or []) if self.workload else []
-        self.config, self.config_error = None, "no sampler workload"
-        if self.workload is not None:
-            _name, self.config, self.config_error = p.otel_config(dict(deployment=self.workload, configmaps=self.data.get("configmaps")))
-        self.policies = None
-        if self.config is not None:
-            for name, proc in sorted((self.config.get("processors") or {}).items()):
-                if p.type_of(name) == "tail_sampling":
-                    self.policies = (proc or {}).get("policies") or []
-                    break
-
-    def label(self):
-        if not self.target:
-            return "no sampler tier"
-        return "%s/%s" % (self.target.get("namespace"), self.target.get("service"))
-
-
-def tier(f):
-    if getattr(f, "_sampling_tier", None) is None:
-        f._sampling_tier = Tier(f)
-    return f._sampling_tier
-
-
-def pct_text(value):
-    """10, 10.0 and "10" all read 10; a value that is not a number is shown as it is."""
-    try:
-        return "%g" % float(value)
-    except (TypeError, ValueError):
-        return str(value)
-
-
-def _head_text(f):
-    procs = (f.otel_config or {}).get("processors") or {}
-    for _pipe, proc in tier(f).head:
-        if p.type_of(proc) == "probabilistic_sampler":
-            return "head sampling runs: %s %s%% on the agents (error traces kept only at that rate)" % (
-                proc, pct_text((procs.get(proc) or {}).get("sampling_percentage")))
-    return None
-
-
-def sampling_summary(f):
-    """Which sampling runs, in one phrase (also used by the jaeger_sampling check)."""
-    t = tier(f)
-    if f.otel_config is None:
-        return "collector config unreadable: %s" % f.otel_config_error
-    if t.lb and t.policies is not None:
-        try:
-            keeps, baseline = model.keeps_errors_and_baseline(t.policies)
-        except (TypeError, ValueError) as exc:
-            return "tail sampling on %s: policies not understood (%s)" % (t.label(), exc)
-        return "tail sampling runs on %s: %s, baseline %s" % (
-            t.label(), "every error trace kept" if keeps else "error traces NOT kept",
-            ("%g%%" % baseline) if baseline is not None else "none")
-    head = _head_text(f)
-    if head:
-        return head
-    if t.lb:
-        return "agents route to %s, but no tail_sampling policies were found there (%s)" % (t.label(), t.config_error)
-    return "no sampling: every trace is kept"
-
-
-@_check("sampling_tail", "Tail sampling keeps every error trace and a baseline", "danger", 8, TAIL_FIX)
 def check_sampling_tail(f):
     t = tier(f)
     text = sampling_summary(f)
@@ -144,7 +41,6 @@ def check_sampling_tail(f):
     return True, text
 
 
-@_check("sampling_routing", "Agents route traces by trace ID to the samplers", "danger", 5, TAIL_FIX)
 def check_sampling_routing(f):
     t = tier(f)
     if f.otel_config is None:
@@ -160,12 +56,12 @@ def check_sampling_routing(f):
         return False, "%s routes by %s, not traceID" % (bad[0], [c for _n, e, c in t.lb if e == bad[0]][0].get("routing_key"))
     if t.target is None:
         return False, "%s has no k8s or dns resolver (static backends cannot follow the sampler pods)" % t.lb[0][1]
+    want = (f.names["sampler_namespace"], f.names["sampler_name"], f.names["sampler_port"])
+    if (t.target.get("namespace"), t.target.get("service"), t.target.get("port")) != want:
+        return False, "%s routes to %s, not to the sampler tier %s/%s port %s" % ((t.lb[0][1], t.target.get("endpoint")) + want)
     return True, "%s routing_key traceID -> %s" % (", ".join(sorted(set(e for _n, e, _c in t.lb))), t.target.get("endpoint"))
 
 
-@_check("sampling_no_head", "No head sampler before the tail tier", "danger", 5,
-        "remove probabilistic_sampler from the agents' traces pipeline (otel_collector_sampling: tail): a head sampler"
-        " drops 90% of the error traces before any tail decision.")
 def check_sampling_no_head(f):
     t = tier(f)
     if f.otel_config is None:
@@ -178,8 +74,6 @@ def check_sampling_no_head(f):
         "%s: %s" % (n, ", ".join(pl.get("processors") or [])) for n, pl in sorted(t.traces.items()))
 
 
-@_check("sampling_resolver", "Exporter resolves the sampler pods", "danger", 5,
-        "deploy the sampler tier (role tail_sampler) and point otel_collector_sampler_service/_namespace/_port at its Service.")
 def check_sampling_resolver(f):
     t = tier(f)
     if t.target is None:
@@ -225,10 +119,6 @@ def _granted(data, ns, sa_ns, sa, group, resource, verb):
     return None
 
 
-@_check("sampling_rbac", "Resolver RBAC in the sampler namespace", "danger", 5,
-        "grant the agents' ServiceAccount get/list/watch on endpoints (and discovery.k8s.io endpointslices from"
-        " otelcol-contrib 0.140) with a Role and RoleBinding in the sampler namespace (role otel_collector,"
-        " otel_collector_sampling: tail).")
 def check_sampling_rbac(f):
     t = tier(f)
     if not t.lb:
@@ -260,8 +150,6 @@ def check_sampling_rbac(f):
         who, " and ".join(r["resources"][0] for r in model.resolver_rules(version)), ", ".join(via))
 
 
-@_check("sampling_pipeline", "Sampler pipeline: memory_limiter first, batch after tail_sampling, OTLP to Tempo", "danger", 4,
-        "use role tail_sampler's configuration (memory_limiter, tail_sampling, batch; otlp exporter to jaeger-collector.jaeger:4317).")
 def check_sampling_pipeline(f):
     t = tier(f)
     if t.config is None:
@@ -297,8 +185,6 @@ def check_sampling_pipeline(f):
     return True, "%s; %s" % ("; ".join("%s: %s" % (n, ", ".join(pl.get("processors") or [])) for n, pl in traces), ", ".join(good))
 
 
-@_check("sampling_replicas", "Sampler replicas ready and spread over nodes", "warning", 4,
-        "run 3 sampler replicas with a topologySpreadConstraint on kubernetes.io/hostname (role tail_sampler).")
 def check_sampling_replicas(f):
     t = tier(f)
     if t.workload is None:
@@ -313,8 +199,6 @@ def check_sampling_replicas(f):
     return True, text
 
 
-@_check("sampling_pdb", "Sampler PodDisruptionBudget", "warning", 3,
-        "add a PodDisruptionBudget (maxUnavailable 1) for the sampler pods (role tail_sampler).")
 def check_sampling_pdb(f):
     t = tier(f)
     if t.workload is None:
@@ -325,7 +209,3 @@ def check_sampling_pdb(f):
         return False, "Deployment %s: no PDB" % p.name_of(t.workload)
     spec = pdbs[0].get("spec") or {}
     return True, "PDB %s (%s)" % (p.name_of(pdbs[0]), ", ".join("%s %s" % (k, spec[k]) for k in ("minAvailable", "maxUnavailable") if k in spec))
-
-
-CHECKS = [check_sampling_tail, check_sampling_routing, check_sampling_no_head, check_sampling_resolver, check_sampling_rbac,
-          check_sampling_pipeline, check_sampling_replicas, check_sampling_pdb]

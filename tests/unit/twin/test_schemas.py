@@ -18,7 +18,7 @@ from tests.twin.schemas import check, extract, gostruct  # noqa: E402
 from tests.twin.store import Store  # noqa: E402
 from tests.unit.twin.test_controllers import FakeS3  # noqa: E402
 
-from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import checks as readiness_checks  # noqa: E402
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import facts as readiness_checks  # noqa: E402
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import collect  # noqa: E402
 
 

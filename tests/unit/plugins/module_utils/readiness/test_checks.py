@@ -10,7 +10,7 @@ import yaml
 
 import pytest
 
-from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import checks
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import registry as checks
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness.run import assess
 
 from . import snapshots as s

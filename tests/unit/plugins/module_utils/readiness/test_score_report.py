@@ -8,7 +8,8 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import checks, report, score
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import registry as checks
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import report, score
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness.run import assess
 
 from . import snapshots as s
