@@ -44,6 +44,7 @@ VARIABLES = {
     "tracing_fail_under": ("tempo", 50),
     "tracing_jaeger_namespace": ("tempo", "tracing"),
     "ceph_bucket_claim_name": ("tempo", "traces-claim"),
+    "jaeger_production_storage_secret_name": ("tempo", "tempo-s3"),
     # The twin's Tempo dials the endpoint (tests/twin/controllers/tempo.py): another valid spelling of RGW.
     "tracing_storage_endpoint": ("tempo", "rook-ceph-rgw-ceph-objectstore.rook-ceph:80"),
     # Tempo would need TLS then (the twin's RGW is plain HTTP): checked on the grpc-plugin Secret.
@@ -122,8 +123,16 @@ def test_tempo_group_every_value_takes_effect(twin_factory, tmp_path):
     # tracing_retention_days: Tempo keeps 5 days
     tempo_cm = k8s_get(env, "/api/v1/namespaces/tracing/configmaps/tempo")
     assert yaml.safe_load(tempo_cm["data"]["tempo.yaml"])["compactor"]["compaction"]["block_retention"] == "120h"
+    # jaeger_production_storage_secret_name: step 3 writes that Secret (and no other), Tempo reads it
+    assert k8s_get(env, "/api/v1/namespaces/tracing/secrets/jaeger-storage") is None
+    tempo_sts = k8s_get(env, "/apis/apps/v1/namespaces/tracing/statefulsets/tempo")
+    refs = {src["secretRef"]["name"] for c in tempo_sts["spec"]["template"]["spec"]["containers"]
+            for src in c.get("envFrom") or [] if "secretRef" in src}
+    refs |= {e["valueFrom"]["secretKeyRef"]["name"] for c in tempo_sts["spec"]["template"]["spec"]["containers"]
+             for e in c.get("env") or [] if "secretKeyRef" in (e.get("valueFrom") or {})}
+    assert refs == {"tempo-s3"}, refs
     # tracing_storage_endpoint, and the claim the Secret came from
-    sec, data = secret_data(env, "tracing", "jaeger-storage")
+    sec, data = secret_data(env, "tracing", "tempo-s3")
     assert sec["metadata"]["labels"]["tracing.talos-homelab.io/source-claim"] == "traces-claim"
     assert data["S3_ENDPOINT"] == "rook-ceph-rgw-ceph-objectstore.rook-ceph:80"
     # tracing_report_path + tracing_fail_under: the report the run wrote names the threshold it enforced
@@ -133,8 +142,9 @@ def test_tempo_group_every_value_takes_effect(twin_factory, tmp_path):
     # A custom claim name reaches a run of step 4 alone (the role then writes the Secret itself).
     run = site(inv, "--tags", "jaeger_production")
     assert run.rc == 0, run.output[-6000:]
-    sec, _data = secret_data(env, "tracing", "jaeger-storage")
+    sec, _data = secret_data(env, "tracing", "tempo-s3")
     assert sec["metadata"]["labels"]["tracing.talos-homelab.io/source-claim"] == "traces-claim"
+    assert k8s_get(env, "/api/v1/namespaces/tracing/secrets/jaeger-storage") is None
 
 
 def test_grpc_group_refuses_contradictions_then_takes_effect(twin_factory, tmp_path):
