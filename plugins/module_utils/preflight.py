@@ -596,6 +596,24 @@ def read_cluster(client, ceph=None, jaeger=None, tail_sampler=None, otel=None):
     return out
 
 
+def unreachable(err, params):
+    """The failure of a first read that never reached the API server, naming the kubeconfig and the cause.
+
+    The preflight's reads are the run's first requests, so they are also its probe of the cluster access
+    (before this, the site playbook read namespace default with one more module run).
+    """
+    from ansible_collections.talos_homelab.tracing.plugins.module_utils.k8s import resolve_kubeconfig
+
+    cause = err.__context__ or err.__cause__
+    path = resolve_kubeconfig(params) or "(host %s)" % params.get("host")
+    context = (" (context %s)" % params["context"]) if params.get("context") else ""
+    problem = err.problem + ((" %s" % str(cause)[:400].rstrip(".")) + "." if cause is not None else "")
+    tail = " Nothing was written." if params.get("nothing_written") else ""
+    return TracingError("reach the Kubernetes API with kubeconfig %s%s" % (path, context), problem + tail,
+                        "check that the cluster is up and that the kubeconfig's server address, credentials and context"
+                        " are right (kubectl cluster-info), then run again.")
+
+
 def run(params, client_factory):
     """The module: read, validate, report. Returns ``(result, failure message or None)``."""
     site, ceph, jaeger = params.get("site"), params.get("ceph_bucket"), params.get("jaeger_production")
@@ -605,7 +623,10 @@ def run(params, client_factory):
         # The site passes its storage mode to step 4: check what step 4 will get.
         jaeger = dict(jaeger, jaeger_production_storage_mode=site.get("storage_mode") or "tempo")
     client = client_factory(params)
-    cluster = read_cluster(client, ceph=ceph, jaeger=jaeger, tail_sampler=tail, otel=otel)
+    try:
+        cluster = read_cluster(client, ceph=ceph, jaeger=jaeger, tail_sampler=tail, otel=otel)
+    except TracingError as err:
+        raise unreachable(err, params) if getattr(err, "status", None) is None else err
     errors, effective = validate(site=site, ceph=ceph, jaeger=jaeger, cluster=cluster, tail_sampler=tail)
     result = dict(changed=False, effective=effective, errors=[e.message for e in errors],
                   api_requests=getattr(client, "requests", None))

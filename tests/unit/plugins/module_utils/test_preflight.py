@@ -268,3 +268,23 @@ def test_run_reads_what_the_roles_need_once_and_returns_it():
     result2, _failed = pf.run(dict(otel_collector=dict(otel, otel_collector_sampling="head")), client_factory=lambda p: client2)
     assert result2["effective"] == {"otel_namespace_exists": False, "otel_daemonset_selector": None}
     assert client2.calls == [("namespaces", None, "opentelemetry")]
+
+
+def test_an_unreachable_api_server_fails_the_first_read_with_the_kubeconfig_and_the_cause():
+    from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
+
+    class Down(FakeClient):
+        def get(self, *args, **kwargs):
+            try:
+                raise OSError("[Errno 111] Connection refused")
+            except OSError:
+                raise TracingError("read the collector namespace", "the API server at http://x:6443 is unreachable (OSError).",
+                                   "check (kubectl cluster-info).")
+
+    params = dict(otel_collector={"otel_collector_namespace": "opentelemetry", "otel_collector_name": "otel-collector"},
+                  kubeconfig="/tmp/kc", context="talos", nothing_written=True)
+    with pytest.raises(TracingError) as err:
+        pf.run(params, client_factory=lambda p: Down({}))
+    assert err.value.message.startswith("Failed to reach the Kubernetes API with kubeconfig /tmp/kc (context talos):")
+    assert "Connection refused." in err.value.message and "Nothing was written." in err.value.message
+    assert "kubectl cluster-info" in err.value.fix
