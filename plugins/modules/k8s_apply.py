@@ -25,7 +25,7 @@ description:
   - Uses the API client and the create/patch logic of the kubernetes.core collection (its module_utils).
   - With O(wait), waits after the apply until the listed workloads have rolled out (or the claim is Bound), in the
     same task. The wait is an option of this module rather than a module of its own because the apply already holds
-    each object's live status (a dry run or a write answers with it): a converged re-run then waits without a single
+    each object's live status (a dry run or a write answers with it), so a converged re-run waits without a single
     read and without a second module start-up. The conditions are those of C(kubectl rollout status)
     (plugins/module_utils/rollout.py). A target that does not exist fails at once; a transient read error is polled
     again; the timeout fails with the last status. O(objects) may be empty to wait only. Check mode never waits.
