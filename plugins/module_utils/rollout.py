@@ -32,6 +32,7 @@ __metaclass__ = type
 import json
 import time
 
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.apply import object_id
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.constants import OBC_API_VERSION, OBC_KIND, OBC_PLURAL
 
 # kind -> (apiVersion, plural, the action of a failure message)
@@ -71,14 +72,31 @@ def object_key(kind, namespace, name):
     return (kind, namespace or "", name)
 
 
-def first_looks(objects):
-    """``{object_key: object}`` of what the apply returned (live status included), for ``wait_for(first=...)``."""
+def first_looks(objects, written=()):
+    """``{object_key: object}`` of what the apply returned unchanged (live status included), for ``wait_for(first=...)``.
+
+    A written object's answer shows the status from before its controller saw the change (a Jaeger CR's
+    phase does not even say which generation it is about): it is read again instead.
+    """
     out = {}
     for obj in objects or []:
         meta = (obj or {}).get("metadata") or {}
-        if obj.get("kind") in KINDS and meta.get("name") and "status" in obj:
+        if obj.get("kind") in KINDS and meta.get("name") and "status" in obj and object_id(obj) not in written:
             out[object_key(obj["kind"], meta.get("namespace"), meta["name"])] = obj
     return out
+
+
+def operator_made(targets, objects, written):
+    """Keys of the targets the apply did not send when it wrote a custom resource (an operator makes them)."""
+    applied = set(object_key(o.get("kind"), (o.get("metadata") or {}).get("namespace"), (o.get("metadata") or {}).get("name"))
+                  for o in objects or [])
+    custom = [o for o in objects or [] if "/" in str(o.get("apiVersion")) and "." in str(o.get("apiVersion")).split("/")[0]
+              and not str(o.get("apiVersion")).split("/")[0].endswith("k8s.io")]
+    wrote_custom = any(object_id(o) in written for o in custom)
+    if not wrote_custom:
+        return set()
+    keys = set(object_key(t["kind"], t.get("namespace"), t["name"]) for t in targets or [])
+    return keys - applied
 
 
 def validate_targets(targets):
@@ -147,13 +165,15 @@ def _message(target, reason, timeout, fix, status=None, why=None, error=None):
         action, target_id(target), timeout, why, json.dumps(status or {}, sort_keys=True), fix)
 
 
-def wait_for(targets, read, first=None, timeout=300, delay=5, fix=None, is_transient=None,
+def wait_for(targets, read, first=None, timeout=300, delay=5, fix=None, is_transient=None, may_appear=(),
              clock=time.monotonic, sleep=time.sleep):
     """Wait until every target is done, in list order. Returns one result per target.
 
     ``read(target)`` returns the live object or ``None`` when it does not exist; ``first`` maps
     ``object_key(kind, namespace, name)`` to an object to look at before the first read.
     ``is_transient(exc)`` says whether a read error is polled again (else it fails at once).
+    ``may_appear``: keys of targets an operator makes from an object the apply just wrote (the Jaeger
+    CR's Deployments); one that does not exist yet is polled until the timeout instead of failing at once.
     ``timeout`` (seconds) bounds the whole wait. Raises ``WaitError``.
     """
     fix = dict(DEFAULT_FIX, **(fix or {}))
@@ -164,25 +184,24 @@ def wait_for(targets, read, first=None, timeout=300, delay=5, fix=None, is_trans
         key = object_key(target["kind"], target.get("namespace"), target["name"])
         obj = first.pop(key, None)
         reads = 0
-        last_error = None
         while True:
             if obj is None:
+                reads += 1
                 try:
-                    reads += 1
                     obj = read(target)
                 except Exception as exc:  # classified: transient errors are polled again
                     if is_transient is None or not is_transient(exc):
                         raise WaitError(_message(target, "error", timeout, fix["timeout"], error=exc), target, "error")
-                    last_error = exc
-                    obj = False
-                if obj is None:
-                    raise WaitError(_message(target, "missing", timeout, fix["missing"]), target, "missing")
+                    obj, why = False, "the last read failed: %s" % exc
+                else:
+                    if obj is None and key not in may_appear:
+                        raise WaitError(_message(target, "missing", timeout, fix["missing"]), target, "missing")
+                    if obj is None:
+                        obj, why = False, "it does not exist yet"
             if obj:
                 done, why = is_done(obj, target)
                 if done:
                     break
-            else:
-                why = "the last read failed: %s" % last_error
             if clock() + delay > deadline:
                 status = (obj or {}).get("status") or {}
                 raise WaitError(_message(target, "timeout", timeout, fix["timeout"], status=status, why=why),

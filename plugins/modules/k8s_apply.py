@@ -172,6 +172,7 @@ from ansible_collections.talos_homelab.tracing.plugins.module_utils.rollout impo
     KINDS,
     WaitError,
     first_looks,
+    operator_made,
     target_id,
     validate_targets,
     wait_for,
@@ -291,9 +292,11 @@ def main():
         module.warn(warning)
     if params["wait"] and not module.check_mode:
         try:
-            result["waited"] = wait_for(params["wait"], reader(client.client.client), first=first_looks(result["objects"]),
+            result["waited"] = wait_for(params["wait"], reader(client.client.client),
+                                        first=first_looks(result["objects"], result["changed_objects"]),
                                         timeout=params["wait_timeout"], delay=params["wait_sleep"], fix=params["wait_fix"],
-                                        is_transient=lambda exc: transient_status(exc) is not None)
+                                        is_transient=lambda exc: transient_status(exc) is not None,
+                                        may_appear=operator_made(params["wait"], objects, result["changed_objects"]))
         except WaitError as err:
             module.fail_json(msg=err.msg, wait_failed=dict(reason=err.reason, id=target_id(err.target), status=err.status),
                              **dict((k, v) for k, v in result.items() if k != "objects"))

@@ -45,10 +45,16 @@ def test_daemonset_done_only_when_the_current_generation_is_updated_ready_and_av
 
 def test_deployment_done_with_every_replica_updated_ready_available_and_no_old_one():
     full = dict(replicas=2, updatedReplicas=2, readyReplicas=2, availableReplicas=2)
+
+    def but(**changes):
+        status = dict(full)
+        status.update(changes)
+        return workload(**status)
+
     assert R.is_done(workload(**full), DEPLOY)[0]
-    assert not R.is_done(workload(**dict(full, availableReplicas=1)), DEPLOY)[0]
-    assert not R.is_done(workload(**dict(full, updatedReplicas=1)), DEPLOY)[0]
-    done, why = R.is_done(workload(**dict(full, replicas=3)), DEPLOY)
+    assert not R.is_done(but(availableReplicas=1), DEPLOY)[0]
+    assert not R.is_done(but(updatedReplicas=1), DEPLOY)[0]
+    done, why = R.is_done(but(replicas=3), DEPLOY)
     assert not done and "old replicas" in why
     # The target's replicas win over spec.replicas; without either the default is 1.
     assert not R.is_done(workload(spec_replicas=1, replicas=1, updatedReplicas=1, readyReplicas=1, availableReplicas=1), DEPLOY)[0]
@@ -95,7 +101,7 @@ class Clock(object):
 
 def test_an_object_the_apply_returned_done_needs_no_read():
     reads = []
-    out = R.wait_for([DS], lambda t: reads.append(t), first=R.first_looks([ds()]), timeout=300, delay=5)
+    out = R.wait_for([DS], reads.append, first=R.first_looks([ds()]), timeout=300, delay=5)
     assert reads == [] and out[0]["reads"] == 0 and out[0]["id"] == "DaemonSet opentelemetry/otel-collector"
 
 
@@ -141,7 +147,9 @@ def test_transient_read_errors_are_polled_again_others_fail_at_once():
             raise answer
         return answer
 
-    is_transient = lambda exc: getattr(exc, "status", None) == 503  # noqa: E731
+    def is_transient(exc):
+        return getattr(exc, "status", None) == 503
+
     out = R.wait_for([DS], read, timeout=300, delay=5, is_transient=is_transient, clock=clock, sleep=clock.sleep)
     assert out[0]["reads"] == 2
 
@@ -163,3 +171,26 @@ def test_a_transient_error_until_the_timeout_says_so():
         R.wait_for([OBC], read, timeout=10, delay=5, is_transient=lambda exc: True, clock=clock, sleep=clock.sleep)
     assert err.value.reason == "timeout" and "the last read failed: answered 503" in err.value.msg
     assert err.value.msg.startswith("Failed to bind ObjectBucketClaim jaeger/jaeger-traces within 10 s")
+
+
+def test_a_written_object_is_read_again_and_only_unchanged_ones_count_as_a_first_look():
+    looks = R.first_looks([ds(), dict(ds(), metadata={"name": "other", "namespace": "opentelemetry"})],
+                          written=["DaemonSet/opentelemetry/other"])
+    assert list(looks) == [("DaemonSet", "opentelemetry", "otel-collector")]
+
+
+def test_deployments_an_operator_makes_from_a_written_cr_may_appear_later():
+    cr = {"apiVersion": "jaegertracing.io/v1", "kind": "Jaeger", "metadata": {"name": "jaeger", "namespace": "jaeger"}}
+    targets = [{"kind": "Jaeger", "name": "jaeger", "namespace": "jaeger"},
+               {"kind": "Deployment", "name": "jaeger-collector", "namespace": "jaeger"}]
+    assert R.operator_made(targets, [cr], written=[]) == set()
+    later = R.operator_made(targets, [cr], written=["Jaeger/jaeger/jaeger"])
+    assert later == {("Deployment", "jaeger", "jaeger-collector")}
+    clock = Clock()
+    answers = [None, None, workload(spec_replicas=1, replicas=1, updatedReplicas=1, readyReplicas=1, availableReplicas=1)]
+    out = R.wait_for(targets[1:], lambda t: answers.pop(0), timeout=60, delay=5, may_appear=later, clock=clock,
+                     sleep=clock.sleep)
+    assert out[0]["reads"] == 3
+    with pytest.raises(R.WaitError) as err:
+        R.wait_for(targets[1:], lambda t: None, timeout=10, delay=5, may_appear=later, clock=clock, sleep=clock.sleep)
+    assert err.value.reason == "timeout" and "it does not exist yet" in err.value.msg
