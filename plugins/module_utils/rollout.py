@@ -86,12 +86,18 @@ def first_looks(objects, written=()):
     return out
 
 
+def _is_custom(api_version):
+    """True for the API group of a custom resource (dotted, not a Kubernetes ``*.k8s.io`` group)."""
+    text = str(api_version or "")
+    group = text.split("/", 1)[0] if "/" in text else ""
+    return "." in group and not group.endswith("k8s.io")
+
+
 def operator_made(targets, objects, written):
     """Keys of the targets the apply did not send when it wrote a custom resource (an operator makes them)."""
     applied = set(object_key(o.get("kind"), (o.get("metadata") or {}).get("namespace"), (o.get("metadata") or {}).get("name"))
                   for o in objects or [])
-    custom = [o for o in objects or [] if "/" in str(o.get("apiVersion")) and "." in str(o.get("apiVersion")).split("/")[0]
-              and not str(o.get("apiVersion")).split("/")[0].endswith("k8s.io")]
+    custom = [o for o in objects or [] if _is_custom(o.get("apiVersion"))]
     wrote_custom = any(object_id(o) in written for o in custom)
     if not wrote_custom:
         return set()
