@@ -486,7 +486,27 @@ def validate(site=None, ceph=None, jaeger=None, cluster=None, today=None, tail_s
         errors += sampling.values_errors(tail_sampler)
         if "tail_sampler_namespace" in cluster:
             effective["tail_sampler_namespace_missing"] = cluster["tail_sampler_namespace"] is None
+    effective.update(cluster_facts(cluster))
     return errors, effective
+
+
+def cluster_facts(cluster):
+    """What the roles would otherwise read again themselves (see ``read_cluster``), for the roles' tasks."""
+    out = {}
+    if "otel_namespace" in cluster:
+        daemonset = cluster.get("otel_daemonset")
+        out["otel_namespace_exists"] = cluster["otel_namespace"] is not None
+        out["otel_daemonset_selector"] = ((daemonset or {}).get("spec") or {}).get("selector") if daemonset else None
+    if "otel_sampler_namespace" in cluster:
+        out["otel_sampler_namespace_missing"] = cluster["otel_sampler_namespace"] is None
+    if "ceph_namespace" in cluster:
+        out["ceph_namespace_exists"] = cluster["ceph_namespace"] is not None
+    if "jaeger_namespace" in cluster:
+        out["jaeger_namespace_exists"] = cluster["jaeger_namespace"] is not None
+        cr = cluster.get("jaeger_cr")
+        # As kubernetes.core.k8s_info returns it: the spec is all the roles look at.
+        out["jaeger_cr"] = [{"metadata": cr.get("metadata") or {}, "spec": cr.get("spec") or {}}] if cr else []
+    return out
 
 
 def message(errors, nothing_written):
@@ -499,9 +519,48 @@ def message(errors, nothing_written):
         len(errors), " ".join("%d) %s" % (i + 1, e.message) for i, e in enumerate(errors)), tail)
 
 
-def read_cluster(client, ceph=None, jaeger=None, tail_sampler=None):
-    """Read what ``validate`` needs (GETs only; a missing object reads as ``None``)."""
+class _OnceReader(object):
+    """``client`` whose ``get`` sends each path once per run (the sections share namespaces)."""
+
+    def __init__(self, client):
+        self._client = client
+        self._seen = {}
+
+    def get(self, *args, **kwargs):
+        key = args + tuple(kwargs.get(k) for k in ("namespace",))
+        if key not in self._seen:
+            self._seen[key] = self._client.get(*args, **kwargs)
+        return self._seen[key]
+
+    def list(self, *args, **kwargs):
+        return self._client.list(*args, **kwargs)
+
+
+def read_otel(client, otel):
+    """The collector's namespace, the DaemonSet it takes over and, in tail mode, the sampler namespace."""
     out = {}
+    ns, name = str(otel.get("otel_collector_namespace") or ""), str(otel.get("otel_collector_name") or "")
+    if not (_NS_RE.match(ns) and _NS_RE.match(name)):
+        return out  # the role's own checks name the problem
+    out["otel_namespace"] = client.get("v1", "namespaces", ns, action="read the collector namespace")
+    out["otel_daemonset"] = (client.get("apps/v1", "daemonsets", name, ns, action="read the DaemonSet to take over")
+                             if out["otel_namespace"] is not None else None)
+    sampler_ns = str(otel.get("otel_collector_sampler_namespace") or "")
+    if otel.get("otel_collector_sampling") == "tail" and sampler_ns != ns and _NS_RE.match(sampler_ns):
+        out["otel_sampler_namespace"] = client.get("v1", "namespaces", sampler_ns, action="read the sampler namespace")
+    return out
+
+
+def read_cluster(client, ceph=None, jaeger=None, tail_sampler=None, otel=None):
+    """Read what ``validate`` needs (GETs only; a missing object reads as ``None``).
+
+    Also what the roles' tasks need (``cluster_facts``): the collector's namespace and DaemonSet, the
+    claim's and Jaeger's namespaces and the Jaeger CR, so a run reads each of them once.
+    """
+    client = _OnceReader(client)
+    out = {}
+    if otel is not None:
+        out.update(read_otel(client, otel))
     if tail_sampler is not None and _NS_RE.match(str(tail_sampler.get("tail_sampler_namespace") or "")):
         out["tail_sampler_namespace"] = client.get("v1", "namespaces", tail_sampler["tail_sampler_namespace"],
                                                    action="read the sampler namespace")
@@ -515,6 +574,15 @@ def read_cluster(client, ceph=None, jaeger=None, tail_sampler=None):
                                               action="read the Rook operator Deployment")
         out["rook_operator_config"] = client.get("v1", "configmaps", ceph.get("ceph_bucket_rook_operator_config"), ns,
                                                  action="read the Rook operator settings")
+        if _NS_RE.match(str(ceph.get("ceph_bucket_namespace") or "")):
+            out["ceph_namespace"] = client.get("v1", "namespaces", ceph["ceph_bucket_namespace"],
+                                               action="read the claim namespace")
+    if jaeger is not None and _NS_RE.match(str(jaeger.get("jaeger_production_namespace") or "")):
+        jns = jaeger["jaeger_production_namespace"]
+        out["jaeger_namespace"] = client.get("v1", "namespaces", jns, action="read the Jaeger namespace")
+        # The before-state's CR (storage mode tempo removes it; grpc-plugin patches it); 404 without the CRD.
+        out["jaeger_cr"] = (client.get("jaegertracing.io/v1", "jaegers", jaeger.get("jaeger_production_name") or "jaeger", jns,
+                                       action="read the Jaeger CR") if out["jaeger_namespace"] is not None else None)
     if jaeger is not None and jaeger.get("jaeger_production_storage_mode") == "tempo":
         out["storage_classes"] = client.list("storage.k8s.io/v1", "storageclasses", action="list the StorageClasses")
         out["tempo_statefulset"] = client.get("apps/v1", "statefulsets", "tempo", jaeger.get("jaeger_production_namespace"),
@@ -528,15 +596,37 @@ def read_cluster(client, ceph=None, jaeger=None, tail_sampler=None):
     return out
 
 
+def unreachable(err, params):
+    """The failure of a first read that never reached the API server, naming the kubeconfig and the cause.
+
+    The preflight's reads are the run's first requests, so they are also its probe of the cluster access
+    (before this, the site playbook read namespace default with one more module run).
+    """
+    from ansible_collections.talos_homelab.tracing.plugins.module_utils.k8s import resolve_kubeconfig
+
+    cause = err.__context__ or err.__cause__
+    path = resolve_kubeconfig(params) or "(host %s)" % params.get("host")
+    context = (" (context %s)" % params["context"]) if params.get("context") else ""
+    problem = err.problem + ((" %s" % str(cause)[:400].rstrip(".")) + "." if cause is not None else "")
+    tail = " Nothing was written." if params.get("nothing_written") else ""
+    return TracingError("reach the Kubernetes API with kubeconfig %s%s" % (path, context), problem + tail,
+                        "check that the cluster is up and that the kubeconfig's server address, credentials and context"
+                        " are right (kubectl cluster-info), then run again.")
+
+
 def run(params, client_factory):
     """The module: read, validate, report. Returns ``(result, failure message or None)``."""
     site, ceph, jaeger = params.get("site"), params.get("ceph_bucket"), params.get("jaeger_production")
     tail = params.get("tail_sampler")
+    otel = params.get("otel_collector")
     if site is not None and jaeger is not None:
         # The site passes its storage mode to step 4: check what step 4 will get.
         jaeger = dict(jaeger, jaeger_production_storage_mode=site.get("storage_mode") or "tempo")
     client = client_factory(params)
-    cluster = read_cluster(client, ceph=ceph, jaeger=jaeger, tail_sampler=tail)
+    try:
+        cluster = read_cluster(client, ceph=ceph, jaeger=jaeger, tail_sampler=tail, otel=otel)
+    except TracingError as err:
+        raise unreachable(err, params) if getattr(err, "status", None) is None else err
     errors, effective = validate(site=site, ceph=ceph, jaeger=jaeger, cluster=cluster, tail_sampler=tail)
     result = dict(changed=False, effective=effective, errors=[e.message for e in errors],
                   api_requests=getattr(client, "requests", None))

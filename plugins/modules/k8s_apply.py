@@ -23,6 +23,12 @@ description:
     answers 404. Check mode reports them as would-be-created, with a warning; a real run creates them.
   - With C(--diff), one diff per changed object. The values of Secrets never appear in results, diffs or logs.
   - Uses the API client and the create/patch logic of the kubernetes.core collection (its module_utils).
+  - With O(wait), waits after the apply until the listed workloads have rolled out (or the claim is Bound), in the
+    same task. The wait is an option of this module rather than a module of its own because the apply already holds
+    each object's live status (a dry run or a write answers with it), so a converged re-run waits without a single
+    read and without a second module start-up. The conditions are those of C(kubectl rollout status)
+    (plugins/module_utils/rollout.py). A target that does not exist fails at once; a transient read error is polled
+    again; the timeout fails with the last status. O(objects) may be empty to wait only. Check mode never waits.
 author:
   - talos_homelab.tracing contributors (@talos-homelab)
 options:
@@ -49,6 +55,30 @@ options:
       - Seconds before the first retry; each further retry waits twice as long, at most 30 seconds.
     type: float
     default: 2
+  wait:
+    description:
+      - Objects to wait for after the apply, in list order. Each has C(kind) (DaemonSet, Deployment, StatefulSet,
+        ObjectBucketClaim or Jaeger), C(name), C(namespace) and, for Deployments and StatefulSets, optionally
+        C(replicas) (the desired count; default C(spec.replicas)).
+      - Not waited for in check mode.
+    type: list
+    elements: dict
+    default: []
+  wait_timeout:
+    description:
+      - Seconds the whole wait may take.
+    type: int
+    default: 300
+  wait_sleep:
+    description:
+      - Seconds between two reads of an object that is not done yet.
+    type: int
+    default: 5
+  wait_fix:
+    description:
+      - The fixes the failure messages name, C(missing) (the object does not exist) and C(timeout) (not done in time).
+    type: dict
+    default: {}
 extends_documentation_fragment:
   - talos_homelab.tracing.k8s_auth
 attributes:
@@ -113,6 +143,12 @@ results:
     attempts:
       description: Requests of the plan and the write together, retries included.
       type: int
+waited:
+  description: With O(wait) (not in check mode), one entry per target, C(id), C(reads) (0 when the apply's answer showed
+    it done) and C(status).
+  returned: success
+  type: list
+  elements: dict
 diff:
   description: With C(--diff), one C(before)/C(after) pair per changed object.
   returned: diff mode and changed
@@ -130,12 +166,24 @@ from ansible_collections.talos_homelab.tracing.plugins.module_utils.apply import
     validate_objects,
 )
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.args import K8S_AUTH_ARGS
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.apply import transient_status
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.k8s import api_path
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.rollout import (
+    KINDS,
+    WaitError,
+    first_looks,
+    operator_made,
+    target_id,
+    validate_targets,
+    wait_for,
+)
 
 try:
     from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import K8SClient, get_api_client
     from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
     from ansible_collections.kubernetes.core.plugins.module_utils.k8s.runner import perform_action
     from ansible_collections.kubernetes.core.plugins.module_utils.k8s.service import K8sService
+    from kubernetes.client.exceptions import ApiException
 
     HAS_K8S_CORE = True
     K8S_CORE_IMPORT_ERROR = None
@@ -153,6 +201,10 @@ def argument_spec():
         new_namespaces=dict(type="list", elements="str", default=[]),
         retries=dict(type="int", default=8),
         retry_delay=dict(type="float", default=2),
+        wait=dict(type="list", elements="dict", default=[]),
+        wait_timeout=dict(type="int", default=300),
+        wait_sleep=dict(type="int", default=5),
+        wait_fix=dict(type="dict", default={}),
     )
     spec.update(K8S_AUTH_ARGS)
     return spec
@@ -175,6 +227,23 @@ class _Quiet(object):
         return None
 
 
+def reader(api_client):
+    """``read(target)`` for rollout.wait_for: one GET of the live object, ``None`` when it does not exist."""
+
+    def read(target):
+        api_version, plural = KINDS[target["kind"]][:2]
+        try:
+            return api_client.call_api(api_path(api_version, plural, target.get("namespace"), target["name"]), "GET",
+                                       header_params={"Accept": "application/json"}, response_type="object",
+                                       auth_settings=["BearerToken"], _return_http_data_only=True, _preload_content=True)
+        except ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    return read
+
+
 def written_note(err):
     """What the run wrote before ``err`` (a plan only dry-runs; a failed write may still have landed)."""
     note = ("Written before the failure: %s." % ", ".join(err.written)) if err.written else "No earlier object was written."
@@ -194,7 +263,7 @@ def main():
     # Secret values never leave the module: AnsibleModule masks every no_log value in what it returns.
     for obj in objects:
         module._module.no_log_values.update(secret_values(obj))
-    problems = validate_objects(objects)
+    problems = validate_objects(objects) + validate_targets(params["wait"])
     if params["retries"] < 0 or params["retry_delay"] < 0:
         problems.append("retries and retry_delay must be 0 or more.")
     if problems:
@@ -221,6 +290,16 @@ def main():
                          attempts=err.attempts, changed=bool(err.written), changed_objects=err.written)
     for warning in result.pop("warnings", []):
         module.warn(warning)
+    if params["wait"] and not module.check_mode:
+        try:
+            result["waited"] = wait_for(params["wait"], reader(client.client.client),
+                                        first=first_looks(result["objects"], result["changed_objects"]),
+                                        timeout=params["wait_timeout"], delay=params["wait_sleep"], fix=params["wait_fix"],
+                                        is_transient=lambda exc: transient_status(exc) is not None,
+                                        may_appear=operator_made(params["wait"], objects, result["changed_objects"]))
+        except WaitError as err:
+            module.fail_json(msg=err.msg, wait_failed=dict(reason=err.reason, id=target_id(err.target), status=err.status),
+                             **dict((k, v) for k, v in result.items() if k != "objects"))
     module.exit_json(**result)
 
 

@@ -42,6 +42,12 @@ options:
       - The effective C(tail_sampler_*) variables of role tail_sampler, by their names (checks of
         plugins/module_utils/sampling.py; the sampler namespace is read to tell check mode whether it exists).
     type: dict
+  otel_collector:
+    description:
+      - The effective C(otel_collector_*) variables of role otel_collector, by their names. Nothing is validated here
+        (the role's own checks do); the collector namespace, the DaemonSet it takes over and, in tail mode, the sampler
+        namespace are read once for the role (RV(effective)).
+    type: dict
   nothing_written:
     description:
       - Whether the caller knows that nothing was written before this check (the site playbook before step 1, a role
@@ -75,6 +81,10 @@ effective:
       C(rook_version), C(lifecycle_in_claim), C(allowed_fields) (with O(ceph_bucket));
       C(warnings), C(support) (the support table's verdict per image), C(wal_storage_class) and
       C(tempo_statefulset_replace) (why StatefulSet tempo must be replaced, or null) (with O(jaeger_production) in storage mode tempo).
+    - What the roles would read again otherwise - C(otel_namespace_exists), C(otel_daemonset_selector) (null without a
+      DaemonSet), C(otel_sampler_namespace_missing) (with O(otel_collector)); C(ceph_namespace_exists) (with O(ceph_bucket));
+      C(jaeger_namespace_exists) and C(jaeger_cr) (the Jaeger CR as a list of zero or one, metadata and spec only) (with
+      O(jaeger_production)).
   returned: always
   type: dict
   sample: {retention_days: 7, bucket_retention_days: 8, tempo_block_retention: 168h, storage_mode: tempo}
@@ -103,6 +113,7 @@ def main():
         ceph_bucket=dict(type="dict"),
         jaeger_production=dict(type="dict"),
         tail_sampler=dict(type="dict"),
+        otel_collector=dict(type="dict"),
         nothing_written=dict(type="bool", default=False),
     )
     argument_spec.update(K8S_AUTH_ARGS)

@@ -19,10 +19,10 @@ pytestmark = pytest.mark.skipif(not os.path.exists(PLAYBOOK_BIN), reason="ansibl
 # (id, role, role vars, resource counted by the twin, needles of the message)
 CASES = [
     ("jaeger-tempo", "jaeger_production", {"jaeger_production_namespace": "nothing-here"}, "statefulsets.apps",
-     ["tempo", "does not exist", "stopped at once instead of polling for 600s"]),
+     ["StatefulSet nothing-here/tempo", "does not exist", "stopped at once instead of polling for 600 s"]),
     ("jaeger-grpc-plugin", "jaeger_production",
      {"jaeger_production_namespace": "nothing-here", "jaeger_production_storage_mode": "grpc-plugin"}, "jaegers.jaegertracing.io",
-     ["Jaeger/jaeger", "does not exist", "stopped at once"]),
+     ["Jaeger nothing-here/jaeger", "does not exist", "stopped at once"]),
     ("otel-collector", "otel_collector", {"otel_collector_namespace": "nothing-here"}, "daemonsets.apps",
      ["DaemonSet nothing-here/otel-collector", "does not exist", "stopped at once instead of polling for 300 s"]),
 ]
@@ -33,7 +33,9 @@ def test_wait_for_a_missing_object_fails_at_once(twin, case_id, role, role_vars,
     task = {"name": "wait tasks of " + role, "ansible.builtin.include_role": {
         "name": "talos_homelab.tracing." + role, "tasks_from": "wait"}, "vars": dict(role_vars, **(
             {"jaeger_production_kubeconfig": twin["KUBECONFIG"]} if role == "jaeger_production" else {}))}
-    play = localhost_play([task], module_defaults={"group/kubernetes.core.k8s": {"kubeconfig": twin["KUBECONFIG"]}})
+    # The waits are talos_homelab.tracing.k8s_apply tasks (its wait option): the collection's group.
+    play = localhost_play([task], module_defaults={"group/kubernetes.core.k8s": {"kubeconfig": twin["KUBECONFIG"]},
+                                                   "group/talos_homelab.tracing.tracing": {"kubeconfig": twin["KUBECONFIG"]}})
     twin_stats(twin, reset=True)
     run = run_playbook([play], timeout=240)
     assert run.rc != 0, run.output[-3000:]

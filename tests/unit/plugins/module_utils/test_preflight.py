@@ -234,9 +234,10 @@ def test_run_reads_only_what_the_sections_need():
     params = dict(site={"storage_mode": "grpc-plugin"}, ceph_bucket=defaults("ceph_bucket"),
                   jaeger_production=dict(defaults("jaeger_production"), **GRPC), nothing_written=True)
     result, failed = pf.run(params, client_factory=lambda p: client)
+    # The claim's and Jaeger's namespace (both jaeger) is read once; without it, no Jaeger CR is read.
     assert sorted(c[0] for c in client.calls) == ["configmaps", "customresourcedefinitions", "deployments", "deployments",
-                                                  "storageclasses"]
-    assert result["changed"] is False and result["api_requests"] == 5
+                                                  "namespaces", "storageclasses"]
+    assert result["changed"] is False and result["api_requests"] == 6
     assert failed.startswith("Failed to validate the inputs of the run") and failed.endswith("Nothing was written.")
     assert "Failed to find the Jaeger operator" in failed and "Failed to detect the Rook version" in failed
     # tempo mode does not look for the operator
@@ -245,3 +246,45 @@ def test_run_reads_only_what_the_sections_need():
     assert "customresourcedefinitions" not in [c[0] for c in client2.calls]
     # ... but lists the StorageClasses for Tempo's WAL (one request)
     assert [c for c in client2.calls if c[0] == "storageclasses" and c[2] is None] == [("storageclasses", None, None)]
+
+
+def test_run_reads_what_the_roles_need_once_and_returns_it():
+    ds = {"spec": {"selector": {"matchLabels": {"app.kubernetes.io/name": "otel-collector"}}}}
+    cr = {"metadata": {"name": "jaeger"}, "spec": {"strategy": "allInOne"}, "status": {"phase": "Running"}}
+    client = FakeClient({("namespaces", "opentelemetry"): {}, ("namespaces", "jaeger"): {},
+                         ("daemonsets", "otel-collector"): ds, ("jaegers", "jaeger"): cr})
+    otel = {"otel_collector_namespace": "opentelemetry", "otel_collector_name": "otel-collector",
+            "otel_collector_sampling": "tail", "otel_collector_sampler_namespace": "jaeger"}
+    result, _failed = pf.run(dict(site={}, ceph_bucket=defaults("ceph_bucket"), jaeger_production=defaults("jaeger_production"),
+                                  otel_collector=otel), client_factory=lambda p: client)
+    eff = result["effective"]
+    assert eff["otel_namespace_exists"] is True and eff["otel_daemonset_selector"] == ds["spec"]["selector"]
+    assert eff["otel_sampler_namespace_missing"] is False and eff["ceph_namespace_exists"] is True
+    assert eff["jaeger_namespace_exists"] is True
+    assert eff["jaeger_cr"] == [{"metadata": {"name": "jaeger"}, "spec": {"strategy": "allInOne"}}]
+    assert [c for c in client.calls if c[0] == "namespaces"] == [("namespaces", None, "opentelemetry"), ("namespaces", None, "jaeger")]
+    # Head mode, a missing collector namespace: no DaemonSet read, no sampler namespace.
+    client2 = FakeClient({})
+    result2, _failed = pf.run(dict(otel_collector=dict(otel, otel_collector_sampling="head")), client_factory=lambda p: client2)
+    assert result2["effective"] == {"otel_namespace_exists": False, "otel_daemonset_selector": None}
+    assert client2.calls == [("namespaces", None, "opentelemetry")]
+
+
+def test_an_unreachable_api_server_fails_the_first_read_with_the_kubeconfig_and_the_cause():
+    from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
+
+    class Down(FakeClient):
+        def get(self, *args, **kwargs):
+            try:
+                raise OSError("[Errno 111] Connection refused")
+            except OSError:
+                raise TracingError("read the collector namespace", "the API server at http://x:6443 is unreachable (OSError).",
+                                   "check (kubectl cluster-info).")
+
+    params = dict(otel_collector={"otel_collector_namespace": "opentelemetry", "otel_collector_name": "otel-collector"},
+                  kubeconfig="/tmp/kc", context="talos", nothing_written=True)
+    with pytest.raises(TracingError) as err:
+        pf.run(params, client_factory=lambda p: Down({}))
+    assert err.value.message.startswith("Failed to reach the Kubernetes API with kubeconfig /tmp/kc (context talos):")
+    assert "Connection refused." in err.value.message and "Nothing was written." in err.value.message
+    assert "kubectl cluster-info" in err.value.fix
