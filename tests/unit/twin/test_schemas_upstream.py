@@ -148,7 +148,7 @@ def test_jaeger_query_flags_depend_on_the_storage_type():
     facts = check.load("jaeger-query-1.68.0.json")
     grpc = {"SPAN_STORAGE_TYPE": "grpc"}
     assert check.check_jaeger_query_flags(facts, grpc, ["--grpc-storage.server=x:7777"]) == (None, None)
-    err, _ = check.check_jaeger_query_flags(facts, {"SPAN_STORAGE_TYPE": "memory"}, ["--grpc-storage.server=x:7777"])
+    err, _note = check.check_jaeger_query_flags(facts, {"SPAN_STORAGE_TYPE": "memory"}, ["--grpc-storage.server=x:7777"])
     assert err["message"] == "Error: unknown flag: --grpc-storage.server"
     # cassandra (the default) was not computed exactly: unchecked, and said so
     err, note = check.check_jaeger_query_flags(facts, {}, ["--anything"])
@@ -186,61 +186,61 @@ def test_tempo_refuses_a_flag_the_loose_check_let_through():
 GO_FLAGS = '''package demo
 
 import (
-	"flag"
-	"strings"
+    "flag"
+    "strings"
 
-	"example.com/demo/tlscfg"
+    "example.com/demo/tlscfg"
 )
 
 const (
-	prefix = "store"
-	server = prefix + ".server" // a "string" in a comment { brace
+    prefix = "store"
+    server = prefix + ".server" // a "string" in a comment { brace
 )
 
 var serverTLS = tlscfg.Config{Prefix: "query.grpc"}
 
 type options struct {
-	namespace string
-	archive   bool
+    namespace string
+    archive   bool
 }
 
 func newOptions(ns string) *options {
-	o := &options{namespace: ns}
-	return o
+    o := &options{namespace: ns}
+    return o
 }
 
 func (o *options) addFlags(fs *flag.FlagSet) {
-	fs.String(o.namespace+".server", "", "x")
-	if o.namespace == "archive" {
-		fs.Bool(o.namespace+".enabled", false, "only the archive")
-	} else if len(o.namespace) > 0 {
-		fs.Bool(join(o.namespace, "primary"), false, "y")
-	}
-	fresh := flag.NewFlagSet("", flag.PanicOnError)
-	fresh.String("throwaway", "", "a flag set of its own: not this one's")
-	tlscfg.Config{Prefix: strings.TrimRight(o.namespace+".", ".")}.AddFlags(fs)
+    fs.String(o.namespace+".server", "", "x")
+    if o.namespace == "archive" {
+        fs.Bool(o.namespace+".enabled", false, "only the archive")
+    } else if len(o.namespace) > 0 {
+        fs.Bool(join(o.namespace, "primary"), false, "y")
+    }
+    fresh := flag.NewFlagSet("", flag.PanicOnError)
+    fresh.String("throwaway", "", "a flag set of its own: not this one's")
+    tlscfg.Config{Prefix: strings.TrimRight(o.namespace+".", ".")}.AddFlags(fs)
 }
 
 func join(a, b string) string {
-	if len(a) > 0 {
-		return a + "." + b
-	}
-	return b
+    if len(a) > 0 {
+        return a + "." + b
+    }
+    return b
 }
 
 func AddFlags(flagSet *flag.FlagSet) {
-	flagSet.Duration(server, 0, "z")
-	serverTLS.AddFlags(flagSet)
-	newOptions("primary").addFlags(flagSet)
-	newOptions("archive").addFlags(flagSet)
+    flagSet.Duration(server, 0, "z")
+    serverTLS.AddFlags(flagSet)
+    newOptions("primary").addFlags(flagSet)
+    newOptions("archive").addFlags(flagSet)
 }
 
 func Loop(flagSet *flag.FlagSet) {
-	for _, n := range []string{"a", "b"} {
-		flagSet.String(n, "", "")
-	}
+    for _, n := range []string{"a", "b"} {
+        flagSet.String(n, "", "")
+    }
 }
-'''
+'''.replace("    ", "\t")  # Go source is tab-indented (gofmt)
 GO_TLS = '''package tlscfg
 
 import "flag"
@@ -250,9 +250,9 @@ const tlsEnabled = ".tls" + ".enabled"
 type Config struct{ Prefix string }
 
 func (c Config) AddFlags(flags *flag.FlagSet) {
-	flags.Bool(c.Prefix+tlsEnabled, false, "tls")
+    flags.Bool(c.Prefix+tlsEnabled, false, "tls")
 }
-'''
+'''.replace("    ", "\t")  # Go source is tab-indented (gofmt)
 
 
 def _flag_tree(tmp_path):
