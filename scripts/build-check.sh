@@ -12,17 +12,20 @@ tarball="$dist/talos_homelab-tracing-$version.tar.gz"
 test -f "$tarball" || { echo "build-check: $tarball was not produced" >&2; exit 1; }
 echo "build-check: built $(basename "$tarball") ($(du -h "$tarball" | cut -f1))"
 
+# The listing once, in a file: `tar | grep -q` under pipefail fails when grep exits before tar is done (SIGPIPE).
+listing="$dist/listing.txt"
+tar -tzf "$tarball" | sed 's#^\./##' >"$listing"
 # No test tooling, virtualenv or build output in the artifact.
-forbidden='^(\.ansible|scripts|\.venv|\.build|\.ci|\.git|tests/twin|tests/unit|tests/integration|tests/bench|molecule|Makefile|requirements-test\.txt)(/|$)|__pycache__'
-if tar -tzf "$tarball" | sed 's#^\./##' | grep -E "$forbidden"; then
+forbidden='^(\.ansible|\.benchmarks|\.hypothesis|\.pytest_cache|scripts|\.venv|\.build|\.ci|\.git|tests/twin|tests/unit|tests/integration|tests/bench|molecule|Makefile|requirements-test\.txt)(/|$)|__pycache__'
+if grep -E "$forbidden" "$listing"; then
   echo "build-check: test tooling found in the artifact (above); fix build_ignore in galaxy.yml" >&2
   exit 1
 fi
 for must in plugins/modules/ceph_bucket_lifecycle.py plugins/modules/jaeger_storage_secret.py \
-            plugins/modules/tracing_readiness.py playbooks/site.yml meta/runtime.yml \
-            roles/otel_collector/tasks/main.yml roles/ceph_bucket/tasks/main.yml \
-            roles/jaeger_production/tasks/main.yml LICENSE README.md; do
-  tar -tzf "$tarball" | sed 's#^\./##' | grep -qx "$must" || { echo "build-check: $must missing from the artifact" >&2; exit 1; }
+            plugins/modules/tracing_readiness.py plugins/modules/tracing_preflight.py plugins/modules/k8s_apply.py \
+            playbooks/site.yml meta/runtime.yml roles/otel_collector/tasks/main.yml roles/ceph_bucket/tasks/main.yml \
+            roles/jaeger_production/tasks/main.yml roles/tail_sampler/tasks/main.yml LICENSE README.md; do
+  grep -qx "$must" "$listing" || { echo "build-check: $must missing from the artifact" >&2; exit 1; }
 done
 
 # Install from the tarball only (no repo on the path) and use it.
