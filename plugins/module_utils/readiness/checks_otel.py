@@ -4,7 +4,8 @@
 """Readiness checks of the OpenTelemetry Collector agents (component ``otel_collector``).
 
 Each check is a pure function of the ``Facts`` (facts.py) returning ``(passed, evidence)`` or
-``(passed, evidence, fix)``; its id, title, weight and fix are in registry.py.
+``(passed, evidence, fix)``; its id, title, weight and fix are in registry.py. The checks of the agents'
+configuration run only when it was read (registry ``needs_otel_config``).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -76,8 +77,6 @@ def _all_interfaces(endpoint, port):
 
 
 def check_otel_otlp(f):
-    if f.otel_config is None:
-        return False, f.otel_config_error
     receivers = f.otel_config.get("receivers") or {}
     otlp = [r for r in receivers if p.type_of(r) == "otlp"]
     if not otlp:
@@ -95,8 +94,6 @@ def check_otel_otlp(f):
 
 
 def check_otel_node_metrics(f):
-    if f.otel_config is None:
-        return False, f.otel_config_error
     used = set()
     for name, pipe in p.pipelines(f.otel_config).items():
         if p.type_of(name) == "metrics":
@@ -110,8 +107,6 @@ def check_otel_node_metrics(f):
 
 
 def check_otel_memory_limiter(f):
-    if f.otel_config is None:
-        return False, f.otel_config_error
     pipes = p.pipelines(f.otel_config)
     if not pipes:
         return False, "no pipelines"
@@ -122,8 +117,6 @@ def check_otel_memory_limiter(f):
 
 
 def check_otel_processors(f):
-    if f.otel_config is None:
-        return False, f.otel_config_error
     pipes = p.pipelines(f.otel_config)
     if not pipes:
         return False, "no pipelines"
@@ -139,8 +132,6 @@ def check_otel_processors(f):
 
 
 def check_otel_exporters(f):
-    if f.otel_config is None:
-        return False, f.otel_config_error
     targets = p.exporter_targets(f.otel_config, f.otel_ns)
     if not targets:
         return False, "no exporter with an endpoint in any pipeline"

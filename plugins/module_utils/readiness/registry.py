@@ -40,14 +40,17 @@ class Check(object):
 
     ``run``: the function of both modes; ``tempo`` / ``operator``: the function of one mode (a check
     without one does not apply in that mode). ``needs_cr``: in operator mode without a Jaeger CR the
-    check fails with "no Jaeger" instead of running. ``enabled(facts)``: whether the run includes it.
+    check fails with "no Jaeger" instead of running. ``needs_otel_config``: without a readable agents'
+    configuration the check fails with the reason instead of running. ``enabled(facts)``: whether the
+    run includes it.
     """
 
     def __init__(self, cid, component, title, severity, weight, fix, run=None, tempo=None, operator=None,
-                 needs_cr=False, enabled=None):
+                 needs_cr=False, needs_otel_config=False, enabled=None):
         self.meta = dict(id=cid, component=component, title=title, severity=severity, weight=weight, fix=fix)
         self.impls = {TEMPO: tempo or run, OPERATOR: operator or run}
         self.needs_cr = needs_cr
+        self.needs_otel_config = needs_otel_config
         self.enabled = enabled
 
     def functions(self):
@@ -63,6 +66,10 @@ def _no_jaeger(f):
     return False, no_jaeger(f)
 
 
+def _no_otel_config(f):
+    return False, f.otel_config_error
+
+
 def implementation(check, facts):
     """The one place that picks by storage mode: the function ``check`` runs with ``facts``, or None."""
     if check.enabled is not None and not check.enabled(facts):
@@ -70,6 +77,8 @@ def implementation(check, facts):
     func = check.impls.get(facts.mode)
     if func is not None and facts.mode == OPERATOR and check.needs_cr and not facts.cr:
         return _no_jaeger
+    if func is not None and check.needs_otel_config and facts.otel_config is None:
+        return _no_otel_config
     return func
 
 
@@ -91,18 +100,18 @@ ALL_CHECKS = [
     Check("otel_otlp_receivers", OTEL, "OTLP receivers on 0.0.0.0:{otel_otlp_grpc_port}/{otel_otlp_http_port}", DANGER, 7,
           "set receivers.otlp.protocols.grpc.endpoint 0.0.0.0:{otel_otlp_grpc_port} and http.endpoint"
           " 0.0.0.0:{otel_otlp_http_port} (they default to localhost since 0.104) and use otlp in the traces pipeline.",
-          run=otel.check_otel_otlp),
+          run=otel.check_otel_otlp, needs_otel_config=True),
     Check("otel_node_metrics", OTEL, "hostmetrics and kubeletstats receivers", WARNING, 10, "add hostmetrics (root_path"
           " /hostfs) and kubeletstats (auth_type serviceAccount) receivers to a metrics pipeline.",
-          run=otel.check_otel_node_metrics),
+          run=otel.check_otel_node_metrics, needs_otel_config=True),
     Check("otel_memory_limiter", OTEL, "memory_limiter first in every pipeline", DANGER, 6, "put memory_limiter"
           " (check_interval 1s, limit_mib, spike_limit_mib) first in every pipeline's processors.",
-          run=otel.check_otel_memory_limiter),
+          run=otel.check_otel_memory_limiter, needs_otel_config=True),
     Check("otel_processors", OTEL, "batch and resource processors", WARNING, 8, "add a batch processor and a resource"
-          " processor (e.g. cluster attribute) to every pipeline.", run=otel.check_otel_processors),
+          " processor (e.g. cluster attribute) to every pipeline.", run=otel.check_otel_processors, needs_otel_config=True),
     Check("otel_exporters", OTEL, "Exporter endpoints resolve to existing Service ports", DANGER, 10, "point the trace"
           " exporter at {collector_service}.{jaeger_namespace}:{collector_otlp_grpc_port} (OTLP gRPC, tls insecure)"
-          " (role otel_collector).", run=otel.check_otel_exporters),
+          " (role otel_collector).", run=otel.check_otel_exporters, needs_otel_config=True),
     Check("otel_resources", OTEL, "Resource requests and limits set", WARNING, 5, "set resources.requests (cpu, memory)"
           " and resources.limits.memory on the collector container, and GOMEMLIMIT.", run=otel.check_otel_resources),
     # ------------------------------------------------------------------ Jaeger (checks_jaeger*.py, checks_tempo.py)

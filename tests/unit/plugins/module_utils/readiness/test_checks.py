@@ -460,3 +460,16 @@ def test_spread_fix_without_constraints_still_asks_for_them():
     check = _spread_check(snap)
     assert not check["passed"]
     assert "add topologySpreadConstraints" in check["fix"], check["fix"]
+
+
+def test_agents_without_a_readable_config_fail_the_config_checks_with_the_reason():
+    """The registry's needs_otel_config: the five configuration checks fail with the reason, the others run."""
+    snap = s.target_tempo()
+    snap["otel"]["configmaps"] = []
+    result = by_id(assess(snap))
+    config_checks = {"otel_otlp_receivers", "otel_node_metrics", "otel_memory_limiter", "otel_processors", "otel_exporters"}
+    for cid in config_checks:
+        assert not result[cid]["passed"], cid
+        assert result[cid]["evidence"].startswith("no collector ConfigMap found"), (cid, result[cid]["evidence"])
+    assert result["otel_daemonset"]["passed"] and result["otel_ready"]["passed"]
+    assert all(c.needs_otel_config == (c.meta["id"] in config_checks) for c in checks.ALL_CHECKS)
