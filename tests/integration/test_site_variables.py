@@ -50,6 +50,8 @@ VARIABLES = {
     # Tempo would need TLS then (the twin's RGW is plain HTTP): checked on the grpc-plugin Secret.
     "tracing_storage_insecure": ("grpc", False),
     "tracing_report_path": ("tempo", "<report>"),
+    # The modules run as separate processes in this group (the tempo group runs them in the worker).
+    "tracing_modules_in_worker": ("grpc", False),
 }
 
 
@@ -162,8 +164,11 @@ def test_grpc_group_refuses_contradictions_then_takes_effect(twin_factory, tmp_p
 
     # tracing_storage_mode: grpc-plugin reaches step 4: a Jaeger CR with the plugin, no Tempo; lifecycle = retention.
     inv, _values = inventory(tmp_path, env, "grpc", extra=dict(PLUGIN, tracing_retention_days=6, tracing_fail_under=0))
-    run = site(inv)
+    run = site(inv, "-vvv")
     assert run.rc == 0, run.output[-6000:]
+    # tracing_modules_in_worker false: every module of the collection ran as its own process.
+    assert "runs as a separate process: tracing_modules_in_worker is false" in run.output
+    assert "runs in the worker" not in run.output
     cr = k8s_get(env, "/apis/jaegertracing.io/v1/namespaces/jaeger/jaegers/jaeger")
     assert cr["spec"]["strategy"] == "production" and cr["spec"]["storage"]["type"] == "grpc-plugin", cr["spec"]
     assert k8s_get(env, "/apis/apps/v1/namespaces/jaeger/statefulsets/tempo") is None
