@@ -17,6 +17,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.constants import (
+    CLAIM_SECRET_KEYS, DEFAULT_REGION, OBC_API_VERSION, OBC_PLURAL,
+)
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.storage_secret import decode_data as decode_secret_data
 
@@ -31,7 +34,6 @@ except ImportError as exc:  # pragma: no cover - exercised through the error bel
     HAS_BOTO3 = False
     BOTO3_IMPORT_ERROR = exc
 
-DEFAULT_REGION = "us-east-1"
 CONNECT_TIMEOUT = 5
 READ_TIMEOUT = 30
 MAX_ATTEMPTS = 2
@@ -246,8 +248,6 @@ class S3Client(object):
 
 
 # ---------------------------------------------------------------------- claims
-OBC_API_VERSION = "objectbucket.io/v1alpha1"
-OBC_PLURAL = "objectbucketclaims"
 
 
 def endpoint_from_configmap(cm_data, insecure=None):
@@ -294,7 +294,7 @@ def s3_params_from_claim(k8s, claim_name, claim_namespace, endpoint_url=None):
         )
     creds = decode_secret_data(secret)
     cm_data = configmap.get("data") or {}
-    missing = [k for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY") if not creds.get(k)]
+    missing = [k for k in CLAIM_SECRET_KEYS if not creds.get(k)]
     missing += [k for k in ("BUCKET_NAME",) if not cm_data.get(k)]
     if not endpoint_url and not cm_data.get("BUCKET_HOST"):
         missing.append("BUCKET_HOST")
