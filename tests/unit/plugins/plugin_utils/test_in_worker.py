@@ -39,7 +39,9 @@ def test_every_difference_keeps_a_separate_process(change, words):
 
 
 def test_empty_environment_entries_are_no_environment():
-    assert in_worker.why_not(**dict(SAME, environment=[{}])) is None
+    args = dict(SAME)
+    args["environment"] = [{}]
+    assert in_worker.why_not(**args) is None
 
 
 def _main():
