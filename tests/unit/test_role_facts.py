@@ -59,12 +59,10 @@ def _walk(node, path):
         for key, value in node.items():
             sub = "%s.%s" % (path, key) if path else str(key)
             yield path, key
-            for found in _walk(value, sub):
-                yield found
+            yield from _walk(value, sub)
     elif isinstance(node, list):
         for index, value in enumerate(node):
-            for found in _walk(value, "%s[%d]" % (path, index)):
-                yield found
+            yield from _walk(value, "%s[%d]" % (path, index))
     else:
         yield path, node
 
