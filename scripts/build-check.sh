@@ -23,6 +23,7 @@ if grep -E "$forbidden" "$listing"; then
 fi
 for must in plugins/modules/ceph_bucket_lifecycle.py plugins/modules/jaeger_storage_secret.py \
             plugins/modules/tracing_readiness.py plugins/modules/tracing_preflight.py plugins/modules/k8s_apply.py \
+            plugins/lookup/facts.py \
             playbooks/site.yml meta/runtime.yml roles/otel_collector/tasks/main.yml roles/ceph_bucket/tasks/main.yml \
             roles/jaeger_production/tasks/main.yml roles/tail_sampler/tasks/main.yml LICENSE README.md; do
   grep -qx "$must" "$listing" || { echo "build-check: $must missing from the artifact" >&2; exit 1; }
@@ -34,8 +35,8 @@ trap 'rm -rf "$tmp"' EXIT
 ansible-galaxy collection install "$tarball" -p "$tmp/collections" --no-deps --force >/dev/null
 export ANSIBLE_COLLECTIONS_PATH="$tmp/collections:$root/.build/galaxy"
 cd "$tmp"
-# ansible-doc over every module, filter and test plugin of the installed copy, failing on any error
-# or warning. Names come from plugins/ (modules: file names; filters and tests: the keys that
+# ansible-doc over every module, filter, test and lookup plugin of the installed copy, failing on any error
+# or warning. Names come from plugins/ (modules and lookups: file names; filters and tests: the keys that
 # filters()/tests() return, read with ast), and must equal what ansible-doc --list finds.
 plugins="$tmp/collections/ansible_collections/talos_homelab/tracing/plugins"
 names() {  # names <type> <dir>: the plugin names defined under plugins/<dir>
@@ -46,7 +47,7 @@ out = set()
 for f in sorted(os.listdir(d)):
     if not f.endswith(".py") or f == "__init__.py":
         continue
-    if kind == "module":
+    if kind in ("module", "lookup"):
         out.add(f[:-3])
         continue
     tree = ast.parse(open(os.path.join(d, f), encoding="utf-8").read())
@@ -59,7 +60,7 @@ print("\n".join(sorted(out)))
 PY
 }
 checked=0
-for spec in module:modules filter:filter test:test; do
+for spec in module:modules filter:filter test:test lookup:lookup; do
   type=${spec%%:*}; dir=${spec#*:}
   want=$(names "$type" "$dir")
   test -n "$want" || { echo "build-check: no $type plugins found under plugins/$dir" >&2; exit 1; }

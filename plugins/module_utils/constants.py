@@ -22,6 +22,8 @@ MANAGED_LABELS = {LABEL_MANAGED_BY: MANAGED_BY, LABEL_PART_OF: PART_OF}
 # The collection's own keys.
 LABEL_SOURCE_CLAIM = "tracing.talos-homelab.io/source-claim"
 ANNOTATION_CHECKSUM = "tracing.talos-homelab.io/checksum"
+# Rolls Tempo and Jaeger Query when tempo.yaml changes (roles/jaeger_production).
+ANNOTATION_CONFIG_CHECKSUM = "tracing.talos-homelab.io/config-checksum"
 
 # --- Object names (defaults of the roles and modules) -------------------------------------
 STORAGE_SECRET_NAME = "jaeger-storage"
@@ -72,3 +74,16 @@ RETENTION_DAYS = 7
 SAMPLER_NAME = "otel-sampler"
 SAMPLER_NAMESPACE = "jaeger"
 SAMPLER_PORT = 4317
+
+# --- What the roles read (lookup talos_homelab.tracing.facts, plugins/lookup/facts.py) ---------
+# Kept small and explicit: each entry is a fact a role would otherwise copy. tests/unit/test_role_facts.py
+# fails on a literal copy of one of these values in roles/ or playbooks/.
+ROLE_FACTS = {
+    "managed_labels": MANAGED_LABELS,
+    "checksum_annotation": ANNOTATION_CHECKSUM,
+    "config_checksum_annotation": ANNOTATION_CONFIG_CHECKSUM,
+    "source_claim_label": LABEL_SOURCE_CLAIM,
+    "obc_api_version": OBC_API_VERSION,
+    "obc_kind": OBC_KIND,
+    "storage_secret_name": STORAGE_SECRET_NAME,
+}

@@ -17,6 +17,8 @@ import os
 import pytest
 import yaml
 
+from ansible_collections.talos_homelab.tracing.plugins.module_utils import constants as C
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ROLES = sorted(d for d in os.listdir(os.path.join(ROOT, "roles")) if os.path.isdir(os.path.join(ROOT, "roles", d)))
 
@@ -52,3 +54,33 @@ def test_public_variables_are_role_prefixed_and_spec_defaults_match(role):
     for name, opt in options.items():
         if "default" in opt and name in defaults:
             assert opt["default"] == defaults[name], "%s: spec default %r != defaults/main.yml %r" % (name, opt["default"], defaults[name])
+
+
+# Role defaults that are shared facts stay literal (argument specs take literals only, and users read them
+# there); each must equal its constant, in defaults/main.yml and in the spec's default. The storage Secret's
+# name is the one ROLE_FACTS entry among them (tests/unit/test_role_facts.py allows exactly these literals).
+@pytest.mark.parametrize("role, var, value", [
+    ("jaeger_production", "jaeger_production_storage_secret_name", C.ROLE_FACTS["storage_secret_name"]),
+    ("jaeger_production", "jaeger_production_namespace", C.JAEGER_NAMESPACE),
+    ("jaeger_production", "jaeger_production_name", C.JAEGER_NAME),
+    ("jaeger_production", "jaeger_production_grafana_namespace", C.GRAFANA_NAMESPACE),
+    ("otel_collector", "otel_collector_namespace", C.OTEL_NAMESPACE),
+    ("otel_collector", "otel_collector_name", C.OTEL_NAME),
+    ("otel_collector", "otel_collector_otlp_grpc_port", C.OTLP_GRPC_PORT),
+    ("otel_collector", "otel_collector_otlp_http_port", C.OTLP_HTTP_PORT),
+    ("ceph_bucket", "ceph_bucket_claim_name", C.CLAIM_NAME),
+    ("jaeger_production", "jaeger_production_claim_name", C.CLAIM_NAME),
+    ("otel_collector", "otel_collector_sampler_service", C.SAMPLER_NAME),
+    ("otel_collector", "otel_collector_sampler_namespace", C.SAMPLER_NAMESPACE),
+    ("otel_collector", "otel_collector_sampler_port", C.SAMPLER_PORT),
+    ("ceph_bucket", "ceph_bucket_retention_days", C.RETENTION_DAYS),
+    ("tail_sampler", "tail_sampler_name", C.SAMPLER_NAME),
+    ("tail_sampler", "tail_sampler_namespace", C.SAMPLER_NAMESPACE),
+    ("tail_sampler", "tail_sampler_otlp_grpc_port", C.SAMPLER_PORT),
+])
+def test_literal_defaults_equal_the_shared_constants(role, var, value):
+    defaults = _load(role, "defaults", "main.yml") or {}
+    options = _load(role, "meta", "argument_specs.yml")["argument_specs"]["main"]["options"]
+    assert defaults[var] == value, "%s: defaults/main.yml %r != constants.py %r" % (var, defaults[var], value)
+    if "default" in options[var]:
+        assert options[var]["default"] == value, "%s: argument spec default %r != constants.py %r" % (var, options[var]["default"], value)
