@@ -23,7 +23,7 @@ if grep -E "$forbidden" "$listing"; then
 fi
 for must in plugins/modules/ceph_bucket_lifecycle.py plugins/modules/jaeger_storage_secret.py \
             plugins/modules/tracing_readiness.py plugins/modules/tracing_preflight.py plugins/modules/k8s_apply.py \
-            plugins/lookup/facts.py \
+            plugins/lookup/facts.py plugins/action/k8s_apply.py plugins/plugin_utils/in_worker.py \
             playbooks/site.yml meta/runtime.yml roles/otel_collector/tasks/main.yml roles/ceph_bucket/tasks/main.yml \
             roles/jaeger_production/tasks/main.yml roles/tail_sampler/tasks/main.yml LICENSE README.md; do
   grep -qx "$must" "$listing" || { echo "build-check: $must missing from the artifact" >&2; exit 1; }
