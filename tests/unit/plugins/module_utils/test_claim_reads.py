@@ -37,13 +37,13 @@ def claim(phase="Bound", uid=UID, **meta):
 
 def cluster(uid=UID, owner_uid=UID, cm=None, creds=None, phase="Bound", secret_meta=None):
     owner = [dict(OWNER[0], uid=owner_uid)]
+    creds = creds or {"AWS_ACCESS_KEY_ID": ACCESS, "AWS_SECRET_ACCESS_KEY": SECRET}
     return FakeK8s([
         ("objectbucketclaims", claim(phase=phase, uid=uid)),
         ("namespaces", {"metadata": {"name": "jaeger"}}),
         ("secrets", {"metadata": dict({"name": "jaeger-traces", "namespace": "jaeger", "ownerReferences": owner},
                                       **(secret_meta or {})),
-                     "data": dict((k, b64(v)) for k, v in (creds or {"AWS_ACCESS_KEY_ID": ACCESS,
-                                                                      "AWS_SECRET_ACCESS_KEY": SECRET}).items())}),
+                     "data": dict((k, b64(v)) for k, v in creds.items())}),
         ("configmaps", {"metadata": {"name": "jaeger-traces", "namespace": "jaeger", "ownerReferences": owner},
                         "data": dict(cm or CM)}),
     ])
