@@ -474,8 +474,48 @@ def plan(current, rules, state="present", purge=False):
 
 
 # ---------------------------------------------------------------------- module entry point
+def _claim_params(k8s, params):
+    """S3 parameters of the ObjectBucketClaim, and what was read of it for a later task (no credential).
+
+    A Bound claim given in ``known_claim`` (this run's earlier read, e.g. the apply's answer) is not
+    read again; its Secret and ConfigMap always are, and must still be owned by that claim (its
+    uid), else the claim is read again.  Returns ``(claim_params, handoff)``: ``handoff`` has
+    ``claim`` (the claim trimmed by ``claim_reads.known_claim``) and ``claim_config`` (the
+    ConfigMap's non-secret keys) when the ConfigMap read is the one the provisioner wrote for it.
+    """
+    from ansible_collections.talos_homelab.tracing.plugins.module_utils import claim_reads
+    from ansible_collections.talos_homelab.tracing.plugins.module_utils import constants as C
+    from ansible_collections.talos_homelab.tracing.plugins.module_utils.s3 import s3_params_from_claim
+
+    name, namespace = params["claim_name"], params.get("claim_namespace") or "default"
+    known = claim_reads.known_claim(params.get("known_claim"), name, namespace)
+    reads = claim_reads.Reads(k8s, [(C.OBC_API_VERSION, C.OBC_PLURAL, known)] if known else [])
+    claim = s3_params_from_claim(reads, name, namespace, params.get("endpoint_url"))
+    uid = _meta_uid(reads.last(C.OBC_API_VERSION, C.OBC_PLURAL, name, namespace))
+    secret = reads.last("v1", "secrets", name, namespace)
+    configmap = reads.last("v1", "configmaps", name, namespace)
+    if known and not (claim_reads.owned_by(secret, uid) and claim_reads.owned_by(configmap, uid)):
+        # The claim given was not the one whose Secret/ConfigMap were read now: read it all again.
+        reads = claim_reads.Reads(k8s)
+        claim = s3_params_from_claim(reads, name, namespace, params.get("endpoint_url"))
+        configmap = reads.last("v1", "configmaps", name, namespace)
+    read_claim = reads.last(C.OBC_API_VERSION, C.OBC_PLURAL, name, namespace)
+    handoff = {}
+    trimmed = claim_reads.known_claim(read_claim, name, namespace)
+    if trimmed and claim_reads.owned_by(configmap, trimmed["metadata"]["uid"]):
+        handoff = dict(claim=trimmed, claim_config=claim_reads.config_handoff(configmap))
+    return claim, handoff
+
+
+def _meta_uid(obj):
+    return ((obj or {}).get("metadata") or {}).get("uid")
+
+
 def _s3_params(params, k8s_factory, check_mode):
-    """S3 parameters from the module parameters, or from the ObjectBucketClaim when named."""
+    """S3 parameters from the module parameters, or from the ObjectBucketClaim when named.
+
+    Returns ``(s3_params, bucket, handoff)``; ``handoff`` is ``{}`` without a claim.
+    """
     s3_params = dict(
         endpoint_url=params.get("endpoint_url"),
         access_key=params.get("access_key"),
@@ -485,20 +525,19 @@ def _s3_params(params, k8s_factory, check_mode):
         ca_bundle=params.get("ca_bundle"),
     )
     bucket = params.get("bucket")
+    handoff = {}
     if params.get("claim_name"):
-        from ansible_collections.talos_homelab.tracing.plugins.module_utils.s3 import s3_params_from_claim
-
         if k8s_factory is None:
             from ansible_collections.talos_homelab.tracing.plugins.module_utils.k8s import K8sClient as k8s_factory
         k8s = k8s_factory(params, check_mode=check_mode)
-        claim = s3_params_from_claim(k8s, params["claim_name"], params.get("claim_namespace") or "default", params.get("endpoint_url"))
+        claim, handoff = _claim_params(k8s, params)
         bucket = bucket or claim.pop("bucket")
         claim.pop("bucket", None)
         for key in ("endpoint_url", "access_key", "secret_key"):
             s3_params[key] = claim[key]
         if params.get("region") in (None, "", "us-east-1"):
             s3_params["region"] = claim["region"]
-    return s3_params, bucket
+    return s3_params, bucket, handoff
 
 
 def run(params, check_mode=False, diff=False, s3_factory=None, k8s_factory=None):
@@ -510,7 +549,7 @@ def run(params, check_mode=False, diff=False, s3_factory=None, k8s_factory=None)
     desired = validate_rules(rules, state="present" if state == "present" else "absent")
     if params.get("bucket"):
         validate_bucket(params["bucket"])
-    s3_params, bucket = _s3_params(params, k8s_factory, check_mode)
+    s3_params, bucket, handoff = _s3_params(params, k8s_factory, check_mode)
     if not bucket:
         raise TracingError("manage the bucket lifecycle", "no bucket was given.", "pass bucket, or claim_name/claim_namespace.")
     validate_bucket(bucket)
@@ -535,6 +574,9 @@ def run(params, check_mode=False, diff=False, s3_factory=None, k8s_factory=None)
         rules=shown,
         managed_rules=managed(shown, ids) if state != "query" else [],
     )
+    # What was read of the claim, for a later task of the run (talos_homelab.tracing.jaeger_storage_secret):
+    # no credential is in it.
+    result.update(handoff)
     # Rules are not secret: before/after are always returned; Ansible shows them with --diff.
     result["diff"] = dict(before=dict(rules=[from_aws(r) for r in before]), after=dict(rules=shown))
     return result

@@ -10,7 +10,10 @@ names with added/removed/changed/unchanged, never values), ``desired_secret`` an
 
 ``run`` is the module's entry point: it waits (bounded) for the claim to be Bound,
 reads the claim's Secret and ConfigMap and creates or replaces the target Secret
-only when its data, our labels or our annotation differ.  Secret values never
+only when its data, our labels or our annotation differ.  Given what an earlier task
+of the run read of the claim and its ConfigMap (``known_claim``, ``known_claim_config``,
+never a credential), it reads only the claim's Secret, and uses them while that Secret
+is still owned by that claim (``claim_reads``); else it reads the claim as before.  Secret values never
 appear in results, messages or exceptions.
 """
 
@@ -248,6 +251,26 @@ def wait_bound(k8s, claim_name, claim_namespace, timeout, sleep=time.sleep, cloc
         sleep(min(POLL_INTERVAL, max(0.0, deadline - clock())) or POLL_INTERVAL)
 
 
+def _from_handoff(k8s, params, claim_name, claim_namespace, read_action):
+    """The claim's Secret (read now) and ConfigMap (handed on), when an earlier task's read is current.
+
+    ``known_claim`` / ``known_claim_config`` are what this run's step 2 read of the claim and its
+    ConfigMap (``ceph_bucket_lifecycle``'s ``claim`` / ``claim_config``, no credential). They are used
+    only for a Bound claim of this name whose Secret, read here, is still owned by it; else
+    ``(None, None)`` and the caller reads the claim (waiting for Bound), its Secret and ConfigMap.
+    """
+    from ansible_collections.talos_homelab.tracing.plugins.module_utils import claim_reads
+
+    known = claim_reads.known_claim(params.get("known_claim"), claim_name, claim_namespace)
+    config = params.get("known_claim_config") or {}
+    if known is None or not all(config.get(k) for k in ("BUCKET_NAME",) + (() if params.get("endpoint") else ("BUCKET_HOST",))):
+        return None, None
+    claim_secret = k8s.get("v1", "secrets", claim_name, claim_namespace, action=read_action)
+    if not claim_reads.owned_by(claim_secret, known["metadata"]["uid"]):
+        return None, None
+    return claim_secret, dict(metadata=dict(name=claim_name, namespace=claim_namespace), data=dict(config))
+
+
 def run(params, check_mode=False, diff=False, k8s_factory=None, sleep=time.sleep, clock=time.monotonic):
     """Run ``jaeger_storage_secret``: returns the module result or raises ``TracingError``."""
     if k8s_factory is None:
@@ -280,10 +303,12 @@ def run(params, check_mode=False, diff=False, k8s_factory=None, sleep=time.sleep
             "create the namespace first (role talos_homelab.tracing.ceph_bucket creates it), or check namespace.",
         )
 
-    wait_bound(k8s, claim_name, claim_namespace, params.get("wait_timeout", 120), sleep=sleep, clock=clock)
     read_action = "read the Secret and ConfigMap of ObjectBucketClaim %s/%s" % (claim_namespace, claim_name)
-    claim_secret = k8s.get("v1", "secrets", claim_name, claim_namespace, action=read_action)
-    claim_config = k8s.get("v1", "configmaps", claim_name, claim_namespace, action=read_action)
+    claim_secret, claim_config = _from_handoff(k8s, params, claim_name, claim_namespace, read_action)
+    if claim_secret is None or claim_config is None:
+        wait_bound(k8s, claim_name, claim_namespace, params.get("wait_timeout", 120), sleep=sleep, clock=clock)
+        claim_secret = k8s.get("v1", "secrets", claim_name, claim_namespace, action=read_action)
+        claim_config = k8s.get("v1", "configmaps", claim_name, claim_namespace, action=read_action)
     if claim_secret is None or claim_config is None:
         raise TracingError(
             read_action,

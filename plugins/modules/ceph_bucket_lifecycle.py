@@ -96,6 +96,14 @@ options:
       - Namespace of O(claim_name).
     type: str
     default: default
+  known_claim:
+    description:
+      - The ObjectBucketClaim O(claim_name) as an earlier task of this run returned it (for example among the
+        RV(talos_homelab.tracing.k8s_apply#module:objects) of the apply that wrote it), so that it is not read again.
+      - Used only when it is that claim, has a uid and is C(Bound). The claim's Secret and ConfigMap are read all
+        the same; when they are not owned by that claim (it was deleted and created again), the claim is read again.
+      - Only its C(metadata) and C(status.phase) are used.
+    type: dict
 extends_documentation_fragment:
   - talos_homelab.tracing.s3
   - talos_homelab.tracing.k8s_auth
@@ -178,6 +186,21 @@ managed_rules:
   returned: always
   type: list
   elements: dict
+claim:
+  description:
+    - The ObjectBucketClaim read for the credentials, trimmed to C(metadata) name, namespace, uid, resourceVersion
+      and C(status.phase), for a later task of the run (O(talos_homelab.tracing.jaeger_storage_secret#module:known_claim)).
+    - Never a credential.
+  returned: with O(claim_name), when its ConfigMap is owned by the claim
+  type: dict
+claim_config:
+  description:
+    - The non-secret keys of the claim's ConfigMap (C(BUCKET_HOST), C(BUCKET_PORT), C(BUCKET_NAME), C(BUCKET_REGION)),
+      for O(talos_homelab.tracing.jaeger_storage_secret#module:known_claim_config).
+  returned: with RV(claim)
+  type: dict
+  sample: {BUCKET_HOST: rook-ceph-rgw-ceph-objectstore.rook-ceph.svc, BUCKET_NAME: jaeger-traces, BUCKET_PORT: "80",
+           BUCKET_REGION: us-east-1}
 diff:
   description: The rules before and after.
   returned: always
@@ -218,6 +241,7 @@ def argument_spec():
         state=dict(type="str", choices=["present", "absent", "query"], default="present"),
         claim_name=dict(type="str"),
         claim_namespace=dict(type="str", default="default"),
+        known_claim=dict(type="dict"),
     )
     spec.update(S3_ARGS)
     spec.update(K8S_AUTH_ARGS)

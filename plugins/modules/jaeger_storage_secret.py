@@ -67,6 +67,20 @@ options:
       - Seconds to wait for the claim to be C(Bound). The claim is polled about once a second.
     type: int
     default: 120
+  known_claim:
+    description:
+      - The ObjectBucketClaim as an earlier task of this run read it (RV(talos_homelab.tracing.ceph_bucket_lifecycle#module:claim)).
+      - With O(known_claim_config), when it is this claim, has a uid and is C(Bound), neither the claim nor its
+        ConfigMap is read again. The claim's Secret (the credentials) is always read, and it must still be
+        owned by that claim; else (the claim was deleted and created again) the claim is read (and waited for)
+        and its Secret and ConfigMap too, as without this option.
+      - Only its C(metadata) and C(status.phase) are used.
+    type: dict
+  known_claim_config:
+    description:
+      - The non-secret keys of the claim's ConfigMap as the same earlier task read them
+        (RV(talos_homelab.tracing.ceph_bucket_lifecycle#module:claim_config)); used only with O(known_claim).
+    type: dict
   state:
     description:
       - V(present) writes the Secret, V(absent) deletes it.
@@ -152,6 +166,8 @@ def argument_spec():
         endpoint=dict(type="str"),
         insecure=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=120),
+        known_claim=dict(type="dict"),
+        known_claim_config=dict(type="dict"),
         state=dict(type="str", choices=["present", "absent"], default="present"),
     )
     spec.update(K8S_AUTH_ARGS)
