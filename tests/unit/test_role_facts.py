@@ -29,10 +29,6 @@ ALLOWED = {
     ("roles/jaeger_production/defaults/main.yml", "jaeger_production_storage_secret_name", "storage_secret_name"),
     ("roles/jaeger_production/meta/argument_specs.yml",
      "argument_specs.main.options.jaeger_production_storage_secret_name.default", "storage_secret_name"),
-    # Owned by the step-3 work of issue 13 (one place for step 3, one claim reader), not by the facts lookup:
-    # it goes when that task file is replaced.
-    ("roles/jaeger_production/tasks/storage_secret.yml", "[0].kubernetes.core.k8s_info.api_version", "obc_api_version"),
-    ("roles/jaeger_production/tasks/storage_secret.yml", "[0].kubernetes.core.k8s_info.kind", "obc_kind"),
 }
 
 
