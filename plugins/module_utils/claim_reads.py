@@ -42,6 +42,11 @@ def _meta(obj):
     return (obj or {}).get("metadata") or {}
 
 
+def uid(obj):
+    """The ``metadata.uid`` of ``obj`` (``None`` for no object or no uid)."""
+    return _meta(obj).get("uid")
+
+
 def known_claim(obj, name, namespace):
     """``obj`` trimmed to a Bound claim ``namespace/name`` usable without a read, else ``None``."""
     if not isinstance(obj, dict):

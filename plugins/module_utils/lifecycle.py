@@ -491,7 +491,7 @@ def _claim_params(k8s, params):
     known = claim_reads.known_claim(params.get("known_claim"), name, namespace)
     reads = claim_reads.Reads(k8s, [(C.OBC_API_VERSION, C.OBC_PLURAL, known)] if known else [])
     claim = s3_params_from_claim(reads, name, namespace, params.get("endpoint_url"))
-    uid = _meta_uid(reads.last(C.OBC_API_VERSION, C.OBC_PLURAL, name, namespace))
+    uid = claim_reads.uid(reads.last(C.OBC_API_VERSION, C.OBC_PLURAL, name, namespace))
     secret = reads.last("v1", "secrets", name, namespace)
     configmap = reads.last("v1", "configmaps", name, namespace)
     if known and not (claim_reads.owned_by(secret, uid) and claim_reads.owned_by(configmap, uid)):
@@ -505,10 +505,6 @@ def _claim_params(k8s, params):
     if trimmed and claim_reads.owned_by(configmap, trimmed["metadata"]["uid"]):
         handoff = dict(claim=trimmed, claim_config=claim_reads.config_handoff(configmap))
     return claim, handoff
-
-
-def _meta_uid(obj):
-    return ((obj or {}).get("metadata") or {}).get("uid")
 
 
 def _s3_params(params, k8s_factory, check_mode):

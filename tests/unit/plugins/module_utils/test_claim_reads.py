@@ -249,3 +249,8 @@ def test_storage_secret_handoff_grpc_plugin_form():
     k8s = cluster()
     write(k8s, backend="grpc-plugin", endpoint="https://rgw.lan", known=HANDOFF["known"], config={"BUCKET_NAME": "jaeger-traces"})
     assert stored(k8s)["S3_ENDPOINT"] == "https://rgw.lan" and gets(k8s, "configmaps") == 0
+
+
+def test_uid_of_an_object_or_none():
+    assert cr.uid(claim()) == UID
+    assert cr.uid(None) is None and cr.uid({"metadata": {}}) is None
