@@ -1,7 +1,8 @@
 # talos_homelab.tracing - the two commands of the README:
 #   make demo   run the main job on the local homelab twin (before report, site playbook, after report)
 #   make test   the whole suite (sanity, unit, lint, build, integration, molecule)
-# Both create or reuse .venv, install Python packages from PyPI and Debian's Ceph packages when absent.
+# Both create or reuse .venv (exactly requirements.lock), install Debian's Ceph packages when absent and
+# build the Go tools of tools/go once into TOOLS_CACHE.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -17,8 +18,12 @@ export ANSIBLE_NOCOLOR := 1
 export ANSIBLE_FORCE_COLOR := 0
 export PY_COLORS := 0
 export PYTHONDONTWRITEBYTECODE := 1
+# Binaries built from tools/go/<name> (Go modules pinned by their go.mod/go.sum), once per version,
+# outside the repository; tools/go/build.sh NAME prints where.
+TOOLS_CACHE ?= $(HOME)/.cache/talos-homelab-tracing
+export TOOLS_CACHE
 
-.PHONY: help demo test setup venv ceph collections sanity unit lint changelog-lint build-check integration molecule summary clean
+.PHONY: help demo test setup venv lock deps-latest tools ceph collections sanity unit lint changelog-lint build-check integration molecule summary clean
 
 help: ## this list of targets
 	@awk -F':.*## ' '/^[a-z-]+:.*## / { printf "  make %-16s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -37,14 +42,25 @@ test: setup ## the whole suite (what CI runs): sanity, unit, lint, changelog, bu
 	$(MAKE) --no-print-directory molecule
 	@$(PY) scripts/summary.py $(REPORTS)
 
-setup: venv ceph collections ## the venv, Debian's Ceph packages and the collections
+setup: venv ceph collections tools ## the venv, Debian's Ceph packages, the collections and the Go tools
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt requirements-test.txt
-	test -x $(PY) || $(PYTHON3) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -r requirements-test.txt
+# Exactly the lock, hashes required; a changed lock makes a new venv (nothing left from the old one).
+$(VENV)/.installed: requirements.lock
+	rm -rf $(VENV)
+	$(PYTHON3) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps --require-hashes -r requirements.lock
 	touch $@
+
+lock: ## regenerate requirements.lock and requirements-sanity.lock from requirements-test.txt (uv, hashes)
+	bash scripts/lock/lock.sh
+
+deps-latest: ## newest versions the inputs allow (holds lifted) in a scratch venv: unit tests and build-check, what breaks
+	bash scripts/lock/deps-latest.sh
+
+tools: ## build the Go tools of tools/go into TOOLS_CACHE (once per version)
+	@for m in tools/go/*/go.mod; do [ -e "$$m" ] || continue; tools/go/build.sh "$$(basename "$$(dirname "$$m")")" >/dev/null; done
 
 ceph:
 	bash tests/twin/install-ceph.sh

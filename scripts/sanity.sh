@@ -17,11 +17,15 @@ git init -q . && git add -A >/dev/null
 # A virtual environment of its own for ansible-test and the pinned requirements of its sanity
 # tests (they would conflict with ansible-lint's in .venv). `--venv` cannot be used here: it
 # downloads a pip bootstrap script from a host these machines cannot reach.
+# It holds exactly requirements-sanity.lock (ansible-core and its dependencies, hashes required; made
+# anew when the lock changes); ansible-test then installs its own pinned sanity requirements.
 svenv="$root/.build/sanity-venv"
-core=$(grep -E '^ansible-core==' "$root/requirements-test.txt")
-if [ ! -x "$svenv/bin/ansible-test" ]; then
+lock="$root/requirements-sanity.lock"
+if ! cmp -s "$lock" "$svenv/.installed" 2>/dev/null; then
+  rm -rf "$svenv"
   python3 -m venv "$svenv"
-  "$svenv/bin/pip" install -q --disable-pip-version-check "$core"
+  "$svenv/bin/pip" install -q --disable-pip-version-check --no-deps --require-hashes -r "$lock"
+  cp "$lock" "$svenv/.installed"
 fi
 pip_version=$("$svenv/bin/python" - <<'PY'
 import re, pathlib, ansible_test

@@ -1,0 +1,60 @@
+"""The requirement lines behind the locks, and the digest that ties a lock to them.
+
+One source for `make lock` (scripts/lock/lock.sh), `make deps-latest` and tests/unit/test_lock.py.
+requirements-test.txt is the input of .venv's lock (it includes requirements.txt with `-r`);
+the sanity venv's lock takes its ansible-core line and its holds.  A `# hold:` comment marks a
+transitive package kept below its newest release; `latest` mode drops those lines.
+"""
+from __future__ import annotations
+
+import hashlib
+import pathlib
+import re
+import sys
+
+INPUT = "requirements-test.txt"
+LOCKS = {"requirements": "requirements.lock", "requirements-sanity": "requirements-sanity.lock"}
+HEADER = "# lock-inputs sha256:"
+
+
+def requirement_lines(root: pathlib.Path, name: str = INPUT) -> list[tuple[str, bool]]:
+    """(requirement, held) for every requirement line of `name`, following `-r`, comments removed."""
+    out: list[tuple[str, bool]] = []
+    for raw in (root / name).read_text(encoding="utf-8").splitlines():
+        line, _, comment = raw.partition("#")
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith("-r "):
+            out += requirement_lines(root, line[3:].strip())
+            continue
+        out.append((line, comment.strip().startswith("hold:")))
+    return out
+
+
+def project_name(requirement: str) -> str:
+    """PEP 503 normalised name of a requirement line (`moto[server]==5.1.14` -> `moto`)."""
+    return re.sub(r"[-_.]+", "-", re.split(r"[\[=<>!~; ]", requirement, maxsplit=1)[0]).lower()
+
+
+def inputs(root: pathlib.Path, latest: bool = False) -> dict[str, list[str]]:
+    """The requirement lines of each lock."""
+    lines = [(r, held) for r, held in requirement_lines(root) if not (latest and held)]
+    sanity = [r for r, held in lines if held or project_name(r) == "ansible-core"]
+    return {"requirements": [r for r, _ in lines], "requirements-sanity": sanity}
+
+
+def digest(lines: list[str]) -> str:
+    return hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()
+
+
+def main(mode: str, root: str, work: str) -> None:
+    for name, lines in inputs(pathlib.Path(root), latest=mode == "latest").items():
+        pathlib.Path(work, f"{name}.in").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        header = (f"{HEADER} {digest(lines)} (of the requirement lines it is resolved from: "
+                  f"scripts/lock/inputs.py; regenerate with `make lock`)\n")
+        pathlib.Path(work, f"{name}.header").write_text(header, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:4])
