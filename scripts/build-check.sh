@@ -3,10 +3,11 @@
 # collections path and use it the way a user does (ansible-doc, playbook by FQCN).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+venv=${VENV:-$root/.venv}  # make deps-latest runs this with its scratch venv
 dist="$root/.build/dist"
 rm -rf "$dist" && mkdir -p "$dist"
 version=$(python3 -c "import yaml,sys; print(yaml.safe_load(open('$root/galaxy.yml'))['version'])" 2>/dev/null \
-          || "$root/.venv/bin/python" -c "import yaml; print(yaml.safe_load(open('$root/galaxy.yml'))['version'])")
+          || "$venv/bin/python" -c "import yaml; print(yaml.safe_load(open('$root/galaxy.yml'))['version'])")
 ansible-galaxy collection build "$root" --output-path "$dist" --force >/dev/null
 tarball="$dist/talos_homelab-tracing-$version.tar.gz"
 test -f "$tarball" || { echo "build-check: $tarball was not produced" >&2; exit 1; }
@@ -16,7 +17,7 @@ echo "build-check: built $(basename "$tarball") ($(du -h "$tarball" | cut -f1))"
 listing="$dist/listing.txt"
 tar -tzf "$tarball" | sed 's#^\./##' >"$listing"
 # No test tooling, virtualenv or build output in the artifact.
-forbidden='^(\.ansible|\.benchmarks|\.hypothesis|\.pytest_cache|scripts|\.venv|\.build|\.ci|\.git|tests/twin|tests/unit|tests/integration|tests/bench|molecule|Makefile|requirements-test\.txt)(/|$)|__pycache__'
+forbidden='^(\.ansible|\.benchmarks|\.hypothesis|\.pytest_cache|scripts|\.venv|\.build|\.ci|\.git|tests/twin|tests/unit|tests/integration|tests/bench|tools|molecule|Makefile|requirements-test\.txt|requirements(-sanity)?\.lock)(/|$)|__pycache__'
 if grep -E "$forbidden" "$listing"; then
   echo "build-check: test tooling found in the artifact (above); fix build_ignore in galaxy.yml" >&2
   exit 1
@@ -40,7 +41,7 @@ cd "$tmp"
 # filters()/tests() return, read with ast), and must equal what ansible-doc --list finds.
 plugins="$tmp/collections/ansible_collections/talos_homelab/tracing/plugins"
 names() {  # names <type> <dir>: the plugin names defined under plugins/<dir>
-  "$root/.venv/bin/python" - "$1" "$plugins/$2" <<'PY'
+  "$venv/bin/python" - "$1" "$plugins/$2" <<'PY'
 import ast, os, sys
 kind, d = sys.argv[1], sys.argv[2]
 out = set()
@@ -64,7 +65,7 @@ for spec in module:modules filter:filter test:test lookup:lookup; do
   type=${spec%%:*}; dir=${spec#*:}
   want=$(names "$type" "$dir")
   test -n "$want" || { echo "build-check: no $type plugins found under plugins/$dir" >&2; exit 1; }
-  listed=$(ansible-doc -t "$type" -l talos_homelab.tracing --json 2>"$tmp/err" | "$root/.venv/bin/python" -c \
+  listed=$(ansible-doc -t "$type" -l talos_homelab.tracing --json 2>"$tmp/err" | "$venv/bin/python" -c \
     'import json,sys; print("\n".join(sorted(k.split(".")[-1] for k in json.load(sys.stdin))))')
   if [ -s "$tmp/err" ] || [ "$listed" != "$want" ]; then
     echo "build-check: ansible-doc -t $type -l lists [$(echo $listed)], plugins/$dir defines [$(echo $want)]" >&2

@@ -48,6 +48,35 @@ def digest(lines: list[str]) -> str:
     return hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()
 
 
+def lock_pins(text: str) -> dict[str, str]:
+    """name -> version of every package a lock pins (names as the lock writes them: normalised)."""
+    return {project_name(n): v for n, v in re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)", text, re.M)}
+
+
+def disagreements(root: pathlib.Path, lock_dir: pathlib.Path | None = None) -> list[str]:
+    """Every way the committed locks and the input files disagree; empty when they agree."""
+    problems = []
+    for name, lines in inputs(root).items():
+        path = (lock_dir or root) / LOCKS[name]
+        if not path.exists():
+            problems.append(f"{path.name} is missing: run `make lock`")
+            continue
+        text = path.read_text(encoding="utf-8")
+        pins = lock_pins(text)
+        for line in lines:
+            want = re.search(r"==\s*([^\s;]+)", line)
+            have = pins.get(project_name(line))
+            if have is None:
+                problems.append(f"{path.name} lacks {project_name(line)} ({line}): run `make lock`")
+            elif want and want.group(1) != have:
+                problems.append(f"{path.name} pins {project_name(line)}=={have}, the input says {line}: run `make lock`")
+        first = text.splitlines()[0] if text else ""
+        if not first.startswith(f"{HEADER} {digest(lines)} "):
+            problems.append(f"{path.name} was not resolved from the current input lines "
+                            f"(its first line records another digest): run `make lock`")
+    return problems
+
+
 def main(mode: str, root: str, work: str) -> None:
     for name, lines in inputs(pathlib.Path(root), latest=mode == "latest").items():
         pathlib.Path(work, f"{name}.in").write_text("\n".join(lines) + "\n", encoding="utf-8")
