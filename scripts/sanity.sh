@@ -33,6 +33,10 @@ src = (pathlib.Path(ansible_test.__file__).parent / "_internal" / "python_requir
 print(re.search(r"pip='([0-9.]+)'", src).group(1))
 PY
 )
-mkdir -p ~/.ansible/test/cache
-cp "$root/scripts/get_pip_bootstrap.py" ~/.ansible/test/cache/get_pip_${pip_version//./_}.py
-PATH="$svenv/bin:$PATH" ansible-test sanity --local --requirements --python 3.11 --color no "$@"
+# ansible-test keeps its venvs and caches under ~/.ansible/test: a home of this checkout's own, so that
+# two checkouts (worktrees, CI beside a developer) never build the same venv at once and nothing left
+# on the machine is reused.
+home="$root/.build/sanity-home"
+mkdir -p "$home/.ansible/test/cache"
+cp "$root/scripts/get_pip_bootstrap.py" "$home/.ansible/test/cache/get_pip_${pip_version//./_}.py"
+HOME="$home" PATH="$svenv/bin:$PATH" ansible-test sanity --local --requirements --python 3.11 --color no "$@"
