@@ -25,7 +25,7 @@ deleted (``deletionTimestamp``) is not taken as current.
 
 ``Reads`` is a read-through view of a ``K8sClient``: ``get`` answers the objects it was given
 (``prime``) without a request and records every object it returned, so an existing reader
-(``s3.s3_params_from_claim``, ``storage_secret.wait_bound``) runs unchanged on it.
+(``s3_claim.s3_params_from_claim``, ``storage_secret.wait_bound``) runs unchanged on it.
 """
 
 from __future__ import absolute_import, division, print_function

@@ -28,7 +28,7 @@ def _claim_params(k8s, params):
     """
     from ansible_collections.talos_homelab.tracing.plugins.module_utils import claim_reads
     from ansible_collections.talos_homelab.tracing.plugins.module_utils import constants as C
-    from ansible_collections.talos_homelab.tracing.plugins.module_utils.s3 import s3_params_from_claim
+    from ansible_collections.talos_homelab.tracing.plugins.module_utils.s3_claim import s3_params_from_claim
 
     name, namespace = params["claim_name"], params.get("claim_namespace") or "default"
     known = claim_reads.known_claim(params.get("known_claim"), name, namespace)
