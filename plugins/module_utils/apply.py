@@ -18,10 +18,6 @@ bounded exponential backoff; a 429's Retry-After is honoured (capped). Every oth
 the run at once with the object it concerns.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import base64
 import copy
 import re

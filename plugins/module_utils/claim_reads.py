@@ -28,10 +28,6 @@ deleted (``deletionTimestamp``) is not taken as current.
 (``s3_claim.s3_params_from_claim``, ``storage_secret.wait_bound``) runs unchanged on it.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from ansible_collections.talos_homelab.tracing.plugins.module_utils import constants as C
 
 # The ConfigMap keys a storage Secret or an S3 client needs; none is a credential.

@@ -7,11 +7,6 @@ Every failure a module reports is a ``TracingError`` whose message reads
 "Failed to <action>: <problem>" and which carries the fix the user should apply.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
-
 class TracingError(Exception):
     """A failure with the action that failed, the problem, and the fix."""
 

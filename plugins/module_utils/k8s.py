@@ -11,10 +11,6 @@ honour check mode in one place: in check mode they are sent with
 when ``dry_run_writes`` is false, not sent at all.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import os
 import time
 

@@ -25,10 +25,6 @@ timeout fails with the last status. Every failure is a ``WaitError`` with a mess
 "Failed to <action> ...: ... Fix: ...".
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import json
 import time
 

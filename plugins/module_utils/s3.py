@@ -13,10 +13,6 @@ in check mode: this is the one place that enforces it for S3.
 ObjectBucketClaim through ``K8sClient``.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.constants import DEFAULT_REGION
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.s3_errors import (

@@ -3,10 +3,6 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The S3 endpoint, credentials, region and bucket of an ObjectBucketClaim, read through ``K8sClient``."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.constants import CLAIM_SECRET_KEYS, DEFAULT_REGION, OBC_API_VERSION, OBC_PLURAL
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.storage_secret.data import decode_data as decode_secret_data

@@ -11,10 +11,6 @@ when the provider says the thing asked for is absent.  Provider error codes are 
 what to do.  Exceptions that are not botocore's pass through unchanged.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import functools
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError

@@ -16,10 +16,6 @@ scores with it. Each row is ``(component, line, status, end of support, source)`
 ``assess(jaeger, today)`` returns ``(errors, warnings, rows)`` for the images of the variables.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import re
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError

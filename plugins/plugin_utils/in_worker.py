@@ -22,10 +22,6 @@ task uses the controller's Python as its interpreter, and has no become, async o
 Otherwise, or with ``tracing_modules_in_worker: false``, the module runs as usual.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import contextlib
 import importlib
 import io

@@ -17,10 +17,6 @@ writes (the claim through ``K8sClient``, the lifecycle through ``S3Client``).  E
 stays importable from here.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.lifecycle.bucket import run
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.lifecycle.canonical import (
     canonical, canonical_rules, check_round_trip, render_filter, round_trip_problems,

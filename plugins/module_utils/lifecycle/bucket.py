@@ -8,10 +8,6 @@
 (module_utils/k8s.py), or the factories a test passes.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.lifecycle.rules import document, from_aws, managed, plan
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.lifecycle.validate import validate_bucket, validate_rules

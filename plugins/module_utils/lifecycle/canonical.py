@@ -12,10 +12,6 @@ rules on Ceph RGW 16.2").  ``round_trip_problems`` names what of a foreign rule 
 back unchanged.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import copy
 import datetime
 import json

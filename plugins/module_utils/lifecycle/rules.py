@@ -9,10 +9,6 @@ rendering used both for the S3 put and for Rook's ``additionalConfig.bucketLifec
 ``lifecycle_json``).
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import json
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.lifecycle.canonical import canonical, canonical_rules, check_round_trip, render_filter

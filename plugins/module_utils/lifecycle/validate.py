@@ -6,10 +6,6 @@
 ``validate_rules`` refuses exactly what Ceph RGW 16.2 refuses (so moto and RGW give the same answer).
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import re
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError

@@ -22,10 +22,6 @@ WAL), ``access`` (the reads of the cluster), ``common`` (parsing shared by the s
 them together (``validate``, ``run``) and keeps every public name importable from here.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from ansible_collections.talos_homelab.tracing.plugins.module_utils import sampling
 from ansible_collections.talos_homelab.tracing.plugins.module_utils import support
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError

@@ -3,10 +3,6 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The preflight's reads of the cluster (GETs only, each path once) and the failure of a first read that never got through."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.preflight.common import _NS_RE
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.preflight.jaeger import JAEGER_CRD

@@ -3,10 +3,6 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Step 4 of the preflight: role jaeger_production's variables and images, and the cluster objects its storage mode needs."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import re
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError

@@ -6,10 +6,6 @@ credentials, images, and the helpers the mode-specific checks share (checks_temp
 checks_jaeger_operator.py). The registry (registry.py) holds their ids, weights and fixes.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import parse as p
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import versions as v
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness.facts import (

@@ -6,10 +6,6 @@ operator made of it. registry.py runs them in this mode only, and answers "no Ja
 checks that need a CR when there is none; checks_tempo.py holds the same checks for Tempo.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import checks_jaeger as common
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import parse as p
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import versions as v

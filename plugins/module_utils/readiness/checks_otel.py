@@ -8,10 +8,6 @@ Each check is a pure function of the ``Facts`` (facts.py) returning ``(passed, e
 configuration run only when it was read (registry ``needs_otel_config``).
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import parse as p
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import versions as v
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness.facts import (

@@ -6,10 +6,6 @@ Secret, the bucket and its lifecycle, and Tempo's retention against it. registry
 weights and fixes and picks the lifecycle check of the mode.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from ansible_collections.talos_homelab.tracing.plugins.module_utils import constants as C
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import versions as v
 

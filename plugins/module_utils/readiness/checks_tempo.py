@@ -7,10 +7,6 @@ sidecar (the names are the module's parameters, facts.py ``NAMES``). registry.py
 tempo mode only; checks_jaeger_operator.py holds the same checks for a Jaeger CR.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from ansible_collections.talos_homelab.tracing.plugins.module_utils import support
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import checks_jaeger as common
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import parse as p

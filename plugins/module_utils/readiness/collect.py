@@ -28,10 +28,6 @@ Snapshot layout (all keys always present)::
     errors:   ["<kind>: <message>"] for reads the RBAC refused (403)
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.k8s import api_path
 from ansible_collections.talos_homelab.tracing.plugins.module_utils import constants as C

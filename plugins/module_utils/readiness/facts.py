@@ -15,10 +15,6 @@ The names and ports of the objects come from the module's parameters (``NAMES``:
 the roles', from constants.py); a snapshot without them gets the defaults.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import re
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils import constants as C

@@ -16,10 +16,6 @@ To add a check: write its function in the module of its component (and mode), th
 here; tests/unit/plugins/module_utils/readiness/test_registry.py fails on a function left out.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import checks_jaeger as jaeger
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import checks_jaeger_operator as operator
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import checks_otel as otel

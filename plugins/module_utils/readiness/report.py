@@ -16,10 +16,6 @@ report holds no timestamp: the same cluster state gives the same bytes, so a
 report file is rewritten only when something changed.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 PASS_MARK = u"\u2705"
 FAIL_MARK = u"\u274c"
 BRANCH = u"\u251c\u2500\u2500 "

@@ -15,10 +15,6 @@ fixes in registry.py. The sampler the agents must reach is the module's ``sample
 ``sampler_name``/``sampler_port``.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from ansible_collections.talos_homelab.tracing.plugins.module_utils import sampling as model
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import parse as p
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness.sampling_tier import sampling_summary, tier

@@ -6,10 +6,6 @@ collect.py ``collect_sampling``), derived once per Facts, and which sampling run
 Read by sampling_checks.py and by the tempo mode's jaeger_sampling check (checks_tempo.py).
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from ansible_collections.talos_homelab.tracing.plugins.module_utils import sampling as model
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import parse as p
 

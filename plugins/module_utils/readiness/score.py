@@ -17,10 +17,6 @@ check counts double.  Each check has a ``weight`` (importance); its points are
   never calls ready a stack the same run fails (issue 9 item 5).
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 SEVERITY_MULTIPLIER = dict(danger=2, warning=1)
 READY_THRESHOLD = 90
 READY = "PRODUCTION-READY"

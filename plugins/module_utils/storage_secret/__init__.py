@@ -8,10 +8,6 @@
 Secret values never appear in results, messages or exceptions.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.storage_secret.data import (
     ANNOTATION_CHECKSUM, BACKENDS, DEFAULT_REGION, KEYS, LABEL_SOURCE, MANAGED_LABELS, OBC_API_VERSION, OBC_PLURAL, SECRET_KEYS,
     build_data, checksum, decode_data, desired_secret, encode_data, key_changes, redacted_diff, scrub, secret_differs,

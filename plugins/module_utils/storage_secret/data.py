@@ -8,10 +8,6 @@
 added/removed/changed/unchanged, never values), ``desired_secret`` and ``secret_differs``.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import base64
 import hashlib
 import json

@@ -11,10 +11,6 @@ Secret, and uses them while that Secret is still owned by that claim (``claim_re
 the claim as before.  Secret values never appear in results, messages or exceptions.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import json
 import time
 
