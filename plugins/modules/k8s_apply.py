@@ -156,22 +156,12 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.apply import (
-    ApplyError,
-    apply_objects,
-    secret_values,
-    validate_objects,
+    ApplyError, apply_objects, secret_values, transient_status, validate_objects,
 )
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.args import K8S_AUTH_ARGS
-from ansible_collections.talos_homelab.tracing.plugins.module_utils.apply import transient_status
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.k8s import api_path
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.rollout import (
-    KINDS,
-    WaitError,
-    first_looks,
-    operator_made,
-    target_id,
-    validate_targets,
-    wait_for,
+    KINDS, WaitError, first_looks, operator_made, target_id, validate_targets, wait_for,
 )
 
 try:
