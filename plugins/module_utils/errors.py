@@ -7,6 +7,7 @@ Every failure a module reports is a ``TracingError`` whose message reads
 "Failed to <action>: <problem>" and which carries the fix the user should apply.
 """
 
+
 class TracingError(Exception):
     """A failure with the action that failed, the problem, and the fix."""
 

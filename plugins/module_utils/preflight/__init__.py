@@ -52,6 +52,7 @@ __all__ = [
     "run", "statefulset_replacement", "storage_class_errors", "unreachable", "validate", "version_tuple", "wal_storage_class",
 ]
 
+
 def validate(site=None, ceph=None, jaeger=None, cluster=None, today=None, tail_sampler=None):
     """Every problem of the given sections; see the module docstring (tail_sampler: module_utils/sampling.py).
 

@@ -3,6 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Trim API objects to what the readiness checks read (pure): nodes, pods, Secrets (key names only)."""
 
+
 def trim_node(node):
     meta = node.get("metadata") or {}
     spec = node.get("spec") or {}
