@@ -13,25 +13,18 @@ it is unit-tested with fakes; the module wires it to kubernetes.core's ``K8sServ
    A failing plan fails before anything is written.
 2. Unless in check mode, write only the objects whose plan says changed, in list order.
 
-Each call is retried on its own on a transient answer (``constants.TRANSIENT_STATUSES``) with a
-bounded exponential backoff; a 429's Retry-After is honoured (capped). Every other failure stops
-the run at once with the object it concerns.
+Each call is retried on its own by the collection's one retry policy (module_utils/retry.py: a
+transient answer only, bounded exponential backoff, a 429's Retry-After honoured). Every other
+failure stops the run at once with the object it concerns.
 """
 
 import base64
 import copy
-import re
 import time
 
-from ansible_collections.talos_homelab.tracing.plugins.module_utils.constants import (
-    TRANSIENT_MESSAGE_PATTERN,
-    TRANSIENT_STATUSES,
-)
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.retry import call_with_retry, transient_status
 
 REDACTED = "<redacted>"
-# Upper bound of one wait between attempts, also for a Retry-After the server asks for.
-MAX_DELAY = 30.0
-_TRANSIENT_RE = re.compile(TRANSIENT_MESSAGE_PATTERN)
 
 
 class ApplyError(Exception):
@@ -97,71 +90,6 @@ def validate_objects(objects):
         if missing:
             problems.append("objects[%d] (%s) lacks %s." % (index, obj.get("kind") or "?", ", ".join(missing)))
     return problems
-
-
-# ------------------------------------------------------------------ transient answers
-def _chain(exc):
-    """The exception and its causes/contexts (kubernetes.core raises CoreException from the ApiException)."""
-    seen = []
-    while exc is not None and exc not in seen:
-        seen.append(exc)
-        exc = exc.__cause__ or exc.__context__
-    return seen
-
-
-def transient_status(exc):
-    """The HTTP status of ``exc`` when it is worth a retry, else ``None``."""
-    for item in _chain(exc):
-        status = getattr(item, "status", None)
-        if isinstance(status, int):
-            return status if status in TRANSIENT_STATUSES else None
-    match = _TRANSIENT_RE.search(str(exc))
-    return int(match.group(2)) if match else None
-
-
-def retry_after(exc):
-    """Seconds of the Retry-After header of ``exc`` (delta-seconds form, RFC 9110 10.2.3), else ``None``."""
-    for item in _chain(exc):
-        headers = getattr(item, "headers", None)
-        if not headers:
-            continue
-        for key in headers:
-            if str(key).lower() == "retry-after":
-                try:
-                    return max(0.0, float(headers[key]))
-                except (TypeError, ValueError):
-                    return None
-    return None
-
-
-def backoff(attempt, delay, exc=None):
-    """Seconds to wait before retry number ``attempt`` (0-based): ``delay * 2**attempt``, at most MAX_DELAY.
-
-    A 429 with Retry-After waits what the server asked for (at most MAX_DELAY) when that is longer.
-    """
-    wait = min(float(delay) * (2 ** attempt), MAX_DELAY)
-    if exc is not None and transient_status(exc) == 429:
-        asked = retry_after(exc)
-        if asked is not None:
-            wait = max(wait, min(asked, MAX_DELAY))
-    return wait
-
-
-def call_with_retry(fn, retries, delay, sleep=time.sleep):
-    """``(fn(), attempts)``; a transient failure is retried at most ``retries`` times, others raise at once.
-
-    The last exception carries ``attempts`` when it is raised.
-    """
-    attempt = 0
-    while True:
-        try:
-            return fn(), attempt + 1
-        except Exception as exc:  # kubernetes.core raises several types; classified below
-            if transient_status(exc) is None or attempt >= retries:
-                exc.attempts = attempt + 1
-                raise
-            sleep(backoff(attempt, delay, exc))
-            attempt += 1
 
 
 # ------------------------------------------------------------------ secrets

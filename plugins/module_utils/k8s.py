@@ -14,8 +14,8 @@ when ``dry_run_writes`` is false, not sent at all.
 import os
 import time
 
-from ansible_collections.talos_homelab.tracing.plugins.module_utils.constants import TRANSIENT_STATUSES
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.retry import READS, RetryPolicy, is_transient
 
 try:
     from kubernetes import client as k8s_client
@@ -78,12 +78,9 @@ def resolve_kubeconfig(params):
     return os.path.expanduser(path)
 
 
-class _TransientRead(Exception):
-    """A GET answered with a status worth retrying (internal to ``K8sClient.request``)."""
-
-    def __init__(self, exc):
-        super(_TransientRead, self).__init__(str(exc))
-        self.exc = exc
+def _transient_api_answer(exc: BaseException) -> bool:
+    """A GET answered with a status worth retrying (network failures are not retried: the cluster is down)."""
+    return isinstance(exc, ApiException) and is_transient(exc)
 
 
 class K8sClient(object):
@@ -102,6 +99,7 @@ class K8sClient(object):
                 "pip install kubernetes on the host that runs the module.",
             )
         self.check_mode = check_mode
+        self.sleep = time.sleep
         self.timeout = params.get("request_timeout") or 30
         self.requests = 0
         configuration = k8s_client.Configuration()
@@ -143,43 +141,17 @@ class K8sClient(object):
     # ------------------------------------------------------------------ core
     # A GET changes nothing, so a bounded retry on a transient answer (throttling, server errors) cannot
     # duplicate or lose anything; 409 never answers a real GET, but a flaky proxy or the twin's fault
-    # injection may send it. Writes are not retried here: the roles retry idempotent applies per task.
-    READ_RETRY_STATUSES = TRANSIENT_STATUSES
-    READ_RETRY_DELAYS = (0.5, 1.0, 2.0)
+    # injection may send it. The policy is the collection's one (module_utils/retry.py READS). Writes are
+    # not retried here: a module that writes retries its whole read-compare-write (retry.WRITES).
+    READ_POLICY = READS
 
     def request(self, method, path, body=None, query=None, content_type=None, action=None):
         """One REST call (a GET is retried on a transient answer). Returns the decoded JSON body or raises ``TracingError``."""
-        attempt = 0
-        while True:
-            try:
-                return self._request_once(method, path, body, query, content_type, action)
-            except _TransientRead as transient:
-                if attempt >= len(self.READ_RETRY_DELAYS):
-                    raise self._api_error(transient.exc, method, path, action)
-                time.sleep(self.READ_RETRY_DELAYS[attempt])
-                attempt += 1
-
-    def _request_once(self, method, path, body, query, content_type, action):
-        headers = {"Accept": "application/json"}
-        if body is not None:
-            headers["Content-Type"] = content_type or "application/json"
-        self.requests += 1
+        policy = self.READ_POLICY if method == "GET" else RetryPolicy(retries=0, delay=0)
         try:
-            return self.api.call_api(
-                path,
-                method,
-                query_params=list((query or {}).items()),
-                header_params=headers,
-                body=body,
-                response_type="object",
-                auth_settings=["BearerToken"],
-                _return_http_data_only=True,
-                _preload_content=True,
-                _request_timeout=self.timeout,
-            )
+            return policy.call(lambda: self._send(method, path, body, query, content_type), sleep=self.sleep,
+                               retryable=_transient_api_answer)[0]
         except ApiException as exc:
-            if method == "GET" and exc.status in self.READ_RETRY_STATUSES:
-                raise _TransientRead(exc)
             raise self._api_error(exc, method, path, action)
         except (Urllib3HTTPError, OSError) as exc:
             raise TracingError(
@@ -188,6 +160,24 @@ class K8sClient(object):
                 "check that the cluster is up and that the kubeconfig's server address and context are right"
                 " (kubectl cluster-info).",
             )
+
+    def _send(self, method, path, body, query, content_type):
+        headers = {"Accept": "application/json"}
+        if body is not None:
+            headers["Content-Type"] = content_type or "application/json"
+        self.requests += 1
+        return self.api.call_api(
+            path,
+            method,
+            query_params=list((query or {}).items()),
+            header_params=headers,
+            body=body,
+            response_type="object",
+            auth_settings=["BearerToken"],
+            _return_http_data_only=True,
+            _preload_content=True,
+            _request_timeout=self.timeout,
+        )
 
     def _api_error(self, exc, method, path, action):
         reason = exc.reason
@@ -208,9 +198,11 @@ class K8sClient(object):
             422: "correct the object's fields named in the message.",
             429: "re-run later: the API server is throttling requests.",
         }
+        attempts = getattr(exc, "attempts", 1)
+        tried = " (%d attempts)" % attempts if attempts > 1 else ""
         err = TracingError(
             action or "%s %s" % (method, path),
-            "the API server answered %s %s%s" % (exc.status, reason, (": %s" % message) if message else "."),
+            "the API server answered %s %s%s%s" % (exc.status, reason, tried, (": %s" % message) if message else "."),
             fixes.get(exc.status, "check the API server's health and retry."),
         )
         err.status = exc.status

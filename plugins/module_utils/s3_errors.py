@@ -11,6 +11,8 @@ when the provider says the thing asked for is absent.  Provider error codes are 
 what to do.  Exceptions that are not botocore's pass through unchanged.
 """
 
+from __future__ import annotations
+
 import functools
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError

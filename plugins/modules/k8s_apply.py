@@ -156,10 +156,11 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.apply import (
-    ApplyError, apply_objects, secret_values, transient_status, validate_objects,
+    ApplyError, apply_objects, secret_values, validate_objects,
 )
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.args import K8S_AUTH_ARGS
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.k8s import api_path
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.retry import is_transient
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.rollout import (
     KINDS, WaitError, first_looks, operator_made, target_id, validate_targets, wait_for,
 )
@@ -281,7 +282,7 @@ def main():
             result["waited"] = wait_for(params["wait"], reader(client.client.client),
                                         first=first_looks(result["objects"], result["changed_objects"]),
                                         timeout=params["wait_timeout"], delay=params["wait_sleep"], fix=params["wait_fix"],
-                                        is_transient=lambda exc: transient_status(exc) is not None,
+                                        is_transient=is_transient,
                                         may_appear=operator_made(params["wait"], objects, result["changed_objects"]))
         except WaitError as err:
             module.fail_json(msg=err.msg, wait_failed=dict(reason=err.reason, id=target_id(err.target), status=err.status),

@@ -16,6 +16,7 @@ import time
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils import constants as C
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.retry import WRITES, is_transient
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.storage_secret.data import (
     ANNOTATION_CHECKSUM, OBC_API_VERSION, OBC_PLURAL, SECRET_KEYS, build_data, checksum, decode_data, desired_secret, redacted_diff,
     scrub, secret_differs,
@@ -103,18 +104,43 @@ def _from_handoff(k8s, params, claim_name, claim_namespace, read_action):
     return claim_secret, dict(metadata=dict(name=claim_name, namespace=claim_namespace), data=dict(config))
 
 
+def _failed_write(exc: BaseException) -> bool:
+    """A write that a transient answer refused: the whole read-compare-write is worth running again."""
+    return bool(getattr(exc, "write_failed", False)) and is_transient(exc)
+
+
 def run(params, check_mode=False, diff=False, k8s_factory=None, sleep=time.sleep, clock=time.monotonic):
-    """Run ``jaeger_storage_secret``: returns the module result or raises ``TracingError``."""
+    """Run ``jaeger_storage_secret``: returns the module result or raises ``TracingError``.
+
+    The reads are retried by ``K8sClient``; a write refused with a transient answer re-runs the whole
+    read-compare-write (``retry.WRITES``), so a write that landed after all is not sent twice.
+    """
     if k8s_factory is None:
         from ansible_collections.talos_homelab.tracing.plugins.module_utils.k8s import K8sClient as k8s_factory
+    # Check mode sends no write at all (not even a dry run): a dry-run request would carry the
+    # credentials to the API server for nothing.  run() also never calls a write in check mode.
+    k8s = k8s_factory(params, check_mode=check_mode, dry_run_writes=False)
+    return WRITES.call(lambda: _run_once(k8s, params, check_mode, sleep, clock), sleep=sleep, retryable=_failed_write)[0]
+
+
+def _write(call, secrets=()):
+    """``call()`` (a write); its failure is marked ``write_failed`` and carries no secret value."""
+    try:
+        return call()
+    except TracingError as err:
+        # An API error message could quote the request; keep secret values out of it.
+        err.problem = scrub(err.problem, secrets)
+        err.args = (err.message,)
+        err.write_failed = True
+        raise
+
+
+def _run_once(k8s, params, check_mode, sleep, clock):
     name = params.get("name") or C.STORAGE_SECRET_NAME
     namespace = params["namespace"]
     claim_name = params["claim_name"]
     claim_namespace = params.get("claim_namespace") or namespace
     state = params.get("state") or "present"
-    # Check mode sends no write at all (not even a dry run): a dry-run request would carry the
-    # credentials to the API server for nothing.  run() also never calls a write in check mode.
-    k8s = k8s_factory(params, check_mode=check_mode, dry_run_writes=False)
     action = "write Secret %s/%s" % (namespace, name)
 
     existing = k8s.get("v1", "secrets", name, namespace, action="read Secret %s/%s" % (namespace, name))
@@ -123,7 +149,7 @@ def run(params, check_mode=False, diff=False, k8s_factory=None, sleep=time.sleep
     if state == "absent":
         if existing is not None:
             if not check_mode:
-                k8s.delete("v1", "secrets", name, namespace, action="delete Secret %s/%s" % (namespace, name))
+                _write(lambda: k8s.delete("v1", "secrets", name, namespace, action="delete Secret %s/%s" % (namespace, name)))
             result["changed"] = True
         before = decode_data(existing) if existing is not None else None
         result["diff"] = redacted_diff(before, None)
@@ -170,14 +196,8 @@ def run(params, check_mode=False, diff=False, k8s_factory=None, sleep=time.sleep
     if check_mode:
         return result
     obj = desired_secret(name, namespace, data, claim_name, existing)
-    try:
-        if existing is None:
-            k8s.create(obj, "secrets", action=action)
-        else:
-            k8s.replace(obj, "secrets", action=action)
-    except TracingError as err:
-        # An API error message could quote the request; keep secret values out of it.
-        err.problem = scrub(err.problem, secrets)
-        err.args = (err.message,)
-        raise
+    if existing is None:
+        _write(lambda: k8s.create(obj, "secrets", action=action), secrets)
+    else:
+        _write(lambda: k8s.replace(obj, "secrets", action=action), secrets)
     return result
