@@ -18,9 +18,12 @@ transient answer only, bounded exponential backoff, a 429's Retry-After honoured
 failure stops the run at once with the object it concerns.
 """
 
+from __future__ import annotations
+
 import base64
 import copy
 import time
+from typing import Any, Callable, Iterable
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.retry import call_with_retry, transient_status
 
@@ -53,7 +56,7 @@ class UnconfirmedCreate(Exception):
         super(UnconfirmedCreate, self).__init__("the API server answered 409 Conflict to the create of %s" % oid)
 
 
-def confirmed(obj, result):
+def confirmed(obj: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
     """``result`` of a write, or ``UnconfirmedCreate`` raised for a create that returned no object."""
     if result.get("method") == "create" and not result.get("result"):
         raise UnconfirmedCreate(object_id(obj))
@@ -61,7 +64,7 @@ def confirmed(obj, result):
 
 
 # ------------------------------------------------------------------ identities
-def object_id(obj):
+def object_id(obj: dict[str, Any]) -> str:
     """``Kind/name`` or ``Kind/namespace/name``, as in messages and ``changed_objects``."""
     meta = obj.get("metadata") or {}
     if meta.get("namespace"):
@@ -69,7 +72,7 @@ def object_id(obj):
     return "%s/%s" % (obj.get("kind"), meta.get("name"))
 
 
-def in_new_namespace(obj, new_namespaces):
+def in_new_namespace(obj: dict[str, Any], new_namespaces: Iterable[str]) -> bool:
     """True for a Namespace listed in ``new_namespaces`` and for every object inside one."""
     meta = obj.get("metadata") or {}
     if obj.get("kind") == "Namespace" and meta.get("name") in new_namespaces:
@@ -77,7 +80,7 @@ def in_new_namespace(obj, new_namespaces):
     return bool(meta.get("namespace")) and meta.get("namespace") in new_namespaces
 
 
-def validate_objects(objects):
+def validate_objects(objects: list[Any]) -> list[str]:
     """Problems of the manifests (before any request): a list of messages, empty when fine."""
     problems = []
     for index, obj in enumerate(objects):
@@ -93,7 +96,7 @@ def validate_objects(objects):
 
 
 # ------------------------------------------------------------------ secrets
-def secret_values(obj):
+def secret_values(obj: dict[str, Any] | None) -> set[str]:
     """The values of a Secret manifest (as given and base64-decoded), for the module's no_log list."""
     out = set()
     if (obj or {}).get("kind") != "Secret":
@@ -111,7 +114,7 @@ def secret_values(obj):
     return set(v for v in out if v)
 
 
-def redact(obj, kind=None):
+def redact(obj: Any, kind: str | None = None) -> Any:
     """A copy of ``obj`` whose Secret values (data, stringData) read ``<redacted>``; other kinds unchanged."""
     if not isinstance(obj, dict):
         return obj
@@ -125,7 +128,7 @@ def redact(obj, kind=None):
 
 
 # ------------------------------------------------------------------ diffs
-def object_diff(obj, plan_result):
+def object_diff(obj: dict[str, Any], plan_result: dict[str, Any]) -> dict[str, Any]:
     """The callback-printable diff of one object: ``{before, after, before_header, after_header}``.
 
     kubernetes.core returns a diff for updates only; a create shows the whole object as added.
@@ -146,8 +149,9 @@ def object_diff(obj, plan_result):
 
 
 # ------------------------------------------------------------------ the run
-def apply_objects(objects, plan, write, new_namespaces=(), check_mode=False, retries=8, delay=2,
-                  want_diff=False, sleep=time.sleep):
+def apply_objects(objects: list[dict[str, Any]], plan: Callable[[dict[str, Any]], dict[str, Any]], write: Callable[[dict[str, Any]], dict[str, Any]],
+                  new_namespaces: Iterable[str] = (), check_mode: bool = False, retries: int = 8, delay: float = 2,
+                  want_diff: bool = False, sleep: Callable[[float], Any] = time.sleep) -> dict[str, Any]:
     """Plan all, then write what differs. Returns the module's result (without ``invocation``).
 
     Raises ``ApplyError`` on a non-transient (or too persistent) failure.

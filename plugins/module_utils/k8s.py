@@ -11,8 +11,11 @@ honour check mode in one place: in check mode they are sent with
 when ``dry_run_writes`` is false, not sent at all.
 """
 
+from __future__ import annotations
+
 import os
 import time
+from typing import Any
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.retry import READS, RetryPolicy, is_transient
@@ -45,7 +48,7 @@ _ENV = dict(
 )
 
 
-def api_path(api_version, plural, namespace=None, name=None, subresource=None):
+def api_path(api_version: str, plural: str, namespace: str | None = None, name: str | None = None, subresource: str | None = None) -> str:
     """Build the REST path of a resource, e.g. ``/apis/apps/v1/namespaces/x/daemonsets/y``."""
     base = "/api/%s" % api_version if "/" not in api_version else "/apis/%s" % api_version
     if namespace:
@@ -67,7 +70,7 @@ def _param(params, key):
     return value
 
 
-def resolve_kubeconfig(params):
+def resolve_kubeconfig(params: dict[str, Any]) -> str | None:
     """Return the kubeconfig path that will be used, or ``None`` when host/api_key are given."""
     path = _param(params, "kubeconfig")
     if not path and _param(params, "host"):
@@ -89,7 +92,7 @@ class K8sClient(object):
     ``check_mode`` turns every write into a server-side dry run.
     """
 
-    def __init__(self, params, check_mode=False, dry_run_writes=True):
+    def __init__(self, params: dict[str, Any], check_mode: bool = False, dry_run_writes: bool = True) -> None:
         self.dry_run_writes = dry_run_writes
         self.skipped_writes = 0
         if not HAS_KUBERNETES:
@@ -145,7 +148,8 @@ class K8sClient(object):
     # not retried here: a module that writes retries its whole read-compare-write (retry.WRITES).
     READ_POLICY = READS
 
-    def request(self, method, path, body=None, query=None, content_type=None, action=None):
+    def request(self, method: str, path: str, body: Any = None, query: dict[str, str] | None = None, content_type: str | None = None,
+                action: str | None = None) -> Any:
         """One REST call (a GET is retried on a transient answer). Returns the decoded JSON body or raises ``TracingError``."""
         policy = self.READ_POLICY if method == "GET" else RetryPolicy(retries=0, delay=0)
         try:
@@ -210,7 +214,7 @@ class K8sClient(object):
         return err
 
     # ------------------------------------------------------------------ reads
-    def get(self, api_version, plural, name, namespace=None, action=None):
+    def get(self, api_version: str, plural: str, name: str, namespace: str | None = None, action: str | None = None) -> dict[str, Any] | None:
         """Return the object, or ``None`` when it does not exist."""
         try:
             return self.request("GET", api_path(api_version, plural, namespace, name), action=action)
@@ -219,7 +223,8 @@ class K8sClient(object):
                 return None
             raise
 
-    def list(self, api_version, plural, namespace=None, label_selector=None, field_selector=None, action=None):
+    def list(self, api_version: str, plural: str, namespace: str | None = None, label_selector: str | None = None,
+             field_selector: str | None = None, action: str | None = None) -> list[dict[str, Any]]:
         """Return the items of a list (one request), ``[]`` when the resource type is not served."""
         query = {}
         if label_selector:
@@ -244,7 +249,7 @@ class K8sClient(object):
             return True
         return False
 
-    def create(self, obj, plural, action=None):
+    def create(self, obj: dict[str, Any], plural: str, action: str | None = None) -> Any:
         if self._skip_write():
             return obj
         meta = obj.get("metadata", {})
@@ -252,7 +257,7 @@ class K8sClient(object):
             "POST", api_path(obj["apiVersion"], plural, meta.get("namespace")), body=obj, query=self._write_query(), action=action
         )
 
-    def replace(self, obj, plural, action=None):
+    def replace(self, obj: dict[str, Any], plural: str, action: str | None = None) -> Any:
         if self._skip_write():
             return obj
         meta = obj.get("metadata", {})
@@ -260,7 +265,8 @@ class K8sClient(object):
             "PUT", api_path(obj["apiVersion"], plural, meta.get("namespace"), meta["name"]), body=obj, query=self._write_query(), action=action
         )
 
-    def merge_patch(self, api_version, plural, name, patch, namespace=None, action=None):
+    def merge_patch(self, api_version: str, plural: str, name: str, patch: dict[str, Any], namespace: str | None = None,
+                    action: str | None = None) -> Any:
         if self._skip_write():
             return None
         return self.request(
@@ -272,7 +278,7 @@ class K8sClient(object):
             action=action,
         )
 
-    def delete(self, api_version, plural, name, namespace=None, action=None):
+    def delete(self, api_version: str, plural: str, name: str, namespace: str | None = None, action: str | None = None) -> Any:
         if self._skip_write():
             return None
         try:

@@ -13,6 +13,10 @@ in check mode: this is the one place that enforces it for S3.
 ObjectBucketClaim through ``K8sClient``.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.constants import DEFAULT_REGION
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.s3_errors import (
@@ -42,7 +46,7 @@ class S3Client(object):
     ``check_mode`` skips every write (S3 has no dry run).
     """
 
-    def __init__(self, params, check_mode=False, client=None):
+    def __init__(self, params: dict[str, Any], check_mode: bool = False, client: Any = None) -> None:
         self.check_mode = check_mode
         self.endpoint_url = params.get("endpoint_url")
         self.requests = 0
@@ -97,21 +101,21 @@ class S3Client(object):
 
     # ------------------------------------------------------------------ reads
     @S3ErrorHandler.missing_error_handler("check bucket {bucket}", NO_BUCKET, False)
-    def head_bucket(self, bucket):
+    def head_bucket(self, bucket: str) -> bool:
         """Return ``True`` when the bucket exists, ``False`` when it does not (other errors raise)."""
         self.requests += 1
         self.client.head_bucket(Bucket=bucket)
         return True
 
     @S3ErrorHandler.missing_error_handler("read the lifecycle of bucket {bucket}", MISSING_LIFECYCLE, [])
-    def get_lifecycle(self, bucket):
+    def get_lifecycle(self, bucket: str) -> list[dict[str, Any]]:
         """Return the bucket's lifecycle rules (AWS shape), ``[]`` when it has none."""
         self.requests += 1
         response = self.client.get_bucket_lifecycle_configuration(Bucket=bucket)
         return list(response.get("Rules") or [])
 
     # ------------------------------------------------------------------ writes
-    def put_lifecycle(self, bucket, document):
+    def put_lifecycle(self, bucket: str, document: dict[str, Any]) -> Any:
         """Put ``document`` (``{"Rules": [...]}``). Skipped in check mode."""
         if self.check_mode:
             self.skipped_writes += 1
@@ -124,7 +128,7 @@ class S3Client(object):
         self.requests += 1
         return self.client.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration=document)
 
-    def delete_lifecycle(self, bucket):
+    def delete_lifecycle(self, bucket: str) -> Any:
         """Delete the bucket's lifecycle configuration. Skipped in check mode."""
         if self.check_mode:
             self.skipped_writes += 1

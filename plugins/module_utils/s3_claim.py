@@ -3,12 +3,16 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The S3 endpoint, credentials, region and bucket of an ObjectBucketClaim, read through ``K8sClient``."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.constants import CLAIM_SECRET_KEYS, DEFAULT_REGION, OBC_API_VERSION, OBC_PLURAL
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.storage_secret.data import decode_data as decode_secret_data
 
 
-def endpoint_from_configmap(cm_data, insecure=None):
+def endpoint_from_configmap(cm_data: dict[str, Any], insecure: bool | None = None) -> str | None:
     """``http(s)://BUCKET_HOST:BUCKET_PORT`` from a claim's ConfigMap data."""
     host = cm_data.get("BUCKET_HOST")
     port = str(cm_data.get("BUCKET_PORT") or "")
@@ -20,7 +24,7 @@ def endpoint_from_configmap(cm_data, insecure=None):
     return "%s://%s%s" % (scheme, host, (":%s" % port) if port else "")
 
 
-def s3_params_from_claim(k8s, claim_name, claim_namespace, endpoint_url=None):
+def s3_params_from_claim(k8s: Any, claim_name: str, claim_namespace: str, endpoint_url: str | None = None) -> dict[str, Any]:
     """Read the S3 endpoint, credentials, region and bucket of an ObjectBucketClaim.
 
     Returns a dict with ``endpoint_url``, ``access_key``, ``secret_key``, ``region``,

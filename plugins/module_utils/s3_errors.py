@@ -14,6 +14,7 @@ what to do.  Exceptions that are not botocore's pass through unchanged.
 from __future__ import annotations
 
 import functools
+from typing import Any, Callable, Iterable
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
 
@@ -67,7 +68,7 @@ def error_code(exc: BaseException) -> str:
     return str((response.get("Error") or {}).get("Code") or "")
 
 
-def is_error_code(exc: BaseException, codes) -> bool:
+def is_error_code(exc: BaseException, codes: str | Iterable[str]) -> bool:
     """True when ``exc`` is a ``ClientError`` whose code is one of ``codes`` (matched by name)."""
     if isinstance(codes, str):
         codes = (codes,)
@@ -122,11 +123,11 @@ class S3ErrorHandler:
     """
 
     @classmethod
-    def common_error_handler(cls, action: str):
+    def common_error_handler(cls, action: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         return cls.missing_error_handler(action, (), None)
 
     @classmethod
-    def missing_error_handler(cls, action: str, codes, default):
+    def missing_error_handler(cls, action: str, codes: Iterable[str], default: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """As ``common_error_handler``, but a ``ClientError`` with one of ``codes`` answers ``default``."""
 
         def decorator(func):

@@ -8,6 +8,10 @@
 (module_utils/k8s.py), or the factories a test passes.
 """
 
+from __future__ import annotations
+
+from typing import Any, Callable
+
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.lifecycle.rules import document, from_aws, managed, plan
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.lifecycle.validate import validate_bucket, validate_rules
@@ -75,7 +79,8 @@ def _s3_params(params, k8s_factory, check_mode):
     return s3_params, bucket, handoff
 
 
-def run(params, check_mode=False, diff=False, s3_factory=None, k8s_factory=None):
+def run(params: dict[str, Any], check_mode: bool = False, diff: bool = False, s3_factory: Callable[..., Any] | None = None,
+        k8s_factory: Callable[..., Any] | None = None) -> dict[str, Any]:
     """Run ``ceph_bucket_lifecycle``: returns the module result dict or raises ``TracingError``."""
     state = params.get("state") or "present"
     rules = params.get("rules") or []

@@ -12,10 +12,13 @@ rules on Ceph RGW 16.2").  ``round_trip_problems`` names what of a foreign rule 
 back unchanged.
 """
 
+from __future__ import annotations
+
 import copy
 import datetime
 import json
 import re
+from typing import Any, Iterable
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.lifecycle.validate import STATUSES
@@ -57,7 +60,7 @@ def _jsonable(value):
     return value
 
 
-def render_filter(prefix, tags=()):
+def render_filter(prefix: str | None, tags: Iterable[dict[str, Any]] = ()) -> dict[str, Any]:
     """A scope (prefix, tags) -> the one Filter spelling RGW 16.2 reads back with the same scope.
 
     Prefix only: ``{Prefix}``; one tag and no prefix: ``{Tag}``; otherwise ``{And: {Prefix, Tags}}``
@@ -125,7 +128,7 @@ def _sort_key(value):
     return json.dumps(value, sort_keys=True)
 
 
-def canonical(rule):
+def canonical(rule: dict[str, Any]) -> dict[str, Any]:
     """One AWS-shape rule as returned by RGW/AWS/moto -> canonical AWS shape.
 
     The filter is re-rendered from its scope (``render_filter``); datetimes become ISO strings;
@@ -153,7 +156,7 @@ def canonical(rule):
     return out
 
 
-def round_trip_problems(rule):
+def round_trip_problems(rule: dict[str, Any]) -> list[str]:
     """Why ``rule`` (AWS shape, as returned) cannot be written back with the same meaning, or ``[]``.
 
     Besides an ambiguous scope (``_scope``): parts RGW 16.2 does not keep, and what RGW 16.2
@@ -207,7 +210,7 @@ def round_trip_problems(rule):
     return problems
 
 
-def check_round_trip(rules):
+def check_round_trip(rules: list[dict[str, Any]]) -> None:
     """Raise ``TracingError`` naming the first rule of ``rules`` (AWS shape) that cannot be written back."""
     for rule in rules:
         problems = round_trip_problems(rule)
@@ -224,6 +227,6 @@ def check_round_trip(rules):
             )
 
 
-def canonical_rules(rules):
+def canonical_rules(rules: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
     """A list of AWS-shape rules -> canonical rules sorted by ID."""
     return sorted((canonical(r) for r in rules or []), key=lambda r: r.get("ID") or "")

@@ -9,14 +9,17 @@ rendering used both for the S3 put and for Rook's ``additionalConfig.bucketLifec
 ``lifecycle_json``).
 """
 
+from __future__ import annotations
+
 import json
+from typing import Any, Iterable
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.lifecycle.canonical import canonical, canonical_rules, check_round_trip, render_filter
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.lifecycle.validate import DAY_FIELDS, validate_rules
 
 
 # ---------------------------------------------------------------------- shapes
-def rule_to_aws(rule):
+def rule_to_aws(rule: dict[str, Any]) -> dict[str, Any]:
     """One module-shape rule (validated) -> AWS shape."""
     out = {"ID": rule["id"], "Status": rule.get("status") or "Enabled", "Filter": render_filter(rule.get("prefix") or "")}
     if rule.get("expiration_days") is not None:
@@ -28,22 +31,22 @@ def rule_to_aws(rule):
     return out
 
 
-def document(rules):
+def document(rules: list[dict[str, Any]]) -> dict[str, Any]:
     """Canonical AWS rules -> the lifecycle document ``{"Rules": [...]}`` sorted by ID (what is put)."""
     return {"Rules": sorted(rules, key=lambda r: r.get("ID") or "")}
 
 
-def to_aws(rules):
+def to_aws(rules: list[dict[str, Any]]) -> dict[str, Any]:
     """Module-shape rules (validated) -> the AWS lifecycle document, exactly as the module puts it."""
     return document([canonical(rule_to_aws(r)) for r in rules])
 
 
-def to_json(rules):
+def to_json(rules: list[dict[str, Any]]) -> str:
     """The AWS document as a stable JSON string (Rook's ``additionalConfig.bucketLifecycle``)."""
     return json.dumps(to_aws(rules), sort_keys=True, separators=(",", ":"))
 
 
-def from_aws(rule):
+def from_aws(rule: dict[str, Any]) -> dict[str, Any]:
     """Canonical AWS rule -> module shape for display.
 
     Parts the module does not model (tag filters, dates, transitions, ...) are kept
@@ -76,7 +79,7 @@ def from_aws(rule):
 
 
 # ---------------------------------------------------------------------- merge / compare
-def merge(current, desired, purge=False):
+def merge(current: list[dict[str, Any]] | None, desired: list[dict[str, Any]], purge: bool = False) -> list[dict[str, Any]]:
     """Put the desired rules (module shape, validated) into the current ones (AWS shape).
 
     Rules are matched by ID; a current rule with another ID is kept unless ``purge``.
@@ -90,24 +93,25 @@ def merge(current, desired, purge=False):
     return [by_id[k] for k in sorted(by_id)]
 
 
-def remove(current, ids):
+def remove(current: list[dict[str, Any]] | None, ids: Iterable[str]) -> list[dict[str, Any]]:
     """Remove only the rules whose ID is in ``ids``; returns canonical AWS rules sorted by ID."""
     ids = set(ids)
     return [r for r in canonical_rules(current) if r.get("ID") not in ids]
 
 
-def compare(before, after):
+def compare(before: list[dict[str, Any]] | None, after: list[dict[str, Any]] | None) -> bool:
     """True when the two rule lists differ once normalised (i.e. a write is needed)."""
     return canonical_rules(before) != canonical_rules(after)
 
 
-def managed(rules, ids):
+def managed(rules: list[dict[str, Any]], ids: Iterable[str]) -> list[dict[str, Any]]:
     """The rules (module shape) whose ID is in ``ids``."""
     ids = set(ids)
     return [r for r in rules if r.get("id") in ids]
 
 
-def plan(current, rules, state="present", purge=False):
+def plan(current: list[dict[str, Any]] | None, rules: list[Any] | None, state: str = "present",
+         purge: bool = False) -> tuple[list[dict[str, Any]], list[dict[str, Any]], bool]:
     """Validate and compute the target rules.
 
     Returns ``(before, after, changed)`` with canonical AWS rules sorted by ID.

@@ -6,7 +6,10 @@
 ``validate_rules`` refuses exactly what Ceph RGW 16.2 refuses (so moto and RGW give the same answer).
 """
 
+from __future__ import annotations
+
 import re
+from typing import Any
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
 
@@ -28,7 +31,7 @@ _ACTION = "validate the lifecycle rules"
 
 
 # ---------------------------------------------------------------------- validation
-def bucket_name_problem(name):
+def bucket_name_problem(name: Any) -> str | None:
     """Return why ``name`` is not a valid S3 bucket name, or ``None``."""
     if not isinstance(name, str) or not name:
         return "the bucket name is empty."
@@ -44,7 +47,7 @@ def bucket_name_problem(name):
     return None
 
 
-def validate_bucket(name):
+def validate_bucket(name: Any) -> None:
     problem = bucket_name_problem(name)
     if problem:
         raise TracingError(
@@ -57,7 +60,7 @@ def _is_int(value):
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def validate_rules(rules, state="present"):
+def validate_rules(rules: Any, state: str = "present") -> list[dict[str, Any]]:
     """Raise ``TracingError`` for rules that Ceph RGW 16.2 would refuse.
 
     With ``state=absent`` only the IDs are checked (the rules name what to remove).

@@ -22,6 +22,10 @@ WAL), ``access`` (the reads of the cluster), ``common`` (parsing shared by the s
 them together (``validate``, ``run``) and keeps every public name importable from here.
 """
 
+from __future__ import annotations
+
+from typing import Any, Callable
+
 from ansible_collections.talos_homelab.tracing.plugins.module_utils import sampling
 from ansible_collections.talos_homelab.tracing.plugins.module_utils import support
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
@@ -53,7 +57,9 @@ __all__ = [
 ]
 
 
-def validate(site=None, ceph=None, jaeger=None, cluster=None, today=None, tail_sampler=None):
+def validate(site: dict[str, Any] | None = None, ceph: dict[str, Any] | None = None, jaeger: dict[str, Any] | None = None,
+             cluster: dict[str, Any] | None = None, today: str | None = None,
+             tail_sampler: dict[str, Any] | None = None) -> tuple[list[TracingError], dict[str, Any]]:
     """Every problem of the given sections; see the module docstring (tail_sampler: module_utils/sampling.py).
 
     ``today`` (ISO date, default the current date) is the day the support table is read for;
@@ -99,7 +105,7 @@ def validate(site=None, ceph=None, jaeger=None, cluster=None, today=None, tail_s
     return errors, effective
 
 
-def cluster_facts(cluster):
+def cluster_facts(cluster: dict[str, Any]) -> dict[str, Any]:
     """What the roles would otherwise read again themselves (see ``read_cluster``), for the roles' tasks."""
     out = {}
     if "otel_namespace" in cluster:
@@ -118,7 +124,7 @@ def cluster_facts(cluster):
     return out
 
 
-def message(errors, nothing_written):
+def message(errors: list[TracingError], nothing_written: bool | None) -> str:
     """One failure message for all problems. "Nothing was written" only when the caller knows it."""
     tail = (" Nothing was written." if nothing_written else
             " This preflight wrote nothing; earlier steps of the run may have.")
@@ -128,7 +134,7 @@ def message(errors, nothing_written):
         len(errors), " ".join("%d) %s" % (i + 1, e.message) for i, e in enumerate(errors)), tail)
 
 
-def run(params, client_factory):
+def run(params: dict[str, Any], client_factory: Callable[[dict[str, Any]], Any]) -> tuple[dict[str, Any], str | None]:
     """The module: read, validate, report. Returns ``(result, failure message or None)``."""
     site, ceph, jaeger = params.get("site"), params.get("ceph_bucket"), params.get("jaeger_production")
     tail = params.get("tail_sampler")

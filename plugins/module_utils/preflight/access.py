@@ -3,6 +3,10 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The preflight's reads of the cluster (GETs only, each path once) and the failure of a first read that never got through."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.preflight.common import _NS_RE
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.preflight.jaeger import JAEGER_CRD
@@ -26,7 +30,8 @@ class _OnceReader(object):
         return self._client.list(*args, **kwargs)
 
 
-def read_cluster(client, ceph=None, jaeger=None, tail_sampler=None, otel=None):
+def read_cluster(client: Any, ceph: dict[str, Any] | None = None, jaeger: dict[str, Any] | None = None, tail_sampler: dict[str, Any] | None = None,
+                 otel: dict[str, Any] | None = None) -> dict[str, Any]:
     """Read what ``validate`` needs (GETs only; a missing object reads as ``None``).
 
     Also what the roles' tasks need (``cluster_facts``): the collector's namespace and DaemonSet, the
@@ -71,7 +76,7 @@ def read_cluster(client, ceph=None, jaeger=None, tail_sampler=None, otel=None):
     return out
 
 
-def unreachable(err, params):
+def unreachable(err: TracingError, params: dict[str, Any]) -> TracingError:
     """The failure of a first read that never reached the API server, naming the kubeconfig and the cause.
 
     The preflight's reads are the run's first requests, so they are also its probe of the cluster access

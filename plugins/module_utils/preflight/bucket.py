@@ -3,7 +3,10 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Step 2 of the preflight: role ceph_bucket's variables, its StorageClass and the Rook operator's settings."""
 
+from __future__ import annotations
+
 import re
+from typing import Any
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.lifecycle import bucket_name_problem
@@ -21,7 +24,7 @@ ROOK_ALLOWED_FIELDS_KEY = "ROOK_OBC_ALLOW_ADDITIONAL_CONFIG_FIELDS"
 ROOK_LIFECYCLE_VERSION = (1, 17)
 
 
-def ceph_values_errors(ceph):
+def ceph_values_errors(ceph: dict[str, Any]) -> list[TracingError]:
     """The role's own variables (no cluster needed)."""
     errors = []
     bucket = ceph.get("ceph_bucket_bucket_name")
@@ -59,7 +62,7 @@ def ceph_values_errors(ceph):
     return errors
 
 
-def rook_facts(ceph, cluster):
+def rook_facts(ceph: dict[str, Any], cluster: dict[str, Any]) -> tuple[list[TracingError], dict[str, Any]]:
     """``(errors, facts)``: the Rook version, where the lifecycle goes, the allowed OBC fields."""
     errors = []
     ns = ceph.get("ceph_bucket_rook_namespace")
@@ -114,7 +117,7 @@ def rook_facts(ceph, cluster):
     return errors, facts
 
 
-def storage_class_errors(ceph, cluster):
+def storage_class_errors(ceph: dict[str, Any], cluster: dict[str, Any]) -> list[TracingError]:
     name = ceph.get("ceph_bucket_storage_class")
     if not name:
         return []

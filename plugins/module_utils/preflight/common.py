@@ -3,8 +3,11 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Shared by the preflight's steps: value coercion, Kubernetes name patterns, version and image-tag parsing."""
 
+from __future__ import annotations
+
 import json
 import re
+from typing import Any
 
 STORAGE_MODES = ("tempo", "grpc-plugin")
 DEFAULT_RETENTION_DAYS = 7
@@ -40,7 +43,7 @@ def _json(value):
     return json.dumps(value)
 
 
-def version_tuple(text):
+def version_tuple(text: Any) -> tuple[int, ...] | None:
     """``"1.17.2"`` / ``"v1.17"`` -> ``(1, 17, 2)`` / ``(1, 17)``; ``None`` when not X.Y[.Z]."""
     match = re.match(r"^v?([0-9]+)\.([0-9]+)(?:\.([0-9]+))?$", str(text or ""))
     if not match:
@@ -48,13 +51,13 @@ def version_tuple(text):
     return tuple(int(x) for x in match.groups() if x is not None)
 
 
-def image_tag(image):
+def image_tag(image: str | None) -> str:
     """The tag of an image reference (``""`` when it has none)."""
     name = str(image or "").split("@", 1)[0].split("/")[-1]
     return name.split(":")[-1] if ":" in name else ""
 
 
-def image_repo(image):
+def image_repo(image: str | None) -> str:
     """The repository without registry docker.io and without tag/digest."""
     repo = str(image or "").split("@", 1)[0]
     repo = re.sub(r":[^/:]+$", "", repo)

@@ -3,7 +3,10 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Step 4 of the preflight: role jaeger_production's variables and images, and the cluster objects its storage mode needs."""
 
+from __future__ import annotations
+
 import re
+from typing import Any
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.preflight.common import (
@@ -21,7 +24,7 @@ FORBIDDEN_IMAGES = ("jaegertracing/jaeger-s3",)
 _JAEGER_FIX = "Fix: correct the variables listed in roles/jaeger_production/meta/argument_specs.yml."
 
 
-def jaeger_images(jaeger):
+def jaeger_images(jaeger: dict[str, Any]) -> list[tuple[str, str]]:
     """The images the storage mode uses, ``[(variable, image)]`` (the plugin image apart)."""
     if jaeger.get("jaeger_production_storage_mode") == "grpc-plugin":
         keys = ("jaeger_production_collector_image", "jaeger_production_grpc_plugin_query_image")
@@ -30,7 +33,7 @@ def jaeger_images(jaeger):
     return [(k, str(jaeger.get(k) or "")) for k in keys]
 
 
-def jaeger_values_errors(jaeger):
+def jaeger_values_errors(jaeger: dict[str, Any]) -> list[TracingError]:
     errors = []
     mode = jaeger.get("jaeger_production_storage_mode")
     counts = dict((k, _int(jaeger.get("jaeger_production_%s_replicas" % k))) for k in ("tempo", "query", "collector"))
@@ -93,7 +96,7 @@ def jaeger_values_errors(jaeger):
     return errors
 
 
-def jaeger_cluster_errors(jaeger, cluster):
+def jaeger_cluster_errors(jaeger: dict[str, Any], cluster: dict[str, Any]) -> list[TracingError]:
     if jaeger.get("jaeger_production_storage_mode") == "tempo":
         return wal_storage_class(jaeger, cluster)[0]
     if jaeger.get("jaeger_production_storage_mode") != "grpc-plugin":

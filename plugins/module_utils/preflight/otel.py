@@ -3,10 +3,14 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Step 1 of the preflight: what role otel_collector needs read before it writes."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.preflight.common import _NS_RE
 
 
-def read_otel(client, otel):
+def read_otel(client: Any, otel: dict[str, Any]) -> dict[str, Any]:
     """The collector's namespace, the DaemonSet it takes over and, in tail mode, the sampler namespace."""
     out = {}
     ns, name = str(otel.get("otel_collector_namespace") or ""), str(otel.get("otel_collector_name") or "")

@@ -3,11 +3,15 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Step 0 of the preflight: the site's retention values (``tracing_retention_days`` and friends)."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.preflight.common import DEFAULT_RETENTION_DAYS, STORAGE_MODES, _int, _json
 
 
-def effective_retention(site):
+def effective_retention(site: dict[str, Any]) -> tuple[list[TracingError], dict[str, Any]]:
     """Derive the retention values of the run; returns ``(errors, effective)``.
 
     Semantics (README, "Retention"): ``tracing_retention_days`` is the retention of the stack

@@ -3,6 +3,10 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Step 4 of the preflight, storage mode tempo: the StorageClass of Tempo's WAL and the StatefulSet's claim template."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
 
 
@@ -16,12 +20,12 @@ DEFAULT_CLASS_ANNOTATIONS = ("storageclass.kubernetes.io/is-default-class", "sto
 WAL_CLASS_VAR = "jaeger_production_tempo_wal_storage_class"
 
 
-def is_default_class(sc):
+def is_default_class(sc: dict[str, Any]) -> bool:
     annotations = (sc.get("metadata") or {}).get("annotations") or {}
     return any(str(annotations.get(a, "")).lower() == "true" for a in DEFAULT_CLASS_ANNOTATIONS)
 
 
-def wal_storage_class(jaeger, cluster):
+def wal_storage_class(jaeger: dict[str, Any], cluster: dict[str, Any]) -> tuple[list[TracingError], str | None]:
     """``(errors, name)``: the StorageClass of Tempo's WAL claims (see WAL_STORAGE_CLASSES)."""
     classes = dict(((sc.get("metadata") or {}).get("name"), sc) for sc in cluster.get("storage_classes") or [])
     wanted = str(jaeger.get(WAL_CLASS_VAR) or "")
@@ -63,7 +67,7 @@ def _claim_templates(templates):
     return out
 
 
-def statefulset_replacement(jaeger, cluster, storage_class):
+def statefulset_replacement(jaeger: dict[str, Any], cluster: dict[str, Any], storage_class: str | None) -> str | None:
     """Why the live StatefulSet ``tempo`` must be deleted (Orphan) and recreated, or ``None``.
 
     An API server refuses any change of ``spec.volumeClaimTemplates`` in place

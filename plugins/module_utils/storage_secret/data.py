@@ -8,9 +8,12 @@
 added/removed/changed/unchanged, never values), ``desired_secret`` and ``secret_differs``.
 """
 
+from __future__ import annotations
+
 import base64
 import hashlib
 import json
+from typing import Any, Iterable
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils import constants as C
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
@@ -28,7 +31,7 @@ OBC_API_VERSION = C.OBC_API_VERSION
 OBC_PLURAL = C.OBC_PLURAL
 
 
-def decode_data(secret):
+def decode_data(secret: dict[str, Any] | None) -> dict[str, str]:
     """A Secret's ``data`` decoded to text (``stringData`` merged in)."""
     out = {}
     for key, value in ((secret or {}).get("data") or {}).items():
@@ -38,7 +41,7 @@ def decode_data(secret):
     return out
 
 
-def encode_data(data):
+def encode_data(data: dict[str, str]) -> dict[str, str]:
     return dict((k, base64.b64encode(v.encode("utf-8")).decode("ascii")) for k, v in data.items())
 
 
@@ -51,7 +54,8 @@ def _split_endpoint(endpoint):
     return scheme, endpoint.rstrip("/")
 
 
-def build_data(claim_secret, claim_config, backend="tempo", endpoint=None, insecure=True, claim=None):
+def build_data(claim_secret: dict[str, str] | None, claim_config: dict[str, str] | None, backend: str = "tempo",
+               endpoint: str | None = None, insecure: bool = True, claim: str | None = None) -> dict[str, str]:
     """Return the target Secret's data (text values) for ``backend``.
 
     ``claim_secret``: decoded data of the claim's Secret; ``claim_config``: data of its
@@ -97,13 +101,13 @@ def build_data(claim_secret, claim_config, backend="tempo", endpoint=None, insec
     }
 
 
-def checksum(data):
+def checksum(data: dict[str, str] | None) -> str:
     """sha256 (hex) over the data sorted by key."""
     blob = json.dumps(sorted((data or {}).items()), separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def key_changes(before, after):
+def key_changes(before: dict[str, str] | None, after: dict[str, str] | None) -> dict[str, str]:
     """``{key: added|removed|changed|unchanged}`` between two data dicts (values compared, never shown)."""
     before = before or {}
     after = after or {}
@@ -120,7 +124,8 @@ def key_changes(before, after):
     return out
 
 
-def redacted_diff(before, after, before_meta=None, after_meta=None):
+def redacted_diff(before: dict[str, str] | None, after: dict[str, str] | None, before_meta: dict[str, Any] | None = None,
+                  after_meta: dict[str, Any] | None = None) -> dict[str, Any]:
     """A diff for ``--diff`` that shows key names and their change, never values.
 
     ``before``/``after`` are data dicts (``before`` is ``None`` when the Secret does not
@@ -136,7 +141,7 @@ def redacted_diff(before, after, before_meta=None, after_meta=None):
     return dict(before=out_before, after=out_after, keys=changes)
 
 
-def desired_secret(name, namespace, data, claim_name, existing=None):
+def desired_secret(name: str, namespace: str, data: dict[str, str], claim_name: str, existing: dict[str, Any] | None = None) -> dict[str, Any]:
     """The Secret object to write; keeps foreign labels/annotations of ``existing``."""
     meta = (existing or {}).get("metadata") or {}
     labels = dict(meta.get("labels") or {})
@@ -150,7 +155,7 @@ def desired_secret(name, namespace, data, claim_name, existing=None):
     return dict(apiVersion="v1", kind="Secret", type="Opaque", metadata=metadata, data=encode_data(data))
 
 
-def secret_differs(existing, data, claim_name):
+def secret_differs(existing: dict[str, Any] | None, data: dict[str, str], claim_name: str) -> bool:
     """True when ``existing`` (a Secret object or ``None``) needs a write to hold ``data``."""
     if existing is None:
         return True
@@ -168,7 +173,7 @@ def secret_differs(existing, data, claim_name):
     return annotations.get(ANNOTATION_CHECKSUM) != checksum(data)
 
 
-def scrub(text, secrets):
+def scrub(text: Any, secrets: Iterable[str]) -> str:
     """Replace every secret value in ``text`` by ``********``."""
     text = str(text)
     for value in secrets:

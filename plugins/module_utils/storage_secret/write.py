@@ -11,8 +11,11 @@ Secret, and uses them while that Secret is still owned by that claim (``claim_re
 the claim as before.  Secret values never appear in results, messages or exceptions.
 """
 
+from __future__ import annotations
+
 import json
 import time
+from typing import Any, Callable
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils import constants as C
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
@@ -44,7 +47,8 @@ def _events_about(k8s, claim_name, claim_namespace):
     return out[-5:]
 
 
-def wait_bound(k8s, claim_name, claim_namespace, timeout, sleep=time.sleep, clock=time.monotonic):
+def wait_bound(k8s: Any, claim_name: str, claim_namespace: str, timeout: float | None, sleep: Callable[[float], Any] = time.sleep,
+               clock: Callable[[], float] = time.monotonic) -> dict[str, Any]:
     """Poll the claim until Bound; return it. Errors when missing, Failed, or not Bound in ``timeout`` s."""
     action = "wait for ObjectBucketClaim %s/%s to be Bound" % (claim_namespace, claim_name)
     deadline = clock() + max(0, timeout or 0)
@@ -109,7 +113,8 @@ def _failed_write(exc: BaseException) -> bool:
     return bool(getattr(exc, "write_failed", False)) and is_transient(exc)
 
 
-def run(params, check_mode=False, diff=False, k8s_factory=None, sleep=time.sleep, clock=time.monotonic):
+def run(params: dict[str, Any], check_mode: bool = False, diff: bool = False, k8s_factory: Callable[..., Any] | None = None,
+        sleep: Callable[[float], Any] = time.sleep, clock: Callable[[], float] = time.monotonic) -> dict[str, Any]:
     """Run ``jaeger_storage_secret``: returns the module result or raises ``TracingError``.
 
     The reads are retried by ``K8sClient``; a write refused with a transient answer re-runs the whole
