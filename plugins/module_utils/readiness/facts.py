@@ -18,7 +18,7 @@ the roles', from constants.py); a snapshot without them gets the defaults.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from typing import Any, Iterable, Tuple, Union
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils import constants as C
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import parse as p
@@ -47,7 +47,7 @@ NAMES = dict(
 
 
 # What a check function returns: (passed, evidence), or (passed, evidence, fix) when the fix depends on what it found.
-Outcome = tuple[bool, str] | tuple[bool, str, str]
+Outcome = Union[Tuple[bool, str], Tuple[bool, str, str]]
 
 
 def names_of(params: dict[str, Any]) -> dict[str, Any]:
