@@ -30,6 +30,16 @@ for must in plugins/modules/ceph_bucket_lifecycle.py plugins/modules/jaeger_stor
   grep -qx "$must" "$listing" || { echo "build-check: $must missing from the artifact" >&2; exit 1; }
 done
 
+# The action plugins are one file and symlinks to it (as kubernetes.core's): the artifact keeps the links.
+tar -tvzf "$tarball" | sed 's#\./##' >"$dist/verbose.txt"
+for link in "$root"/plugins/action/*.py; do
+  [ -L "$link" ] || continue
+  name=$(basename "$link"); target=$(readlink "$link")
+  grep -qE " plugins/action/$name -> $target\$" "$dist/verbose.txt" \
+    || { echo "build-check: plugins/action/$name is not a symlink to $target in the artifact" >&2; exit 1; }
+done
+echo "build-check: plugins/action symlinks kept in the artifact"
+
 # Install from the tarball only (no repo on the path) and use it.
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -1,15 +1,15 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, talos_homelab.tracing contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Action plugin of the k8s_apply module: runs it in the worker when that is the same (plugin_utils/in_worker.py)."""
+"""Action plugin of every module of the collection: runs it in the worker when that is the same (plugin_utils/in_worker.py).
 
-from __future__ import absolute_import, division, print_function
+This is the one file; the other action plugins are symlinks to it, and each serves the module it is
+named after (the name it is loaded as).
+"""
 
-__metaclass__ = type
+from ansible_collections.talos_homelab.tracing.plugins.plugin_utils.in_worker import ModuleInWorker, module_name, preload
 
-from ansible_collections.talos_homelab.tracing.plugins.plugin_utils.in_worker import ModuleInWorker, preload
-
-preload("k8s_apply")
+preload(module_name(__name__))
 
 
 class ActionModule(ModuleInWorker):

@@ -13,29 +13,21 @@ it is unit-tested with fakes; the module wires it to kubernetes.core's ``K8sServ
    A failing plan fails before anything is written.
 2. Unless in check mode, write only the objects whose plan says changed, in list order.
 
-Each call is retried on its own on a transient answer (``constants.TRANSIENT_STATUSES``) with a
-bounded exponential backoff; a 429's Retry-After is honoured (capped). Every other failure stops
-the run at once with the object it concerns.
+Each call is retried on its own by the collection's one retry policy (module_utils/retry.py: a
+transient answer only, bounded exponential backoff, a 429's Retry-After honoured). Every other
+failure stops the run at once with the object it concerns.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import base64
 import copy
-import re
 import time
+from typing import Any, Callable, Iterable
 
-from ansible_collections.talos_homelab.tracing.plugins.module_utils.constants import (
-    TRANSIENT_MESSAGE_PATTERN,
-    TRANSIENT_STATUSES,
-)
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.retry import call_with_retry, transient_status
 
 REDACTED = "<redacted>"
-# Upper bound of one wait between attempts, also for a Retry-After the server asks for.
-MAX_DELAY = 30.0
-_TRANSIENT_RE = re.compile(TRANSIENT_MESSAGE_PATTERN)
 
 
 class ApplyError(Exception):
@@ -64,7 +56,7 @@ class UnconfirmedCreate(Exception):
         super(UnconfirmedCreate, self).__init__("the API server answered 409 Conflict to the create of %s" % oid)
 
 
-def confirmed(obj, result):
+def confirmed(obj: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
     """``result`` of a write, or ``UnconfirmedCreate`` raised for a create that returned no object."""
     if result.get("method") == "create" and not result.get("result"):
         raise UnconfirmedCreate(object_id(obj))
@@ -72,7 +64,7 @@ def confirmed(obj, result):
 
 
 # ------------------------------------------------------------------ identities
-def object_id(obj):
+def object_id(obj: dict[str, Any]) -> str:
     """``Kind/name`` or ``Kind/namespace/name``, as in messages and ``changed_objects``."""
     meta = obj.get("metadata") or {}
     if meta.get("namespace"):
@@ -80,7 +72,7 @@ def object_id(obj):
     return "%s/%s" % (obj.get("kind"), meta.get("name"))
 
 
-def in_new_namespace(obj, new_namespaces):
+def in_new_namespace(obj: dict[str, Any], new_namespaces: Iterable[str]) -> bool:
     """True for a Namespace listed in ``new_namespaces`` and for every object inside one."""
     meta = obj.get("metadata") or {}
     if obj.get("kind") == "Namespace" and meta.get("name") in new_namespaces:
@@ -88,7 +80,7 @@ def in_new_namespace(obj, new_namespaces):
     return bool(meta.get("namespace")) and meta.get("namespace") in new_namespaces
 
 
-def validate_objects(objects):
+def validate_objects(objects: list[Any]) -> list[str]:
     """Problems of the manifests (before any request): a list of messages, empty when fine."""
     problems = []
     for index, obj in enumerate(objects):
@@ -103,73 +95,8 @@ def validate_objects(objects):
     return problems
 
 
-# ------------------------------------------------------------------ transient answers
-def _chain(exc):
-    """The exception and its causes/contexts (kubernetes.core raises CoreException from the ApiException)."""
-    seen = []
-    while exc is not None and exc not in seen:
-        seen.append(exc)
-        exc = exc.__cause__ or exc.__context__
-    return seen
-
-
-def transient_status(exc):
-    """The HTTP status of ``exc`` when it is worth a retry, else ``None``."""
-    for item in _chain(exc):
-        status = getattr(item, "status", None)
-        if isinstance(status, int):
-            return status if status in TRANSIENT_STATUSES else None
-    match = _TRANSIENT_RE.search(str(exc))
-    return int(match.group(2)) if match else None
-
-
-def retry_after(exc):
-    """Seconds of the Retry-After header of ``exc`` (delta-seconds form, RFC 9110 10.2.3), else ``None``."""
-    for item in _chain(exc):
-        headers = getattr(item, "headers", None)
-        if not headers:
-            continue
-        for key in headers:
-            if str(key).lower() == "retry-after":
-                try:
-                    return max(0.0, float(headers[key]))
-                except (TypeError, ValueError):
-                    return None
-    return None
-
-
-def backoff(attempt, delay, exc=None):
-    """Seconds to wait before retry number ``attempt`` (0-based): ``delay * 2**attempt``, at most MAX_DELAY.
-
-    A 429 with Retry-After waits what the server asked for (at most MAX_DELAY) when that is longer.
-    """
-    wait = min(float(delay) * (2 ** attempt), MAX_DELAY)
-    if exc is not None and transient_status(exc) == 429:
-        asked = retry_after(exc)
-        if asked is not None:
-            wait = max(wait, min(asked, MAX_DELAY))
-    return wait
-
-
-def call_with_retry(fn, retries, delay, sleep=time.sleep):
-    """``(fn(), attempts)``; a transient failure is retried at most ``retries`` times, others raise at once.
-
-    The last exception carries ``attempts`` when it is raised.
-    """
-    attempt = 0
-    while True:
-        try:
-            return fn(), attempt + 1
-        except Exception as exc:  # kubernetes.core raises several types; classified below
-            if transient_status(exc) is None or attempt >= retries:
-                exc.attempts = attempt + 1
-                raise
-            sleep(backoff(attempt, delay, exc))
-            attempt += 1
-
-
 # ------------------------------------------------------------------ secrets
-def secret_values(obj):
+def secret_values(obj: dict[str, Any] | None) -> set[str]:
     """The values of a Secret manifest (as given and base64-decoded), for the module's no_log list."""
     out = set()
     if (obj or {}).get("kind") != "Secret":
@@ -187,7 +114,7 @@ def secret_values(obj):
     return set(v for v in out if v)
 
 
-def redact(obj, kind=None):
+def redact(obj: Any, kind: str | None = None) -> Any:
     """A copy of ``obj`` whose Secret values (data, stringData) read ``<redacted>``; other kinds unchanged."""
     if not isinstance(obj, dict):
         return obj
@@ -201,7 +128,7 @@ def redact(obj, kind=None):
 
 
 # ------------------------------------------------------------------ diffs
-def object_diff(obj, plan_result):
+def object_diff(obj: dict[str, Any], plan_result: dict[str, Any]) -> dict[str, Any]:
     """The callback-printable diff of one object: ``{before, after, before_header, after_header}``.
 
     kubernetes.core returns a diff for updates only; a create shows the whole object as added.
@@ -222,8 +149,9 @@ def object_diff(obj, plan_result):
 
 
 # ------------------------------------------------------------------ the run
-def apply_objects(objects, plan, write, new_namespaces=(), check_mode=False, retries=8, delay=2,
-                  want_diff=False, sleep=time.sleep):
+def apply_objects(objects: list[dict[str, Any]], plan: Callable[[dict[str, Any]], dict[str, Any]], write: Callable[[dict[str, Any]], dict[str, Any]],
+                  new_namespaces: Iterable[str] = (), check_mode: bool = False, retries: int = 8, delay: float = 2,
+                  want_diff: bool = False, sleep: Callable[[float], Any] = time.sleep) -> dict[str, Any]:
     """Plan all, then write what differs. Returns the module's result (without ``invocation``).
 
     Raises ``ApplyError`` on a non-transient (or too persistent) failure.

@@ -3,10 +3,6 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Shared argument specs; documented by the matching doc fragments."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 # Documented by plugins/doc_fragments/k8s_auth.py
 K8S_AUTH_ARGS = dict(
     kubeconfig=dict(type="path", aliases=["kubeconfig_path"]),

@@ -25,12 +25,12 @@ deleted (``deletionTimestamp``) is not taken as current.
 
 ``Reads`` is a read-through view of a ``K8sClient``: ``get`` answers the objects it was given
 (``prime``) without a request and records every object it returned, so an existing reader
-(``s3.s3_params_from_claim``, ``storage_secret.wait_bound``) runs unchanged on it.
+(``s3_claim.s3_params_from_claim``, ``storage_secret.wait_bound``) runs unchanged on it.
 """
 
-from __future__ import absolute_import, division, print_function
+from __future__ import annotations
 
-__metaclass__ = type
+from typing import Any, Iterable
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils import constants as C
 
@@ -42,12 +42,12 @@ def _meta(obj):
     return (obj or {}).get("metadata") or {}
 
 
-def uid(obj):
+def uid(obj: dict[str, Any] | None) -> str | None:
     """The ``metadata.uid`` of ``obj`` (``None`` for no object or no uid)."""
     return _meta(obj).get("uid")
 
 
-def known_claim(obj, name, namespace):
+def known_claim(obj: dict[str, Any] | None, name: str, namespace: str) -> dict[str, Any] | None:
     """``obj`` trimmed to a Bound claim ``namespace/name`` usable without a read, else ``None``."""
     if not isinstance(obj, dict):
         return None
@@ -66,7 +66,7 @@ def known_claim(obj, name, namespace):
     )
 
 
-def owned_by(obj, uid):
+def owned_by(obj: dict[str, Any] | None, uid: str | None) -> bool:
     """True when ``obj`` (read now) has an owner reference to ``uid`` and is not being deleted."""
     meta = _meta(obj)
     if not uid or not obj or meta.get("deletionTimestamp"):
@@ -74,7 +74,7 @@ def owned_by(obj, uid):
     return any(ref.get("uid") == uid for ref in meta.get("ownerReferences") or [])
 
 
-def config_handoff(configmap):
+def config_handoff(configmap: dict[str, Any] | None) -> dict[str, str]:
     """The non-secret keys of the claim's ConfigMap that a later task needs (``HANDOFF_KEYS``)."""
     data = (configmap or {}).get("data") or {}
     return dict((k, str(data[k])) for k in HANDOFF_KEYS if data.get(k) is not None)
@@ -83,7 +83,7 @@ def config_handoff(configmap):
 class Reads(object):
     """A read-through view of a ``K8sClient``: primed objects are answered without a request."""
 
-    def __init__(self, k8s, primed=()):
+    def __init__(self, k8s: Any, primed: Iterable[tuple[str, str, dict[str, Any]]] = ()) -> None:
         self._k8s = k8s
         self._primed = {}
         self.returned = {}
@@ -94,11 +94,11 @@ class Reads(object):
     def _key(api_version, plural, name, namespace):
         return (api_version, plural, namespace or "", name)
 
-    def prime(self, api_version, plural, obj):
+    def prime(self, api_version: str, plural: str, obj: dict[str, Any]) -> None:
         meta = _meta(obj)
         self._primed[self._key(api_version, plural, meta.get("name"), meta.get("namespace"))] = obj
 
-    def get(self, api_version, plural, name, namespace=None, action=None):
+    def get(self, api_version: str, plural: str, name: str, namespace: str | None = None, action: str | None = None) -> dict[str, Any] | None:
         key = self._key(api_version, plural, name, namespace)
         if key in self._primed:
             obj = self._primed.pop(key)  # answered once: a poll (wait_bound) reads again
@@ -107,7 +107,7 @@ class Reads(object):
         self.returned[key] = obj
         return obj
 
-    def last(self, api_version, plural, name, namespace=None):
+    def last(self, api_version: str, plural: str, name: str, namespace: str | None = None) -> dict[str, Any] | None:
         """The object ``get`` last returned for this key (``None`` when never asked or missing)."""
         return self.returned.get(self._key(api_version, plural, name, namespace))
 

@@ -7,10 +7,6 @@ Object names, labels, annotations, API versions and the API answers worth a retr
 module_utils and the ``transient`` test plugin import them from here instead of repeating them.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 # --- Labels and annotations the collection puts on what it manages ------------------------
 # app.kubernetes.io/* are Kubernetes' recommended labels
 # (https://kubernetes.io/docs/concepts/overview/working-with-objects/common-labels/).

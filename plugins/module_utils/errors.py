@@ -7,15 +7,15 @@ Every failure a module reports is a ``TracingError`` whose message reads
 "Failed to <action>: <problem>" and which carries the fix the user should apply.
 """
 
-from __future__ import absolute_import, division, print_function
+from __future__ import annotations
 
-__metaclass__ = type
+from typing import Any
 
 
 class TracingError(Exception):
     """A failure with the action that failed, the problem, and the fix."""
 
-    def __init__(self, action, problem, fix=None, **details):
+    def __init__(self, action: str, problem: str, fix: str | None = None, **details: Any) -> None:
         self.action = action
         self.problem = problem
         self.fix = fix
@@ -23,13 +23,13 @@ class TracingError(Exception):
         super(TracingError, self).__init__(self.message)
 
     @property
-    def message(self):
+    def message(self) -> str:
         msg = "Failed to %s: %s" % (self.action, self.problem)
         if self.fix:
             msg += " Fix: %s" % self.fix
         return msg
 
-    def fail_json_kwargs(self):
+    def fail_json_kwargs(self) -> dict[str, Any]:
         out = dict(msg=self.message)
         if self.fix:
             out["fix"] = self.fix

@@ -11,15 +11,14 @@ honour check mode in one place: in check mode they are sent with
 when ``dry_run_writes`` is false, not sent at all.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import os
 import time
+from typing import Any
 
-from ansible_collections.talos_homelab.tracing.plugins.module_utils.constants import TRANSIENT_STATUSES
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.retry import READS, RetryPolicy, is_transient
 
 try:
     from kubernetes import client as k8s_client
@@ -49,7 +48,7 @@ _ENV = dict(
 )
 
 
-def api_path(api_version, plural, namespace=None, name=None, subresource=None):
+def api_path(api_version: str, plural: str, namespace: str | None = None, name: str | None = None, subresource: str | None = None) -> str:
     """Build the REST path of a resource, e.g. ``/apis/apps/v1/namespaces/x/daemonsets/y``."""
     base = "/api/%s" % api_version if "/" not in api_version else "/apis/%s" % api_version
     if namespace:
@@ -71,7 +70,7 @@ def _param(params, key):
     return value
 
 
-def resolve_kubeconfig(params):
+def resolve_kubeconfig(params: dict[str, Any]) -> str | None:
     """Return the kubeconfig path that will be used, or ``None`` when host/api_key are given."""
     path = _param(params, "kubeconfig")
     if not path and _param(params, "host"):
@@ -82,12 +81,9 @@ def resolve_kubeconfig(params):
     return os.path.expanduser(path)
 
 
-class _TransientRead(Exception):
-    """A GET answered with a status worth retrying (internal to ``K8sClient.request``)."""
-
-    def __init__(self, exc):
-        super(_TransientRead, self).__init__(str(exc))
-        self.exc = exc
+def _transient_api_answer(exc: BaseException) -> bool:
+    """A GET answered with a status worth retrying (network failures are not retried: the cluster is down)."""
+    return isinstance(exc, ApiException) and is_transient(exc)
 
 
 class K8sClient(object):
@@ -96,7 +92,7 @@ class K8sClient(object):
     ``check_mode`` turns every write into a server-side dry run.
     """
 
-    def __init__(self, params, check_mode=False, dry_run_writes=True):
+    def __init__(self, params: dict[str, Any], check_mode: bool = False, dry_run_writes: bool = True) -> None:
         self.dry_run_writes = dry_run_writes
         self.skipped_writes = 0
         if not HAS_KUBERNETES:
@@ -106,6 +102,7 @@ class K8sClient(object):
                 "pip install kubernetes on the host that runs the module.",
             )
         self.check_mode = check_mode
+        self.sleep = time.sleep
         self.timeout = params.get("request_timeout") or 30
         self.requests = 0
         configuration = k8s_client.Configuration()
@@ -147,43 +144,18 @@ class K8sClient(object):
     # ------------------------------------------------------------------ core
     # A GET changes nothing, so a bounded retry on a transient answer (throttling, server errors) cannot
     # duplicate or lose anything; 409 never answers a real GET, but a flaky proxy or the twin's fault
-    # injection may send it. Writes are not retried here: the roles retry idempotent applies per task.
-    READ_RETRY_STATUSES = TRANSIENT_STATUSES
-    READ_RETRY_DELAYS = (0.5, 1.0, 2.0)
+    # injection may send it. The policy is the collection's one (module_utils/retry.py READS). Writes are
+    # not retried here: a module that writes retries its whole read-compare-write (retry.WRITES).
+    READ_POLICY = READS
 
-    def request(self, method, path, body=None, query=None, content_type=None, action=None):
+    def request(self, method: str, path: str, body: Any = None, query: dict[str, str] | None = None, content_type: str | None = None,
+                action: str | None = None) -> Any:
         """One REST call (a GET is retried on a transient answer). Returns the decoded JSON body or raises ``TracingError``."""
-        attempt = 0
-        while True:
-            try:
-                return self._request_once(method, path, body, query, content_type, action)
-            except _TransientRead as transient:
-                if attempt >= len(self.READ_RETRY_DELAYS):
-                    raise self._api_error(transient.exc, method, path, action)
-                time.sleep(self.READ_RETRY_DELAYS[attempt])
-                attempt += 1
-
-    def _request_once(self, method, path, body, query, content_type, action):
-        headers = {"Accept": "application/json"}
-        if body is not None:
-            headers["Content-Type"] = content_type or "application/json"
-        self.requests += 1
+        policy = self.READ_POLICY if method == "GET" else RetryPolicy(retries=0, delay=0)
         try:
-            return self.api.call_api(
-                path,
-                method,
-                query_params=list((query or {}).items()),
-                header_params=headers,
-                body=body,
-                response_type="object",
-                auth_settings=["BearerToken"],
-                _return_http_data_only=True,
-                _preload_content=True,
-                _request_timeout=self.timeout,
-            )
+            return policy.call(lambda: self._send(method, path, body, query, content_type), sleep=self.sleep,
+                               retryable=_transient_api_answer)[0]
         except ApiException as exc:
-            if method == "GET" and exc.status in self.READ_RETRY_STATUSES:
-                raise _TransientRead(exc)
             raise self._api_error(exc, method, path, action)
         except (Urllib3HTTPError, OSError) as exc:
             raise TracingError(
@@ -192,6 +164,24 @@ class K8sClient(object):
                 "check that the cluster is up and that the kubeconfig's server address and context are right"
                 " (kubectl cluster-info).",
             )
+
+    def _send(self, method, path, body, query, content_type):
+        headers = {"Accept": "application/json"}
+        if body is not None:
+            headers["Content-Type"] = content_type or "application/json"
+        self.requests += 1
+        return self.api.call_api(
+            path,
+            method,
+            query_params=list((query or {}).items()),
+            header_params=headers,
+            body=body,
+            response_type="object",
+            auth_settings=["BearerToken"],
+            _return_http_data_only=True,
+            _preload_content=True,
+            _request_timeout=self.timeout,
+        )
 
     def _api_error(self, exc, method, path, action):
         reason = exc.reason
@@ -212,9 +202,11 @@ class K8sClient(object):
             422: "correct the object's fields named in the message.",
             429: "re-run later: the API server is throttling requests.",
         }
+        attempts = getattr(exc, "attempts", 1)
+        tried = " (%d attempts)" % attempts if attempts > 1 else ""
         err = TracingError(
             action or "%s %s" % (method, path),
-            "the API server answered %s %s%s" % (exc.status, reason, (": %s" % message) if message else "."),
+            "the API server answered %s %s%s%s" % (exc.status, reason, tried, (": %s" % message) if message else "."),
             fixes.get(exc.status, "check the API server's health and retry."),
         )
         err.status = exc.status
@@ -222,7 +214,7 @@ class K8sClient(object):
         return err
 
     # ------------------------------------------------------------------ reads
-    def get(self, api_version, plural, name, namespace=None, action=None):
+    def get(self, api_version: str, plural: str, name: str, namespace: str | None = None, action: str | None = None) -> dict[str, Any] | None:
         """Return the object, or ``None`` when it does not exist."""
         try:
             return self.request("GET", api_path(api_version, plural, namespace, name), action=action)
@@ -231,7 +223,8 @@ class K8sClient(object):
                 return None
             raise
 
-    def list(self, api_version, plural, namespace=None, label_selector=None, field_selector=None, action=None):
+    def list(self, api_version: str, plural: str, namespace: str | None = None, label_selector: str | None = None,
+             field_selector: str | None = None, action: str | None = None) -> list[dict[str, Any]]:
         """Return the items of a list (one request), ``[]`` when the resource type is not served."""
         query = {}
         if label_selector:
@@ -256,7 +249,7 @@ class K8sClient(object):
             return True
         return False
 
-    def create(self, obj, plural, action=None):
+    def create(self, obj: dict[str, Any], plural: str, action: str | None = None) -> Any:
         if self._skip_write():
             return obj
         meta = obj.get("metadata", {})
@@ -264,7 +257,7 @@ class K8sClient(object):
             "POST", api_path(obj["apiVersion"], plural, meta.get("namespace")), body=obj, query=self._write_query(), action=action
         )
 
-    def replace(self, obj, plural, action=None):
+    def replace(self, obj: dict[str, Any], plural: str, action: str | None = None) -> Any:
         if self._skip_write():
             return obj
         meta = obj.get("metadata", {})
@@ -272,7 +265,8 @@ class K8sClient(object):
             "PUT", api_path(obj["apiVersion"], plural, meta.get("namespace"), meta["name"]), body=obj, query=self._write_query(), action=action
         )
 
-    def merge_patch(self, api_version, plural, name, patch, namespace=None, action=None):
+    def merge_patch(self, api_version: str, plural: str, name: str, patch: dict[str, Any], namespace: str | None = None,
+                    action: str | None = None) -> Any:
         if self._skip_write():
             return None
         return self.request(
@@ -284,7 +278,7 @@ class K8sClient(object):
             action=action,
         )
 
-    def delete(self, api_version, plural, name, namespace=None, action=None):
+    def delete(self, api_version: str, plural: str, name: str, namespace: str | None = None, action: str | None = None) -> Any:
         if self._skip_write():
             return None
         try:

@@ -25,12 +25,11 @@ timeout fails with the last status. Every failure is a ``WaitError`` with a mess
 "Failed to <action> ...: ... Fix: ...".
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import json
 import time
+from typing import Any, Callable, Iterable
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.apply import object_id
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.constants import OBC_API_VERSION, OBC_KIND, OBC_PLURAL
@@ -62,17 +61,17 @@ class WaitError(Exception):
         self.status = status
 
 
-def target_id(target):
+def target_id(target: dict[str, Any]) -> str:
     """``Kind namespace/name`` (``Kind name`` when cluster-scoped), as in the failure messages."""
     ns = target.get("namespace")
     return "%s %s/%s" % (target["kind"], ns, target["name"]) if ns else "%s %s" % (target["kind"], target["name"])
 
 
-def object_key(kind, namespace, name):
+def object_key(kind: str, namespace: str | None, name: str) -> tuple[str, str, str]:
     return (kind, namespace or "", name)
 
 
-def first_looks(objects, written=()):
+def first_looks(objects: list[dict[str, Any]], written: Iterable[str] = ()) -> dict[tuple[str, str, str], dict[str, Any]]:
     """``{object_key: object}`` of what the apply returned unchanged (live status included), for ``wait_for(first=...)``.
 
     A written object's answer shows the status from before its controller saw the change (a Jaeger CR's
@@ -93,7 +92,7 @@ def _is_custom(api_version):
     return "." in group and not group.endswith("k8s.io")
 
 
-def operator_made(targets, objects, written):
+def operator_made(targets: list[dict[str, Any]], objects: list[dict[str, Any]], written: Iterable[str]) -> set[tuple[str, str, str]]:
     """Keys of the targets the apply did not send when it wrote a custom resource (an operator makes them)."""
     applied = set(object_key(o.get("kind"), (o.get("metadata") or {}).get("namespace"), (o.get("metadata") or {}).get("name"))
                   for o in objects or [])
@@ -105,7 +104,7 @@ def operator_made(targets, objects, written):
     return keys - applied
 
 
-def validate_targets(targets):
+def validate_targets(targets: list[Any]) -> list[str]:
     """Problems of the ``wait`` option (before any request): a list of messages, empty when fine."""
     problems = []
     for index, target in enumerate(targets or []):
@@ -124,14 +123,14 @@ def _num(status, key):
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
-def desired_replicas(obj, target):
+def desired_replicas(obj: dict[str, Any], target: dict[str, Any]) -> int:
     if target.get("replicas") is not None:
         return int(target["replicas"])
     spec = obj.get("spec") or {}
     return int(spec["replicas"]) if spec.get("replicas") is not None else 1
 
 
-def is_done(obj, target):
+def is_done(obj: dict[str, Any] | None, target: dict[str, Any]) -> tuple[bool, str]:
     """``(done, why not)`` for the live object ``obj`` of ``target`` (see the module docstring)."""
     kind = target["kind"]
     status = obj.get("status") or {}
@@ -171,8 +170,10 @@ def _message(target, reason, timeout, fix, status=None, why=None, error=None):
         action, target_id(target), timeout, why, json.dumps(status or {}, sort_keys=True), fix)
 
 
-def wait_for(targets, read, first=None, timeout=300, delay=5, fix=None, is_transient=None, may_appear=(),
-             clock=time.monotonic, sleep=time.sleep):
+def wait_for(targets: list[dict[str, Any]], read: Callable[[dict[str, Any]], dict[str, Any] | None], first: dict | None = None, timeout: float = 300,
+             delay: float = 5, fix: dict[str, str] | None = None, is_transient: Callable[[BaseException], bool] | None = None,
+             may_appear: Iterable = (), clock: Callable[[], float] = time.monotonic,
+             sleep: Callable[[float], Any] = time.sleep) -> list[dict[str, Any]]:
     """Wait until every target is done, in list order. Returns one result per target.
 
     ``read(target)`` returns the live object or ``None`` when it does not exist; ``first`` maps

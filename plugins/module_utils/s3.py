@@ -4,28 +4,27 @@
 """The collection's only boto3 user.
 
 ``S3Client`` talks to Ceph RGW (or any S3 endpoint) with path-style addressing,
-short connect timeouts and few retries.  Provider errors are matched by their
-error code name (RGW sometimes sends no message at all) and become
+short connect timeouts and few retries.  Provider errors go through the one
+handler of module_utils/s3_errors.py (matched by error code name) and become
 ``TracingError`` with a fix.  S3 has no dry run, so the writes are skipped here
 in check mode: this is the one place that enforces it for S3.
 
-``s3_params_from_claim`` reads the endpoint and credentials of an
+``s3_claim.s3_params_from_claim`` reads the endpoint and credentials of an
 ObjectBucketClaim through ``K8sClient``.
 """
 
-from __future__ import absolute_import, division, print_function
+from __future__ import annotations
 
-__metaclass__ = type
+from typing import Any
 
-from ansible_collections.talos_homelab.tracing.plugins.module_utils.constants import (
-    CLAIM_SECRET_KEYS, DEFAULT_REGION, OBC_API_VERSION, OBC_PLURAL,
-)
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.constants import DEFAULT_REGION
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
-from ansible_collections.talos_homelab.tracing.plugins.module_utils.storage_secret import decode_data as decode_secret_data
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.s3_errors import (
+    MISSING_LIFECYCLE, NO_BUCKET, S3ErrorHandler,
+)
 
 try:
     import boto3
-    import botocore.exceptions
     from botocore.config import Config
 
     HAS_BOTO3 = True
@@ -38,25 +37,6 @@ CONNECT_TIMEOUT = 5
 READ_TIMEOUT = 30
 MAX_ATTEMPTS = 2
 
-_MISSING_LIFECYCLE = ("NoSuchLifecycleConfiguration",)
-_NO_BUCKET = ("NoSuchBucket", "404", "NotFound")
-_DENIED = ("AccessDenied", "403", "Forbidden", "AllAccessDisabled")
-_BAD_KEY = ("InvalidAccessKeyId",)
-_BAD_SIGNATURE = ("SignatureDoesNotMatch",)
-
-
-def error_code(exc):
-    """Return the provider's error code of a botocore ``ClientError`` (``""`` for others)."""
-    response = getattr(exc, "response", None) or {}
-    return str((response.get("Error") or {}).get("Code") or "")
-
-
-def is_error_code(exc, codes):
-    """True when ``exc`` is a ``ClientError`` whose code is one of ``codes`` (matched by name)."""
-    if isinstance(codes, str):
-        codes = (codes,)
-    return error_code(exc) in codes
-
 
 class S3Client(object):
     """Wrapper over a boto3 S3 client.
@@ -66,7 +46,7 @@ class S3Client(object):
     ``check_mode`` skips every write (S3 has no dry run).
     """
 
-    def __init__(self, params, check_mode=False, client=None):
+    def __init__(self, params: dict[str, Any], check_mode: bool = False, client: Any = None) -> None:
         self.check_mode = check_mode
         self.endpoint_url = params.get("endpoint_url")
         self.requests = 0
@@ -119,192 +99,44 @@ class S3Client(object):
                 "pass endpoint_url as http(s)://host:port, e.g. http://rgw.example.lan:80.",
             )
 
-    # ------------------------------------------------------------------ errors
-    def _error(self, exc, action, bucket):
-        if HAS_BOTO3 and isinstance(
-            exc,
-            (
-                botocore.exceptions.EndpointConnectionError,
-                botocore.exceptions.ConnectTimeoutError,
-                botocore.exceptions.ReadTimeoutError,
-                botocore.exceptions.ConnectionClosedError,
-            ),
-        ):
-            return TracingError(
-                action,
-                "the S3 endpoint %s is unreachable (%s)." % (self.endpoint_url or "the default AWS endpoint", exc.__class__.__name__),
-                "check endpoint_url: the controller usually cannot resolve the in-cluster BUCKET_HOST"
-                " (rook-ceph-rgw-<store>.<namespace>.svc); pass an address reachable from the controller"
-                " (an Ingress, a LoadBalancer or a 'kubectl port-forward' to the RGW Service).",
-            )
-        if HAS_BOTO3 and isinstance(exc, botocore.exceptions.SSLError):
-            return TracingError(
-                action,
-                "the TLS handshake with %s failed (%s)." % (self.endpoint_url, exc.__class__.__name__),
-                "pass ca_bundle=<path to the CA that signed the RGW certificate>, or s3_validate_certs=false for a lab endpoint.",
-            )
-        code = error_code(exc)
-        if code in _NO_BUCKET:
-            return TracingError(
-                action,
-                "the bucket %r does not exist on %s (NoSuchBucket)." % (bucket, self.endpoint_url),
-                "create the bucket first (an ObjectBucketClaim, role talos_homelab.tracing.ceph_bucket), or check its name.",
-                error_code="NoSuchBucket",
-            )
-        if code in _BAD_KEY:
-            return TracingError(
-                action,
-                "the access key is not known to %s (InvalidAccessKeyId)." % self.endpoint_url,
-                "use the keys of the bucket's owner: the claim's Secret keys AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
-                " (or pass claim_name/claim_namespace).",
-                error_code=code,
-            )
-        if code in _BAD_SIGNATURE:
-            return TracingError(
-                action,
-                "the secret key does not match the access key (SignatureDoesNotMatch).",
-                "use the AWS_SECRET_ACCESS_KEY that belongs to the access key (from the claim's Secret); check that"
-                " endpoint_url points at the RGW directly and not at a proxy that rewrites the Host header.",
-                error_code=code,
-            )
-        if code in _DENIED:
-            return TracingError(
-                action,
-                "access to bucket %r was denied (AccessDenied)." % bucket,
-                "use the credentials of the bucket's owner (the ObjectBucketClaim's Secret) or grant the user"
-                " s3:GetLifecycleConfiguration/s3:PutLifecycleConfiguration in a bucket policy.",
-                error_code="AccessDenied",
-            )
-        if code:
-            message = ((getattr(exc, "response", None) or {}).get("Error") or {}).get("Message")
-            return TracingError(
-                action,
-                "the S3 endpoint answered %s%s" % (code, (": %s" % message) if message else "."),
-                "correct the request named in the message (for lifecycle rules see the module documentation"
-                " for what Ceph RGW accepts), then retry.",
-                error_code=code,
-            )
-        return TracingError(
-            action,
-            "the S3 request failed (%s: %s)." % (exc.__class__.__name__, exc),
-            "check endpoint_url and the RGW's health, then retry.",
-        )
-
-    def _call(self, action, bucket, method, **kwargs):
-        self.requests += 1
-        try:
-            return getattr(self.client, method)(**kwargs)
-        except Exception as exc:  # botocore raises many types; all are mapped in _error
-            if HAS_BOTO3 and not isinstance(exc, (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError)):
-                raise
-            raise self._error(exc, action, bucket)
-
     # ------------------------------------------------------------------ reads
-    def head_bucket(self, bucket):
+    @S3ErrorHandler.missing_error_handler("check bucket {bucket}", NO_BUCKET, False)
+    def head_bucket(self, bucket: str) -> bool:
         """Return ``True`` when the bucket exists, ``False`` when it does not (other errors raise)."""
-        try:
-            self._call("check bucket %s" % bucket, bucket, "head_bucket", Bucket=bucket)
-        except TracingError as err:
-            if err.details.get("error_code") == "NoSuchBucket":
-                return False
-            raise
+        self.requests += 1
+        self.client.head_bucket(Bucket=bucket)
         return True
 
-    def get_lifecycle(self, bucket):
+    @S3ErrorHandler.missing_error_handler("read the lifecycle of bucket {bucket}", MISSING_LIFECYCLE, [])
+    def get_lifecycle(self, bucket: str) -> list[dict[str, Any]]:
         """Return the bucket's lifecycle rules (AWS shape), ``[]`` when it has none."""
         self.requests += 1
-        try:
-            response = self.client.get_bucket_lifecycle_configuration(Bucket=bucket)
-        except Exception as exc:
-            if HAS_BOTO3 and not isinstance(exc, (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError)):
-                raise
-            if is_error_code(exc, _MISSING_LIFECYCLE):
-                return []
-            raise self._error(exc, "read the lifecycle of bucket %s" % bucket, bucket)
+        response = self.client.get_bucket_lifecycle_configuration(Bucket=bucket)
         return list(response.get("Rules") or [])
 
     # ------------------------------------------------------------------ writes
-    def put_lifecycle(self, bucket, document):
+    def put_lifecycle(self, bucket: str, document: dict[str, Any]) -> Any:
         """Put ``document`` (``{"Rules": [...]}``). Skipped in check mode."""
         if self.check_mode:
             self.skipped_writes += 1
             return None
         self.writes += 1
-        return self._call(
-            "put the lifecycle of bucket %s" % bucket,
-            bucket,
-            "put_bucket_lifecycle_configuration",
-            Bucket=bucket,
-            LifecycleConfiguration=document,
-        )
+        return self._put_lifecycle(bucket, document)
 
-    def delete_lifecycle(self, bucket):
+    @S3ErrorHandler.common_error_handler("put the lifecycle of bucket {bucket}")
+    def _put_lifecycle(self, bucket, document):
+        self.requests += 1
+        return self.client.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration=document)
+
+    def delete_lifecycle(self, bucket: str) -> Any:
         """Delete the bucket's lifecycle configuration. Skipped in check mode."""
         if self.check_mode:
             self.skipped_writes += 1
             return None
         self.writes += 1
-        return self._call("delete the lifecycle of bucket %s" % bucket, bucket, "delete_bucket_lifecycle", Bucket=bucket)
+        return self._delete_lifecycle(bucket)
 
-
-# ---------------------------------------------------------------------- claims
-
-
-def endpoint_from_configmap(cm_data, insecure=None):
-    """``http(s)://BUCKET_HOST:BUCKET_PORT`` from a claim's ConfigMap data."""
-    host = cm_data.get("BUCKET_HOST")
-    port = str(cm_data.get("BUCKET_PORT") or "")
-    if not host:
-        return None
-    if insecure is None:
-        insecure = port != "443"
-    scheme = "http" if insecure else "https"
-    return "%s://%s%s" % (scheme, host, (":%s" % port) if port else "")
-
-
-def s3_params_from_claim(k8s, claim_name, claim_namespace, endpoint_url=None):
-    """Read the S3 endpoint, credentials, region and bucket of an ObjectBucketClaim.
-
-    Returns a dict with ``endpoint_url``, ``access_key``, ``secret_key``, ``region``,
-    ``bucket``.  ``endpoint_url`` overrides the claim's in-cluster ``BUCKET_HOST``.
-    """
-    action = "read the credentials of ObjectBucketClaim %s/%s" % (claim_namespace, claim_name)
-    claim = k8s.get(OBC_API_VERSION, OBC_PLURAL, claim_name, claim_namespace, action=action)
-    if claim is None:
-        raise TracingError(
-            action,
-            "the claim does not exist.",
-            "create it first (role talos_homelab.tracing.ceph_bucket) or check claim_name/claim_namespace.",
-        )
-    phase = (claim.get("status") or {}).get("phase") or "Pending"
-    if phase != "Bound":
-        raise TracingError(
-            action,
-            "the claim is %s, not Bound, so Rook has not written its Secret and ConfigMap yet." % phase,
-            "check the claim's events (kubectl -n %s describe objectbucketclaim %s) and the rook-ceph-operator log."
-            % (claim_namespace, claim_name),
-        )
-    secret = k8s.get("v1", "secrets", claim_name, claim_namespace, action=action)
-    configmap = k8s.get("v1", "configmaps", claim_name, claim_namespace, action=action)
-    if secret is None or configmap is None:
-        raise TracingError(
-            action,
-            "the claim's %s %s/%s is missing." % ("Secret" if secret is None else "ConfigMap", claim_namespace, claim_name),
-            "wait for Rook to provision the claim, or delete and re-create the claim.",
-        )
-    creds = decode_secret_data(secret)
-    cm_data = configmap.get("data") or {}
-    missing = [k for k in CLAIM_SECRET_KEYS if not creds.get(k)]
-    missing += [k for k in ("BUCKET_NAME",) if not cm_data.get(k)]
-    if not endpoint_url and not cm_data.get("BUCKET_HOST"):
-        missing.append("BUCKET_HOST")
-    if missing:
-        raise TracingError(action, "keys %s are missing in the claim's Secret/ConfigMap." % ", ".join(missing),
-                           "check that a Rook bucket provisioner serves the claim's StorageClass.")
-    return dict(
-        endpoint_url=endpoint_url or endpoint_from_configmap(cm_data),
-        access_key=creds["AWS_ACCESS_KEY_ID"],
-        secret_key=creds["AWS_SECRET_ACCESS_KEY"],
-        region=cm_data.get("BUCKET_REGION") or DEFAULT_REGION,
-        bucket=cm_data["BUCKET_NAME"],
-    )
+    @S3ErrorHandler.common_error_handler("delete the lifecycle of bucket {bucket}")
+    def _delete_lifecycle(self, bucket):
+        self.requests += 1
+        return self.client.delete_bucket_lifecycle(Bucket=bucket)

@@ -16,11 +16,10 @@ scores with it. Each row is ``(component, line, status, end of support, source)`
 ``assess(jaeger, today)`` returns ``(errors, warnings, rows)`` for the images of the variables.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import re
+from typing import Any
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
 
@@ -81,7 +80,7 @@ def _truthy(value):
     return str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
-def row(component, version):
+def row(component: str, version: tuple[int, ...]) -> tuple[Any, ...] | None:
     """The table row of ``component`` at ``version`` (a tuple), ``None`` when not in the table."""
     for entry in TABLE:
         if entry[0] == component and tuple(version[:2]) == entry[1]:
@@ -89,7 +88,7 @@ def row(component, version):
     return None
 
 
-def status(component, version, today):
+def status(component: str, version: tuple[int, ...] | None, today: str) -> tuple[bool, tuple[Any, ...] | None, str]:
     """``(supported, row_or_None, text)`` for ``component`` at ``version`` on ``today`` (ISO date).
 
     A maintained line past its end date counts as end of life; ``text`` names the line, the
@@ -114,7 +113,7 @@ def status(component, version, today):
     return ok, entry, text
 
 
-def assess(jaeger, today):
+def assess(jaeger: dict[str, Any], today: str) -> tuple[list[TracingError], list[str], list[dict[str, Any]]]:
     """``(errors, warnings, rows)`` of the tempo-mode images in ``jaeger`` (role variables) on ``today``.
 
     ``rows``: ``[{component, image, version, supported, text}]`` for the readiness evidence.

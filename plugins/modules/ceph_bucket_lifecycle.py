@@ -3,10 +3,6 @@
 # Copyright: (c) 2026, talos_homelab.tracing contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 DOCUMENTATION = r"""
 module: ceph_bucket_lifecycle
 short_description: Manage lifecycle rules of a bucket on Ceph RGW (or any S3 endpoint)

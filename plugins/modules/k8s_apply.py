@@ -3,10 +3,6 @@
 # Copyright: (c) 2026, talos_homelab.tracing contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 DOCUMENTATION = r"""
 module: k8s_apply
 short_description: Plan Kubernetes manifests with a server-side dry run, then write only the objects that differ
@@ -160,22 +156,13 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.apply import (
-    ApplyError,
-    apply_objects,
-    secret_values,
-    validate_objects,
+    ApplyError, apply_objects, secret_values, validate_objects,
 )
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.args import K8S_AUTH_ARGS
-from ansible_collections.talos_homelab.tracing.plugins.module_utils.apply import transient_status
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.k8s import api_path
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.retry import is_transient
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.rollout import (
-    KINDS,
-    WaitError,
-    first_looks,
-    operator_made,
-    target_id,
-    validate_targets,
-    wait_for,
+    KINDS, WaitError, first_looks, operator_made, target_id, validate_targets, wait_for,
 )
 
 try:
@@ -295,7 +282,7 @@ def main():
             result["waited"] = wait_for(params["wait"], reader(client.client.client),
                                         first=first_looks(result["objects"], result["changed_objects"]),
                                         timeout=params["wait_timeout"], delay=params["wait_sleep"], fix=params["wait_fix"],
-                                        is_transient=lambda exc: transient_status(exc) is not None,
+                                        is_transient=is_transient,
                                         may_appear=operator_made(params["wait"], objects, result["changed_objects"]))
         except WaitError as err:
             module.fail_json(msg=err.msg, wait_failed=dict(reason=err.reason, id=target_id(err.target), status=err.status),

@@ -17,14 +17,17 @@ runs the module's own ``main()`` with its standard output captured, and parses t
 ActionBase's own parser. Argument validation, check mode, diff and no_log masking are the module's,
 unchanged.
 
-It runs in the worker only when that changes nothing but the time: the connection is local, the
-task uses the controller's Python as its interpreter, and has no become, async or task environment.
-Otherwise, or with ``tracing_modules_in_worker: false``, the module runs as usual.
+It runs in the worker only when that changes nothing but the time: the ansible-core release is one the
+tests run (``TESTED_CORE``: the path sets AnsibleModule internals of that release), the connection is
+local, the task uses the controller's Python as its interpreter, and has no become, async or task
+environment. Otherwise, or with ``tracing_modules_in_worker: false``, the module runs as usual, as a
+separate process (``-vvv`` says why).
+
+The five action plugins are one file, ``plugins/action/k8s_apply.py``; the others are symlinks to it (as
+kubernetes.core's ``plugins/action/k8s_info.py``), and each serves the module it is named after.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import contextlib
 import importlib
@@ -35,6 +38,7 @@ import sys
 import traceback
 
 from ansible import constants as C
+from ansible.release import __version__ as CORE_VERSION
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
@@ -54,6 +58,24 @@ PROFILE = "legacy"
 # The variable that turns it off (default on).
 SWITCH = "tracing_modules_in_worker"
 _AUTO = ("auto", "auto_legacy", "auto_silent", "auto_legacy_silent")
+# The ansible-core releases the in-worker path is tested with (requirements.lock, tests/integration/
+# test_module_in_worker.py): it sets AnsibleModule's private _ANSIBLE_ARGS, _ANSIBLE_PROFILE and
+# _PARSED_MODULE_ARGS, which another release may rename. Beyond them a module runs as a process.
+TESTED_CORE = ((2, 19),)
+
+
+def core_release(version: str) -> tuple[int, int] | None:
+    """``(major, minor)`` of an ansible-core version string (``"2.19.14"`` -> ``(2, 19)``), ``None`` when unreadable."""
+    parts = str(version).split(".")
+    try:
+        return int(parts[0]), int(parts[1])
+    except (IndexError, ValueError):
+        return None
+
+
+def module_name(action_name: str) -> str:
+    """The module an action plugin serves: the last part of its Python name (the file or symlink it is loaded as)."""
+    return action_name.rsplit(".", 1)[-1]
 
 
 def module_package(name):
@@ -74,10 +96,13 @@ def preload(name):
         pass
 
 
-def why_not(connection, interpreter, executable, become, async_val, environment, switch):
+def why_not(connection, interpreter, executable, become, async_val, environment, switch, core_version=CORE_VERSION):
     """Why the module must run as a separate process; ``None`` when the worker is the same place."""
     if get_module_encoder is None:
         return "ansible-core is older than 2.19"
+    if core_release(core_version) not in TESTED_CORE:
+        return "ansible-core %s is not a release the in-worker path is tested with (%s)" % (
+            core_version, ", ".join("%d.%d.x" % release for release in TESTED_CORE))
     if not switch:
         return "%s is false" % SWITCH
     if connection != "local":
@@ -121,7 +146,7 @@ def run_main(main, args):
 
 
 class ModuleInWorker(ActionBase):
-    """The action plugin of each of the collection's modules (plugins/action/<module>.py)."""
+    """The action plugin of each of the collection's modules (plugins/action/<module>.py, one file symlinked)."""
 
     _supports_check_mode = True
     _supports_async = True

@@ -6,13 +6,15 @@ credentials, images, and the helpers the mode-specific checks share (checks_temp
 checks_jaeger_operator.py). The registry (registry.py) holds their ids, weights and fixes.
 """
 
-from __future__ import absolute_import, division, print_function
+from __future__ import annotations
 
-__metaclass__ = type
+from typing import Any
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import parse as p
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import versions as v
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness.facts import (
+    Facts,
+    Outcome,
     flatten,
     fmt_list,
     schedulable_nodes,
@@ -35,7 +37,7 @@ def _replica_text(label, workload):
     return "%s %d ready (requested %d)" % (label, p.ready_replicas(workload), p.requested_replicas(workload))
 
 
-def check_jaeger_replicas(f):
+def check_jaeger_replicas(f: Facts) -> Outcome:
     if f.receiver is f.query:
         ev = _replica_text(f.receiver_label, f.receiver)
         return False, "single workload: %s" % ev if p.ready_replicas(f.receiver) > 1 else "single replica: %s" % ev
@@ -72,7 +74,7 @@ def _spread_fix(results):
             " or run fewer replicas than nodes so the scheduler can spread them." % nodes)
 
 
-def check_jaeger_spread(f):
+def check_jaeger_spread(f: Facts) -> Outcome:
     results = [_spread(f, f.receiver_label, f.receiver)]
     if f.query is not f.receiver:
         results.append(_spread(f, f.query_label, f.query))
@@ -80,7 +82,7 @@ def check_jaeger_spread(f):
     return ok, "; ".join(r[1] for r in results), _spread_fix(results)
 
 
-def otlp_service(f):
+def otlp_service(f: Facts) -> Any:
     """``(problem, evidence)`` of the receivers' OTLP Service; ``problem`` is None when it is right."""
     name = f.collector_service_name
     svc = f.jaeger_service(name)
@@ -96,14 +98,14 @@ def otlp_service(f):
     return None, ev
 
 
-def check_jaeger_otlp(f):
+def check_jaeger_otlp(f: Facts) -> Outcome:
     problem, ev = otlp_service(f)
     if problem:
         return False, problem
     return True, ev + " -> %s" % f.receiver_label
 
 
-def check_jaeger_credentials(f):
+def check_jaeger_credentials(f: Facts) -> Outcome:
     leaks = []
     if f.cr:
         for key, value in flatten((f.cr_spec().get("storage") or {}).get("options") or {}).items():
@@ -131,7 +133,7 @@ def check_jaeger_credentials(f):
     return True, "no literal keys in the CR, env or ConfigMaps"
 
 
-def jaeger_images(f):
+def jaeger_images(f: Facts) -> Any:
     images = []
     for wl in f.jaeger_workloads():
         for c in p.containers(wl):
@@ -147,7 +149,7 @@ def jaeger_images(f):
     return images
 
 
-def check_jaeger_image_tags(f):
+def check_jaeger_image_tags(f: Facts) -> Outcome:
     images = jaeger_images(f)
     if not images:
         return False, "no Jaeger images found"
@@ -161,7 +163,7 @@ def check_jaeger_image_tags(f):
     return True, fmt_list(sorted(set(i for _w, i in images)), 4)
 
 
-def jaeger_version(f):
+def jaeger_version(f: Facts) -> Any:
     for _where, image in jaeger_images(f):
         name = v.image_repo_name(image)
         if name.startswith("jaegertracing/") and name not in NONEXISTENT_IMAGES and "operator" not in name:
@@ -174,7 +176,7 @@ def jaeger_version(f):
     return OPERATOR_DEFAULT_JAEGER, "operator default"
 
 
-def broken_combinations(f):
+def broken_combinations(f: Facts) -> list[Any]:
     """Known-broken images and storage/version pairs, in either mode."""
     broken = []
     for where, image in jaeger_images(f):
@@ -192,7 +194,7 @@ def broken_combinations(f):
     return broken
 
 
-def today(f):
+def today(f: Facts) -> str:
     if not f.params.get("today"):
         import datetime
 
@@ -200,7 +202,7 @@ def today(f):
     return str(f.params["today"])
 
 
-def check_jaeger_grafana_datasource(f):
+def check_jaeger_grafana_datasource(f: Facts) -> Outcome:
     cm = f.jaeger.get("grafana_datasource")
     ns = f.params.get("grafana_namespace")
     name = f.names["grafana_datasource_configmap"]
@@ -214,7 +216,7 @@ def check_jaeger_grafana_datasource(f):
         ns, name, url, fmt_list("%s=%s" % kv for kv in sorted(((cm.get("metadata") or {}).get("labels") or {}).items())))
 
 
-def check_jaeger_pdb(f):
+def check_jaeger_pdb(f: Facts) -> Outcome:
     parts, ok = [], True
     seen = []
     for label, wl in ((f.receiver_label, f.receiver), (f.query_label, f.query)):

@@ -8,13 +8,14 @@ Each check is a pure function of the ``Facts`` (facts.py) returning ``(passed, e
 configuration run only when it was read (registry ``needs_otel_config``).
 """
 
-from __future__ import absolute_import, division, print_function
+from __future__ import annotations
 
-__metaclass__ = type
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import parse as p
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import versions as v
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness.facts import (
+    Facts,
+    Outcome,
     failing_evidence,
     fmt_list,
     schedulable_nodes,
@@ -24,7 +25,7 @@ MIN_COLLECTOR_VERSION = (0, 104, 0)  # receivers default to localhost since 0.10
 CONTRIB_REPOS = ("otel/opentelemetry-collector-contrib", "otel/opentelemetry-collector-k8s")
 
 
-def check_otel_version(f):
+def check_otel_version(f: Facts) -> Outcome:
     if not f.otel_workload:
         return False, "no collector workload %s/%s" % (f.otel_ns, f.params.get("otel_name"))
     images = [c.get("image") for c in p.containers(f.otel_workload, init=False)]
@@ -40,7 +41,7 @@ def check_otel_version(f):
     return True, image
 
 
-def check_otel_daemonset(f):
+def check_otel_daemonset(f: Facts) -> Outcome:
     name = f.params.get("otel_name")
     if f.otel.get("daemonset"):
         return True, "DaemonSet %s/%s" % (f.otel_ns, name)
@@ -49,7 +50,7 @@ def check_otel_daemonset(f):
     return False, "no DaemonSet %s/%s" % (f.otel_ns, name)
 
 
-def check_otel_ready(f):
+def check_otel_ready(f: Facts) -> Outcome:
     ds = f.otel.get("daemonset")
     if not ds:
         return False, "no DaemonSet, so no agent per node"
@@ -76,7 +77,7 @@ def _all_interfaces(endpoint, port):
     return str(endpoint) in ("0.0.0.0:%d" % port, ":%d" % port, "[::]:%d" % port)
 
 
-def check_otel_otlp(f):
+def check_otel_otlp(f: Facts) -> Outcome:
     receivers = f.otel_config.get("receivers") or {}
     otlp = [r for r in receivers if p.type_of(r) == "otlp"]
     if not otlp:
@@ -93,7 +94,7 @@ def check_otel_otlp(f):
         "" if traces else "; no traces pipeline")
 
 
-def check_otel_node_metrics(f):
+def check_otel_node_metrics(f: Facts) -> Outcome:
     used = set()
     for name, pipe in p.pipelines(f.otel_config).items():
         if p.type_of(name) == "metrics":
@@ -106,7 +107,7 @@ def check_otel_node_metrics(f):
     return True, "hostmetrics, kubeletstats in metrics pipeline"
 
 
-def check_otel_memory_limiter(f):
+def check_otel_memory_limiter(f: Facts) -> Outcome:
     pipes = p.pipelines(f.otel_config)
     if not pipes:
         return False, "no pipelines"
@@ -116,7 +117,7 @@ def check_otel_memory_limiter(f):
     return True, "first in %s" % ", ".join(sorted(pipes))
 
 
-def check_otel_processors(f):
+def check_otel_processors(f: Facts) -> Outcome:
     pipes = p.pipelines(f.otel_config)
     if not pipes:
         return False, "no pipelines"
@@ -131,7 +132,7 @@ def check_otel_processors(f):
     return True, "batch and resource in %s" % ", ".join(sorted(pipes))
 
 
-def check_otel_exporters(f):
+def check_otel_exporters(f: Facts) -> Outcome:
     targets = p.exporter_targets(f.otel_config, f.otel_ns)
     if not targets:
         return False, "no exporter with an endpoint in any pipeline"
@@ -163,7 +164,7 @@ def _resources_missing(container):
     return missing
 
 
-def check_otel_resources(f):
+def check_otel_resources(f: Facts) -> Outcome:
     if not f.otel_workload:
         return False, "no collector workload"
     problems = []

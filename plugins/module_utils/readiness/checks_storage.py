@@ -6,17 +6,20 @@ Secret, the bucket and its lifecycle, and Tempo's retention against it. registry
 weights and fixes and picks the lifecycle check of the mode.
 """
 
-from __future__ import absolute_import, division, print_function
+from __future__ import annotations
 
-__metaclass__ = type
+from typing import TYPE_CHECKING
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils import constants as C
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import versions as v
 
+if TYPE_CHECKING:  # annotations only
+    from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness.facts import Facts, Outcome
+
 STORAGE_SECRET_KEYS = ("S3_ENDPOINT", "S3_BUCKET") + C.CLAIM_SECRET_KEYS
 
 
-def check_storage_claim(f):
+def check_storage_claim(f: Facts) -> Outcome:
     ns, name = f.params.get("claim_namespace"), f.params.get("claim_name")
     if f.storage.get("crd_missing"):
         return False, "CRD objectbucketclaims.objectbucket.io missing (Rook object storage not installed)"
@@ -27,7 +30,7 @@ def check_storage_claim(f):
     return phase == "Bound", "ObjectBucketClaim %s/%s %s (bucket %s)" % (ns, name, phase, f.storage.get("bucket") or "?")
 
 
-def check_storage_secret(f):
+def check_storage_secret(f: Facts) -> Outcome:
     secret = f.jaeger.get("storage_secret")
     where = "Secret %s/%s" % (f.jaeger_ns, f.names["storage_secret_name"])
     if not secret:
@@ -53,7 +56,7 @@ def _s3_not_checked(f):
     return "not checked"
 
 
-def check_storage_bucket(f):
+def check_storage_bucket(f: Facts) -> Outcome:
     if f.storage.get("bucket_exists") is None:
         return False, _s3_not_checked(f)
     where = "bucket %s on %s" % (f.storage.get("bucket"), f.storage.get("endpoint_url"))
@@ -70,7 +73,7 @@ def _lifecycle(f):
     return None, ", ".join("rule %s expires after %d days" % x for x in days), days
 
 
-def check_storage_lifecycle_tempo(f):
+def check_storage_lifecycle_tempo(f: Facts) -> Outcome:
     """tempo mode: the lifecycle is a backstop behind Tempo's block_retention, so any whole-bucket rule
     of at least retention_days is right (its upper bound is checked by storage_store_retention)."""
     problem, listed, days = _lifecycle(f)
@@ -80,7 +83,7 @@ def check_storage_lifecycle_tempo(f):
     return any(d >= want for _i, d in days), "%s (backstop, expected >= %d days)" % (listed, want)
 
 
-def check_storage_lifecycle_operator(f):
+def check_storage_lifecycle_operator(f: Facts) -> Outcome:
     """grpc-plugin mode: the lifecycle IS the retention (days == retention_days)."""
     problem, listed, days = _lifecycle(f)
     if problem:
@@ -89,7 +92,7 @@ def check_storage_lifecycle_operator(f):
     return any(d == want for _i, d in days), "%s (expected %d days)" % (listed, want)
 
 
-def check_storage_store_retention(f):
+def check_storage_store_retention(f: Facts) -> Outcome:
     """The backstop must outlive every block Tempo still serves (docs/storage.md section 4).
 
     Passes when block_retention >= retention_days and the shortest whole-bucket

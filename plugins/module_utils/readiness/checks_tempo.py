@@ -7,9 +7,8 @@ sidecar (the names are the module's parameters, facts.py ``NAMES``). registry.py
 tempo mode only; checks_jaeger_operator.py holds the same checks for a Jaeger CR.
 """
 
-from __future__ import absolute_import, division, print_function
+from __future__ import annotations
 
-__metaclass__ = type
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils import support
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import checks_jaeger as common
@@ -17,6 +16,8 @@ from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness im
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import sampling_tier
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import versions as v
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness.facts import (
+    Facts,
+    Outcome,
     failing_evidence,
     fmt_list,
     no_jaeger,
@@ -26,7 +27,7 @@ WAL_PATH = "/var/tempo"  # where the role mounts Tempo's WAL and local blocks (v
 SUPPORTED_COMPONENTS = ("tempo", "tempo-query", "jaeger-query")
 
 
-def check_tempo_running(f):
+def check_tempo_running(f: Facts) -> Outcome:
     if not f.tempo_sts and not f.query:
         return False, no_jaeger(f)
     r, q = p.ready_replicas(f.receiver), p.ready_replicas(f.query)
@@ -35,7 +36,7 @@ def check_tempo_running(f):
     return r >= 1 and q >= 1, ev + ("; " + failing if failing else "")
 
 
-def check_tempo_strategy(f):
+def check_tempo_strategy(f: Facts) -> Outcome:
     leftovers = [p.name_of(c) for c in f.jaeger.get("crs") or []]
     if not f.tempo_sts or not f.query:
         return False, "tempo mode needs %s and %s (found %s)" % (f.receiver_label, f.query_label, ", ".join(
@@ -45,7 +46,7 @@ def check_tempo_strategy(f):
     return True, "tempo mode: %s (receivers) + %s" % (f.receiver_label, f.query_label)
 
 
-def check_tempo_storage(f):
+def check_tempo_storage(f: Facts) -> Outcome:
     if f.tempo_config is None:
         return False, f.tempo_config_error
     trace = ((f.tempo_config.get("storage") or {}).get("trace")) or {}
@@ -65,7 +66,7 @@ def check_tempo_storage(f):
     return backend == "s3" and bool(bucket) and bool(env_secrets), ev
 
 
-def check_tempo_retention(f):
+def check_tempo_retention(f: Facts) -> Outcome:
     want = f.retention_days
     if f.tempo_config is None:
         return False, f.tempo_config_error
@@ -77,7 +78,7 @@ def check_tempo_retention(f):
     return hours >= want * 24, "Tempo block_retention %s (%g days, expected >= %d)" % (raw, hours / 24.0, want)
 
 
-def check_tempo_otlp(f):
+def check_tempo_otlp(f: Facts) -> Outcome:
     problem, ev = common.otlp_service(f)
     if problem:
         return False, problem
@@ -87,7 +88,7 @@ def check_tempo_otlp(f):
     return True, ev + " -> %s" % f.receiver_label
 
 
-def check_tempo_sampling(f):
+def check_tempo_sampling(f: Facts) -> Outcome:
     if f.otel_config is None:
         return False, "collector config unreadable: %s" % f.otel_config_error
     tail = sampling_tier.tier(f)
@@ -110,14 +111,14 @@ def check_tempo_sampling(f):
     return False, "no probabilistic_sampler in the collector's traces pipeline (100% of traces kept)"
 
 
-def check_tempo_known_broken(f):
+def check_tempo_known_broken(f: Facts) -> Outcome:
     broken = common.broken_combinations(f)
     if broken:
         return False, "; ".join(broken)
     return True, "tempo mode with released images"
 
 
-def check_tempo_wal_persistent(f):
+def check_tempo_wal_persistent(f: Facts) -> Outcome:
     if not f.tempo_sts:
         return False, no_jaeger(f)
     sts = f.receiver_label
@@ -149,7 +150,7 @@ def check_tempo_wal_persistent(f):
     return True, ev
 
 
-def check_tempo_versions_supported(f):
+def check_tempo_versions_supported(f: Facts) -> Outcome:
     when = common.today(f)
     texts, ok = [], True
     for where, image in common.jaeger_images(f):
@@ -212,7 +213,7 @@ def _mounted_configmap_text(f, workload):
     return texts
 
 
-def check_tempo_query_wired(f):
+def check_tempo_query_wired(f: Facts) -> Outcome:
     query = f.names["query_name"]
     if not f.query:
         return False, "%s missing" % f.query_label

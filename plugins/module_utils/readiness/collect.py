@@ -28,9 +28,9 @@ Snapshot layout (all keys always present)::
     errors:   ["<kind>: <message>"] for reads the RBAC refused (403)
 """
 
-from __future__ import absolute_import, division, print_function
+from __future__ import annotations
 
-__metaclass__ = type
+from typing import Any, Callable
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.k8s import api_path
@@ -55,7 +55,7 @@ class _Reader(object):
         self.client = client
         self.errors = errors
 
-    def list(self, api_version, plural, namespace=None, label_selector=None):
+    def list(self, api_version: str, plural: str, namespace: str | None = None, label_selector: str | None = None) -> list[dict[str, Any]]:
         """Return ``(items, served)``."""
         query = {"labelSelector": label_selector} if label_selector else None
         try:
@@ -72,7 +72,7 @@ class _Reader(object):
             raise
         return list((body or {}).get("items") or []), True
 
-    def get(self, api_version, plural, name, namespace=None):
+    def get(self, api_version: str, plural: str, name: str, namespace: str | None = None) -> dict[str, Any] | None:
         try:
             return self.client.get(api_version, plural, name, namespace, action="read %s %s" % (plural, name))
         except TracingError as err:
@@ -88,7 +88,7 @@ def _today():
     return datetime.date.today().isoformat()
 
 
-def collect(client, params, s3_factory=None):
+def collect(client: Any, params: dict[str, Any], s3_factory: Callable[[dict[str, Any]], Any] | None = None) -> dict[str, Any]:
     """Build the snapshot. ``client`` is a ``K8sClient``; ``s3_factory(params)`` returns an S3Client."""
     otel_ns = params["otel_namespace"]
     otel_name = params["otel_name"]
@@ -197,7 +197,7 @@ def collect(client, params, s3_factory=None):
     return snap
 
 
-def collect_sampling(reader, config, otel_ns, jaeger_ns, jaeger):
+def collect_sampling(reader: Any, config: dict[str, Any] | None, otel_ns: str, jaeger_ns: str, jaeger: dict[str, Any]) -> dict[str, Any]:
     """The tail tier the agents' loadbalancing exporter resolves (readiness/sampling_checks.py): its Service,
     the Deployments, pods, PDBs, ConfigMaps and RBAC of its namespace (the Jaeger namespace's lists reused),
     and the Services the samplers export to. ``{}`` when the agents have no loadbalancing exporter."""

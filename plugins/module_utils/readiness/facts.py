@@ -15,11 +15,10 @@ The names and ports of the objects come from the module's parameters (``NAMES``:
 the roles', from constants.py); a snapshot without them gets the defaults.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import re
+from typing import Any, Iterable, Tuple, Union
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils import constants as C
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import parse as p
@@ -47,7 +46,11 @@ NAMES = dict(
 )
 
 
-def names_of(params):
+# What a check function returns: (passed, evidence), or (passed, evidence, fix) when the fix depends on what it found.
+Outcome = Union[Tuple[bool, str], Tuple[bool, str, str]]
+
+
+def names_of(params: dict[str, Any]) -> dict[str, Any]:
     """The object names and ports of ``params`` (a snapshot's), defaults filled in."""
     out = dict((k, params.get(k) if params.get(k) is not None else v) for k, v in NAMES.items())
     out["otel_namespace"] = params.get("otel_namespace", C.OTEL_NAMESPACE)
@@ -138,13 +141,13 @@ class Facts(object):
         return TEMPO
 
     # --- Jaeger CR helpers (operator mode)
-    def cr_spec(self):
+    def cr_spec(self) -> dict[str, Any]:
         return (self.cr or {}).get("spec") or {}
 
-    def storage_type(self):
+    def storage_type(self) -> str | None:
         return str((self.cr_spec().get("storage") or {}).get("type") or "memory")
 
-    def strategy(self):
+    def strategy(self) -> dict[str, Any] | None:
         strategy = str(self.cr_spec().get("strategy") or "allInOne")
         if strategy.lower() not in ("production", "streaming"):
             return "allInOne"
@@ -153,14 +156,14 @@ class Facts(object):
         return strategy
 
     # --- workloads of the Jaeger namespace
-    def jaeger_workloads(self):
+    def jaeger_workloads(self) -> list[dict[str, Any]]:
         return list(self.jaeger.get("deployments") or []) + list(self.jaeger.get("statefulsets") or [])
 
-    def jaeger_service(self, name):
+    def jaeger_service(self, name: str) -> dict[str, Any] | None:
         return self.services.get("%s/%s" % (self.jaeger_ns, name))
 
     # --- storage helpers
-    def lifecycle_days(self):
+    def lifecycle_days(self) -> int | None:
         """Expiration days of the enabled whole-bucket rules: ``[(id, days)]``."""
         out = []
         for rule in self.storage.get("lifecycle") or []:
@@ -180,16 +183,16 @@ class Facts(object):
             out.append((rule.get("ID"), int(days)))
         return out
 
-    def tempo_compaction(self):
+    def tempo_compaction(self) -> dict[str, Any]:
         return (((self.tempo_config or {}).get("compactor") or {}).get("compaction")) or {}
 
-    def tempo_retention_hours(self):
+    def tempo_retention_hours(self) -> float | None:
         value = self.tempo_compaction().get("block_retention")
         return value, v.duration_hours(value)
 
 
 # ====================================================================== helpers of several components
-def fmt_list(items, limit=5):
+def fmt_list(items: Iterable[Any], limit: int = 5) -> str:
     items = list(items)
     text = ", ".join(str(i) for i in items[:limit])
     if len(items) > limit:
@@ -197,7 +200,7 @@ def fmt_list(items, limit=5):
     return text
 
 
-def no_jaeger(f):
+def no_jaeger(f: Facts) -> str:
     return "no Jaeger in namespace %s (no %s StatefulSet%s)" % (
         f.jaeger_ns, f.names["tempo_name"], ", CRD jaegers.jaegertracing.io missing" if f.jaeger.get("crd_missing") else ", no Jaeger CR")
 
@@ -214,7 +217,7 @@ def _tolerates(tolerations, taint):
     return False
 
 
-def schedulable_nodes(f, workload):
+def schedulable_nodes(f: Facts, workload: dict[str, Any] | None) -> list[Any]:
     spec = p.pod_spec(workload)
     selector = spec.get("nodeSelector") or {}
     out = []
@@ -235,7 +238,7 @@ def schedulable_nodes(f, workload):
 _VALUE_RE = re.compile(r"(value: )'[^']*'|`[^`]*`")
 
 
-def failing_evidence(pods, limit=2):
+def failing_evidence(pods: list[dict[str, Any]], limit: int = 2) -> str:
     """``pod/container REASON (exit N, M restarts): message`` of pods whose containers do not run."""
     seen = []
     for pod in pods or []:
@@ -249,13 +252,13 @@ def failing_evidence(pods, limit=2):
     return "; ".join(seen[:limit])
 
 
-def service_evidence(svc, name):
+def service_evidence(svc: dict[str, Any] | None, name: str) -> str:
     if svc is None:
         return "Service %s missing" % name
     return "Service %s ports %s" % (name, ", ".join(str(x) for x in p.service_ports(svc)))
 
 
-def flatten(data, prefix=""):
+def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
     out = {}
     for key, value in (data or {}).items():
         full = "%s.%s" % (prefix, key) if prefix else str(key)

@@ -3,12 +3,11 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Pure helpers that read the snapshot: configs, endpoints, images, selectors."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import base64
 import re
+from typing import Any, Iterable
 
 try:
     import yaml
@@ -23,18 +22,18 @@ ENDPOINT_EXPORTER_TYPES = ("otlp", "otlphttp", "jaeger", "jaeger_thrift", "zipki
 
 
 # ------------------------------------------------------------------ generic
-def name_of(obj):
+def name_of(obj: dict[str, Any] | None) -> str | None:
     return ((obj or {}).get("metadata") or {}).get("name")
 
 
-def by_name(items, name):
+def by_name(items: Iterable[dict[str, Any]] | None, name: str | None) -> dict[str, Any] | None:
     for item in items or []:
         if name_of(item) == name:
             return item
     return None
 
 
-def decode_secret(secret):
+def decode_secret(secret: dict[str, Any] | None) -> dict[str, str]:
     out = {}
     for key, value in ((secret or {}).get("data") or {}).items():
         try:
@@ -45,7 +44,7 @@ def decode_secret(secret):
     return out
 
 
-def endpoint_from_configmap(cm_data):
+def endpoint_from_configmap(cm_data: dict[str, Any]) -> str | None:
     host = (cm_data or {}).get("BUCKET_HOST")
     if not host:
         return None
@@ -54,7 +53,7 @@ def endpoint_from_configmap(cm_data):
     return "%s://%s%s" % (scheme, host, (":%s" % port) if port else "")
 
 
-def load_yaml(text):
+def load_yaml(text: str | None) -> tuple[Any, str | None]:
     """Parse YAML text; returns ``(data, error)``."""
     if not HAS_YAML:
         return None, "PyYAML is not installed"
@@ -64,21 +63,21 @@ def load_yaml(text):
         return None, "not valid YAML (%s)" % str(exc).splitlines()[0]
 
 
-def type_of(component_id):
+def type_of(component_id: Any) -> str:
     """``otlp/jaeger`` -> ``otlp``."""
     return str(component_id).split("/", 1)[0]
 
 
 # ------------------------------------------------------------------ workloads
-def pod_spec(workload):
+def pod_spec(workload: dict[str, Any] | None) -> dict[str, Any]:
     return ((((workload or {}).get("spec") or {}).get("template") or {}).get("spec")) or {}
 
 
-def template_labels(workload):
+def template_labels(workload: dict[str, Any] | None) -> dict[str, str]:
     return ((((workload or {}).get("spec") or {}).get("template") or {}).get("metadata") or {}).get("labels") or {}
 
 
-def containers(workload, init=True):
+def containers(workload: dict[str, Any] | None, init: bool = True) -> list[dict[str, Any]]:
     spec = pod_spec(workload)
     out = list(spec.get("containers") or [])
     if init:
@@ -86,7 +85,7 @@ def containers(workload, init=True):
     return out
 
 
-def selector_matches(selector, labels):
+def selector_matches(selector: dict[str, Any] | None, labels: dict[str, str]) -> bool:
     """A LabelSelector (matchLabels + matchExpressions) against labels; empty selector matches nothing."""
     if not selector:
         return False
@@ -110,28 +109,28 @@ def selector_matches(selector, labels):
     return True
 
 
-def service_selects(service, labels):
+def service_selects(service: dict[str, Any] | None, labels: dict[str, str]) -> bool:
     """A Service's plain selector map against pod template labels."""
     selector = ((service or {}).get("spec") or {}).get("selector") or {}
     return bool(selector) and all(labels.get(k) == v for k, v in selector.items())
 
 
-def service_ports(service):
+def service_ports(service: dict[str, Any] | None) -> list[Any]:
     return [p.get("port") for p in ((service or {}).get("spec") or {}).get("ports") or []]
 
 
-def ready_replicas(workload):
+def ready_replicas(workload: dict[str, Any] | None) -> int:
     status = (workload or {}).get("status") or {}
     return int(status.get("readyReplicas") or 0)
 
 
-def requested_replicas(workload):
+def requested_replicas(workload: dict[str, Any] | None) -> int:
     spec = (workload or {}).get("spec") or {}
     value = spec.get("replicas")
     return 1 if value is None else int(value)
 
 
-def has_hostname_spread(workload):
+def has_hostname_spread(workload: dict[str, Any] | None) -> bool:
     spec = pod_spec(workload)
     for tsc in spec.get("topologySpreadConstraints") or []:
         if tsc.get("topologyKey") == HOSTNAME_KEY:
@@ -146,13 +145,13 @@ def has_hostname_spread(workload):
     return False
 
 
-def pods_of(workload, pods):
+def pods_of(workload: dict[str, Any] | None, pods: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
     selector = ((workload or {}).get("spec") or {}).get("selector") or {}
     return [p for p in pods or [] if selector_matches(selector, p.get("labels") or {})]
 
 
 # ------------------------------------------------------------------ endpoints
-def parse_endpoint(endpoint, default_namespace):
+def parse_endpoint(endpoint: Any, default_namespace: str | None) -> dict[str, Any] | None:
     """Where an exporter endpoint points.
 
     Returns a dict ``endpoint, host, port, in_cluster`` and, for in-cluster names
@@ -187,16 +186,16 @@ def parse_endpoint(endpoint, default_namespace):
 HOSTPORT_RE = re.compile(r"(?:[a-z]+://)?([a-z0-9][a-z0-9.-]*):(\d{2,5})\b", re.I)
 
 
-def hostports(text):
+def hostports(text: Any) -> list[tuple[str, int]]:
     return [(h, int(p)) for h, p in HOSTPORT_RE.findall(str(text or ""))]
 
 
 # ------------------------------------------------------------------ OpenTelemetry Collector
-def otel_workload(otel):
+def otel_workload(otel: dict[str, Any] | None) -> dict[str, Any] | None:
     return (otel or {}).get("daemonset") or (otel or {}).get("deployment")
 
 
-def otel_config(otel):
+def otel_config(otel: dict[str, Any] | None) -> tuple[dict[str, Any] | None, str | None]:
     """Find and parse the collector's config. Returns ``(configmap_name, config_or_None, error)``."""
     workload = otel_workload(otel)
     names = []
@@ -221,11 +220,11 @@ def otel_config(otel):
     return None, None, "no collector ConfigMap found (looked for %s)" % ", ".join(sorted(set(names)))
 
 
-def pipelines(config):
+def pipelines(config: dict[str, Any] | None) -> dict[str, Any]:
     return (((config or {}).get("service") or {}).get("pipelines")) or {}
 
 
-def loadbalancing_endpoint(conf):
+def loadbalancing_endpoint(conf: dict[str, Any] | None) -> dict[str, Any] | None:
     """``host:port`` a loadbalancing exporter resolves (exporter/loadbalancingexporter README: the k8s
     resolver's ``service`` with its first of ``ports`` (default 4317), the dns resolver's ``hostname``
     and ``port`` (default 4317)); ``None`` for the static resolver or none."""
@@ -239,7 +238,7 @@ def loadbalancing_endpoint(conf):
     return None
 
 
-def exporter_targets(config, default_namespace):
+def exporter_targets(config: dict[str, Any] | None, default_namespace: str | None) -> list[dict[str, Any]]:
     """Endpoints of the exporters used in a pipeline: ``[{exporter, endpoint, host, port, in_cluster, ...}]``."""
     used = []
     for pipe in pipelines(config).values():
@@ -264,7 +263,7 @@ def exporter_targets(config, default_namespace):
 CRED_NAME_RE = re.compile(r"(secret|password|passwd|access[_.-]?key|accesskey|token|credential)", re.I)
 
 
-def literal_credentials(data, path=""):
+def literal_credentials(data: Any, path: str = "") -> list[str]:
     """Paths in nested data whose key looks like a credential and whose value is a literal (not ``${...}``)."""
     found = []
     if isinstance(data, dict):

@@ -16,9 +16,9 @@ To add a check: write its function in the module of its component (and mode), th
 here; tests/unit/plugins/module_utils/readiness/test_registry.py fails on a function left out.
 """
 
-from __future__ import absolute_import, division, print_function
+from __future__ import annotations
 
-__metaclass__ = type
+from typing import Any, Callable, TYPE_CHECKING
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import checks_jaeger as jaeger
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import checks_jaeger_operator as operator
@@ -27,6 +27,9 @@ from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness im
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import checks_tempo as tempo
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import sampling_checks as sampling
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness.facts import OPERATOR, TEMPO, Facts, no_jaeger
+
+if TYPE_CHECKING:  # annotations only
+    from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness.facts import Facts
 
 COMPONENTS = ("otel_collector", "jaeger", "sampling", "storage")
 COMPONENT_TITLES = dict(otel_collector="OpenTelemetry Collector", jaeger="Jaeger", storage="Storage",
@@ -53,7 +56,7 @@ class Check(object):
         self.needs_otel_config = needs_otel_config
         self.enabled = enabled
 
-    def functions(self):
+    def functions(self) -> list[Callable[..., Any]]:
         """The distinct functions this check runs (to verify that each is registered once)."""
         out = []
         for func in self.impls.values():
@@ -70,7 +73,7 @@ def _no_otel_config(f):
     return False, f.otel_config_error
 
 
-def implementation(check, facts):
+def implementation(check: Check, facts: Facts) -> Callable[[Facts], Any] | None:
     """The one place that picks by storage mode: the function ``check`` runs with ``facts``, or None."""
     if check.enabled is not None and not check.enabled(facts):
         return None
@@ -201,7 +204,7 @@ ALL_CHECKS = [
 ]
 
 
-def run_checks(snapshot):
+def run_checks(snapshot: dict[str, Any]) -> tuple[Facts, list[dict[str, Any]]]:
     """Run every applicable check; returns ``(facts, [check dict])``."""
     facts = Facts(snapshot)
     results = []

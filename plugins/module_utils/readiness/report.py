@@ -16,9 +16,9 @@ report holds no timestamp: the same cluster state gives the same bytes, so a
 report file is rewritten only when something changed.
 """
 
-from __future__ import absolute_import, division, print_function
+from __future__ import annotations
 
-__metaclass__ = type
+from typing import Any
 
 PASS_MARK = u"\u2705"
 FAIL_MARK = u"\u274c"
@@ -27,7 +27,7 @@ LAST = u"\u2514\u2500\u2500 "
 DASH = u"\u2014"
 
 
-def check_line(check, last):
+def check_line(check: dict[str, Any], last: bool) -> str:
     mark = PASS_MARK if check["passed"] else FAIL_MARK
     line = u"%s%s %s: %s" % (LAST if last else BRANCH, mark, check["title"], check["evidence"])
     if not check["passed"]:
@@ -35,7 +35,7 @@ def check_line(check, last):
     return line
 
 
-def component_header(title, component):
+def component_header(title: str, component: dict[str, Any]) -> str:
     return u"%s: %d/100 %s %s" % (title, component["score"], DASH, component["verdict"])
 
 
@@ -46,7 +46,7 @@ MODE_TITLES = {
 }
 
 
-def render(summary, titles, mode=None):
+def render(summary: dict[str, Any], titles: list[tuple[str, str]], mode: str | None = None) -> str:
     """``summary`` from ``score.summarize``; ``titles`` maps component ids to display names (ordered)."""
     lines = [u"# Tracing readiness", u""]
     if mode:

@@ -3,13 +3,12 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """``tracing_readiness``: collect, assess (pure), report, write, fail_under."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import io
 import os
 import tempfile
+from typing import Any, Callable
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import registry
@@ -18,7 +17,7 @@ from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness im
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness.collect import collect
 
 
-def assess(snapshot, fail_under=None):
+def assess(snapshot: dict[str, Any], fail_under: int | None = None) -> dict[str, Any]:
     """Pure: snapshot -> result dict (score, verdict, storage_mode, components, report).
 
     ``fail_under``: the threshold the run enforces; the verdict is never PRODUCTION-READY below it."""
@@ -31,7 +30,7 @@ def assess(snapshot, fail_under=None):
     return summary
 
 
-def read_text(path):
+def read_text(path: str) -> str | None:
     try:
         with io.open(path, "r", encoding="utf-8") as handle:
             return handle.read()
@@ -39,7 +38,7 @@ def read_text(path):
         return None
 
 
-def write_report(path, text, check_mode):
+def write_report(path: str | None, text: str, check_mode: bool) -> bool:
     """Write ``text`` to ``path`` when it differs. Returns True when it was (or, in check mode, would be) written."""
     path = os.path.abspath(os.path.expanduser(path))
     if read_text(path) == text:
@@ -61,7 +60,7 @@ def write_report(path, text, check_mode):
     return True
 
 
-def run(module, client_factory, s3_factory):
+def run(module: Any, client_factory: Callable[[dict[str, Any]], Any], s3_factory: Callable[[dict[str, Any]], Any]) -> tuple[dict[str, Any], str | None]:
     """Returns ``(result, failed_message_or_None)``."""
     params = dict(module.params)
     params["claim_namespace"] = params.get("claim_namespace") or params["jaeger_namespace"]

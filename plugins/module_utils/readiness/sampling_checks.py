@@ -15,16 +15,19 @@ fixes in registry.py. The sampler the agents must reach is the module's ``sample
 ``sampler_name``/``sampler_port``.
 """
 
-from __future__ import absolute_import, division, print_function
+from __future__ import annotations
 
-__metaclass__ = type
+from typing import TYPE_CHECKING
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils import sampling as model
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import parse as p
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness.sampling_tier import sampling_summary, tier
 
+if TYPE_CHECKING:  # annotations only
+    from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness.facts import Facts, Outcome
 
-def check_sampling_tail(f):
+
+def check_sampling_tail(f: Facts) -> Outcome:
     t = tier(f)
     text = sampling_summary(f)
     if not (t.lb and t.policies is not None):
@@ -41,7 +44,7 @@ def check_sampling_tail(f):
     return True, text
 
 
-def check_sampling_routing(f):
+def check_sampling_routing(f: Facts) -> Outcome:
     t = tier(f)
     if f.otel_config is None:
         return False, "collector config unreadable: %s" % f.otel_config_error
@@ -62,7 +65,7 @@ def check_sampling_routing(f):
     return True, "%s routing_key traceID -> %s" % (", ".join(sorted(set(e for _n, e, _c in t.lb))), t.target.get("endpoint"))
 
 
-def check_sampling_no_head(f):
+def check_sampling_no_head(f: Facts) -> Outcome:
     t = tier(f)
     if f.otel_config is None:
         return False, "collector config unreadable: %s" % f.otel_config_error
@@ -74,7 +77,7 @@ def check_sampling_no_head(f):
         "%s: %s" % (n, ", ".join(pl.get("processors") or [])) for n, pl in sorted(t.traces.items()))
 
 
-def check_sampling_resolver(f):
+def check_sampling_resolver(f: Facts) -> Outcome:
     t = tier(f)
     if t.target is None:
         return False, "no loadbalancing resolver on the agents"
@@ -119,7 +122,7 @@ def _granted(data, ns, sa_ns, sa, group, resource, verb):
     return None
 
 
-def check_sampling_rbac(f):
+def check_sampling_rbac(f: Facts) -> Outcome:
     t = tier(f)
     if not t.lb:
         return False, "no loadbalancing exporter on the agents"
@@ -150,7 +153,7 @@ def check_sampling_rbac(f):
         who, " and ".join(r["resources"][0] for r in model.resolver_rules(version)), ", ".join(via))
 
 
-def check_sampling_pipeline(f):
+def check_sampling_pipeline(f: Facts) -> Outcome:
     t = tier(f)
     if t.config is None:
         return False, "sampler configuration: %s" % t.config_error
@@ -185,7 +188,7 @@ def check_sampling_pipeline(f):
     return True, "%s; %s" % ("; ".join("%s: %s" % (n, ", ".join(pl.get("processors") or [])) for n, pl in traces), ", ".join(good))
 
 
-def check_sampling_replicas(f):
+def check_sampling_replicas(f: Facts) -> Outcome:
     t = tier(f)
     if t.workload is None:
         return False, "no sampler Deployment"
@@ -199,7 +202,7 @@ def check_sampling_replicas(f):
     return True, text
 
 
-def check_sampling_pdb(f):
+def check_sampling_pdb(f: Facts) -> Outcome:
     t = tier(f)
     if t.workload is None:
         return False, "no sampler Deployment"

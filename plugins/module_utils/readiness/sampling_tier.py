@@ -6,12 +6,15 @@ collect.py ``collect_sampling``), derived once per Facts, and which sampling run
 Read by sampling_checks.py and by the tempo mode's jaeger_sampling check (checks_tempo.py).
 """
 
-from __future__ import absolute_import, division, print_function
+from __future__ import annotations
 
-__metaclass__ = type
+from typing import Any, TYPE_CHECKING
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils import sampling as model
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import parse as p
+
+if TYPE_CHECKING:  # annotations only
+    from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness.facts import Facts
 
 HEAD_PROCESSORS = ("probabilistic_sampler", "tail_sampling")
 
@@ -57,19 +60,19 @@ class Tier(object):
                     self.policies = (proc or {}).get("policies") or []
                     break
 
-    def label(self):
+    def label(self) -> str:
         if not self.target:
             return "no sampler tier"
         return "%s/%s" % (self.target.get("namespace"), self.target.get("service"))
 
 
-def tier(f):
+def tier(f: Facts) -> Tier:
     if getattr(f, "_sampling_tier", None) is None:
         f._sampling_tier = Tier(f)
     return f._sampling_tier
 
 
-def pct_text(value):
+def pct_text(value: Any) -> str:
     """10, 10.0 and "10" all read 10; a value that is not a number is shown as it is."""
     try:
         return "%g" % float(value)
@@ -86,7 +89,7 @@ def _head_text(f):
     return None
 
 
-def sampling_summary(f):
+def sampling_summary(f: Facts) -> str:
     """Which sampling runs, in one phrase (also used by the jaeger_sampling check)."""
     t = tier(f)
     if f.otel_config is None:

@@ -17,9 +17,9 @@ check counts double.  Each check has a ``weight`` (importance); its points are
   never calls ready a stack the same run fails (issue 9 item 5).
 """
 
-from __future__ import absolute_import, division, print_function
+from __future__ import annotations
 
-__metaclass__ = type
+from typing import Any, Iterable
 
 SEVERITY_MULTIPLIER = dict(danger=2, warning=1)
 READY_THRESHOLD = 90
@@ -27,11 +27,11 @@ READY = "PRODUCTION-READY"
 NOT_READY = "NOT PRODUCTION-READY"
 
 
-def points(check):
+def points(check: dict[str, Any]) -> int:
     return check["weight"] * SEVERITY_MULTIPLIER[check["severity"]]
 
 
-def component_score(checks):
+def component_score(checks: list[dict[str, Any]]) -> int:
     total = sum(points(c) for c in checks)
     if not total:
         return 0
@@ -39,12 +39,12 @@ def component_score(checks):
     return int(round(100.0 * passed / total))
 
 
-def component_verdict(score, checks):
+def component_verdict(score: int, checks: list[dict[str, Any]]) -> str:
     blockers = [c for c in checks if c["severity"] == "danger" and not c["passed"]]
     return READY if score >= READY_THRESHOLD and not blockers else NOT_READY
 
 
-def summarize(checks, components, fail_under=None):
+def summarize(checks: list[dict[str, Any]], components: Iterable[str], fail_under: int | None = None) -> dict[str, Any]:
     """``checks``: the check dicts; ``components``: component ids in report order;
     ``fail_under``: the score below which the run fails (None: no threshold)."""
     out = dict(components={})

@@ -3,12 +3,12 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Trim API objects to what the readiness checks read (pure): nodes, pods, Secrets (key names only)."""
 
-from __future__ import absolute_import, division, print_function
+from __future__ import annotations
 
-__metaclass__ = type
+from typing import Any
 
 
-def trim_node(node):
+def trim_node(node: dict[str, Any]) -> dict[str, Any]:
     meta = node.get("metadata") or {}
     spec = node.get("spec") or {}
     conditions = (node.get("status") or {}).get("conditions") or []
@@ -22,7 +22,7 @@ def trim_node(node):
     )
 
 
-def trim_pod(pod):
+def trim_pod(pod: dict[str, Any]) -> dict[str, Any]:
     meta = pod.get("metadata") or {}
     status = pod.get("status") or {}
     conditions = status.get("conditions") or []
@@ -37,7 +37,7 @@ def trim_pod(pod):
     )
 
 
-def failing_containers(status):
+def failing_containers(status: dict[str, Any] | None) -> list[str]:
     """Containers that do not run: waiting reason, restarts and the last exit's message (trimmed)."""
     out = []
     for cs in status.get("containerStatuses") or []:
@@ -55,11 +55,11 @@ def failing_containers(status):
     return out
 
 
-def selector_string(match_labels):
+def selector_string(match_labels: dict[str, str] | None) -> str:
     return ",".join("%s=%s" % (k, v) for k, v in sorted((match_labels or {}).items()))
 
 
-def secret_summary(secret):
+def secret_summary(secret: dict[str, Any] | None) -> dict[str, Any] | None:
     if not secret:
         return None
     meta = secret.get("metadata") or {}

@@ -3,15 +3,14 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Pure helpers that read images, versions and durations in the snapshot."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import re
+from typing import Any
 
 
 # ------------------------------------------------------------------ images and versions
-def split_image(image):
+def split_image(image: Any) -> tuple[str, str]:
     """``repo[:tag][@digest]`` -> ``(repo, tag, digest)``."""
     image = image or ""
     digest = None
@@ -24,7 +23,7 @@ def split_image(image):
     return repo, tag, digest
 
 
-def version_tuple(tag):
+def version_tuple(tag: Any) -> tuple[int, ...] | None:
     """``v1.65.0`` / ``0.114.0`` / ``2.6.1-rc`` -> ``(1, 65, 0)``; ``None`` when not a version."""
     match = re.match(r"^v?(\d+)\.(\d+)(?:\.(\d+))?", tag or "")
     if not match:
@@ -32,11 +31,11 @@ def version_tuple(tag):
     return tuple(int(x or 0) for x in match.groups())
 
 
-def version_text(version):
+def version_text(version: tuple[int, ...] | None) -> str:
     return ".".join(str(x) for x in version) if version else "?"
 
 
-def image_repo_name(image):
+def image_repo_name(image: Any) -> str:
     """``docker.io/jaegertracing/jaeger-query:1.57`` -> ``jaegertracing/jaeger-query``."""
     repo = split_image(image)[0]
     parts = repo.split("/")
@@ -46,7 +45,7 @@ def image_repo_name(image):
 
 
 # ------------------------------------------------------------------ durations
-def duration_hours(text):
+def duration_hours(text: Any) -> float | None:
     """Go-style duration (``168h``, ``7d``, ``1h30m``, ``336h0m0s``) -> hours (float); ``None`` if unparsable."""
     if text is None:
         return None

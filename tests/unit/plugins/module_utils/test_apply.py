@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, talos_homelab.tracing contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""k8s_apply's pure logic: plan/select, per-object retry with backoff, diffs, Secret redaction.
+"""k8s_apply's pure logic: plan/select, per-object retry with backoff (the one policy, module_utils/retry.py), diffs, Secret redaction.
 
 Failures are the exception types the module really sees: kubernetes.core's CoreException raised from
 the kubernetes client's ApiException (DynamicApiError), with the Status body and headers a server sends.
@@ -20,6 +20,7 @@ from kubernetes.dynamic.exceptions import api_exception
 
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
 from ansible_collections.talos_homelab.tracing.plugins.module_utils import apply as A
+from ansible_collections.talos_homelab.tracing.plugins.module_utils import retry as R
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.constants import TRANSIENT_STATUSES
 from ansible_collections.talos_homelab.tracing.plugins.test.transient import transient
 
@@ -102,26 +103,26 @@ def test_validate_objects_names_the_index_and_the_missing_fields():
 # ------------------------------------------------------------------ transient answers
 @pytest.mark.parametrize("status", TRANSIENT_STATUSES)
 def test_transient_statuses_are_retryable(status):
-    assert A.transient_status(api_error(status)) == status
+    assert R.transient_status(api_error(status)) == status
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 422])
 def test_other_statuses_are_not(status):
-    assert A.transient_status(api_error(status)) is None
+    assert R.transient_status(api_error(status)) is None
 
 
 def test_transient_from_message_only_and_unrelated_errors():
-    assert A.transient_status(CoreException('Failed: {"kind":"Status","code": 503}')) == 503
-    assert A.transient_status(ValueError("Failed to load resource definition")) is None
+    assert R.transient_status(CoreException('Failed: {"kind":"Status","code": 503}')) == 503
+    assert R.transient_status(ValueError("Failed to load resource definition")) is None
 
 
 def test_backoff_doubles_is_capped_and_honours_retry_after_on_429():
-    assert [A.backoff(n, 2) for n in range(6)] == [2, 4, 8, 16, 30, 30]
-    assert A.backoff(0, 2, api_error(429, {"Retry-After": "7"})) == 7
-    assert A.backoff(0, 2, api_error(429, {"Retry-After": "3600"})) == A.MAX_DELAY
+    assert [R.backoff(n, 2) for n in range(6)] == [2, 4, 8, 16, 30, 30]
+    assert R.backoff(0, 2, api_error(429, {"Retry-After": "7"})) == 7
+    assert R.backoff(0, 2, api_error(429, {"Retry-After": "3600"})) == R.MAX_DELAY
     # Retry-After shorter than the backoff: the backoff wins; on a 503 the header is not a throttle.
-    assert A.backoff(2, 2, api_error(429, {"Retry-After": "1"})) == 8
-    assert A.backoff(0, 2, api_error(503, {"Retry-After": "9"})) == 2
+    assert R.backoff(2, 2, api_error(429, {"Retry-After": "1"})) == 8
+    assert R.backoff(0, 2, api_error(503, {"Retry-After": "9"})) == 2
 
 
 def test_call_with_retry_retries_transient_then_succeeds():
@@ -133,7 +134,7 @@ def test_call_with_retry_retries_transient_then_succeeds():
             raise errors.pop(0)
         return "ok"
 
-    assert A.call_with_retry(fn, retries=3, delay=1, sleep=sleeps.append) == ("ok", 3)
+    assert R.call_with_retry(fn, retries=3, delay=1, sleep=sleeps.append) == ("ok", 3)
     assert sleeps == [1, 2]
 
 
@@ -144,14 +145,14 @@ def test_call_with_retry_is_bounded_and_does_not_retry_other_answers():
         raise api_error(503)
 
     with pytest.raises(CoreException) as info:
-        A.call_with_retry(always_503, retries=2, delay=1, sleep=sleeps.append)
+        R.call_with_retry(always_503, retries=2, delay=1, sleep=sleeps.append)
     assert info.value.attempts == 3 and sleeps == [1, 2]
 
     def invalid():
         raise api_error(422)
 
     with pytest.raises(CoreException) as info:
-        A.call_with_retry(invalid, retries=5, delay=1, sleep=sleeps.append)
+        R.call_with_retry(invalid, retries=5, delay=1, sleep=sleeps.append)
     assert info.value.attempts == 1 and sleeps == [1, 2]
 
 

@@ -94,13 +94,42 @@ def test_each_run_gets_its_own_arguments():
 
 
 def test_every_module_has_its_action_plugin():
+    import importlib
     import os
+    import sys
 
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+    action_dir = os.path.join(root, "plugins", "action")
     modules = sorted(f for f in os.listdir(os.path.join(root, "plugins", "modules")) if f.endswith(".py") and f != "__init__.py")
-    actions = sorted(f for f in os.listdir(os.path.join(root, "plugins", "action")) if f.endswith(".py") and f != "__init__.py")
+    actions = sorted(f for f in os.listdir(action_dir) if f.endswith(".py") and f != "__init__.py")
     assert modules == actions
+    # One file, the others symlinks to it (as kubernetes.core's plugins/action/k8s_info.py).
+    assert [f for f in actions if not os.path.islink(os.path.join(action_dir, f))] == ["k8s_apply.py"]
+    assert all(os.readlink(os.path.join(action_dir, f)) == "k8s_apply.py" for f in actions if f != "k8s_apply.py")
+    with open(os.path.join(action_dir, "k8s_apply.py")) as f:
+        text = f.read()
+    assert "preload(module_name(__name__))" in text and "class ActionModule(ModuleInWorker)" in text
+    # Loaded under each name, the file preloads the module of that name.
     for name in actions:
-        with open(os.path.join(root, "plugins", "action", name)) as f:
-            text = f.read()
-        assert 'preload("%s")' % name[:-3] in text and "class ActionModule(ModuleInWorker)" in text
+        module = in_worker.module_package(name[:-3])
+        sys.modules.pop(module, None)
+        action = importlib.import_module("ansible_collections.talos_homelab.tracing.plugins.action.%s" % name[:-3])
+        assert in_worker.module_name(action.__name__) == name[:-3] and module in sys.modules
+        assert issubclass(action.ActionModule, in_worker.ModuleInWorker)
+
+
+@pytest.mark.parametrize("version, runs_in_worker", [
+    ("2.19.0", True), ("2.19.14", True), ("2.19.15rc1", True),
+    ("2.20.0", False), ("2.18.9", False), ("3.0.0", False), ("devel", False),
+])
+def test_the_in_worker_path_is_capped_at_the_tested_ansible_core(version, runs_in_worker):
+    reason = in_worker.why_not(**dict(SAME, core_version=version))
+    if runs_in_worker:
+        assert reason is None
+    else:
+        assert reason == "ansible-core %s is not a release the in-worker path is tested with (2.19.x)" % version
+
+
+def test_the_installed_ansible_core_is_a_tested_one():
+    """The cap follows the lock: moving to another ansible-core means running the tests and widening TESTED_CORE."""
+    assert in_worker.core_release(in_worker.CORE_VERSION) in in_worker.TESTED_CORE

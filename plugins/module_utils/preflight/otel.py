@@ -1,0 +1,25 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, talos_homelab.tracing contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Step 1 of the preflight: what role otel_collector needs read before it writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.preflight.common import _NS_RE
+
+
+def read_otel(client: Any, otel: dict[str, Any]) -> dict[str, Any]:
+    """The collector's namespace, the DaemonSet it takes over and, in tail mode, the sampler namespace."""
+    out = {}
+    ns, name = str(otel.get("otel_collector_namespace") or ""), str(otel.get("otel_collector_name") or "")
+    if not (_NS_RE.match(ns) and _NS_RE.match(name)):
+        return out  # the role's own checks name the problem
+    out["otel_namespace"] = client.get("v1", "namespaces", ns, action="read the collector namespace")
+    out["otel_daemonset"] = (client.get("apps/v1", "daemonsets", name, ns, action="read the DaemonSet to take over")
+                             if out["otel_namespace"] is not None else None)
+    sampler_ns = str(otel.get("otel_collector_sampler_namespace") or "")
+    if otel.get("otel_collector_sampling") == "tail" and sampler_ns != ns and _NS_RE.match(sampler_ns):
+        out["otel_sampler_namespace"] = client.get("v1", "namespaces", sampler_ns, action="read the sampler namespace")
+    return out
