@@ -44,7 +44,10 @@ RENDERED = {
 # so the sampler Namespace object is rendered whenever the role would create it.
 PREFLIGHT = {"effective": {"otel_namespace_exists": True, "otel_sampler_namespace_missing": True}}
 # Silent before, refused now: variant -> words the refusal must contain.
-REFUSED: dict = {}
+REFUSED = {
+    "overrides-port-mismatch": ["receivers.otlp.protocols.grpc.endpoint", "otel_collector_otlp_grpc_port"],
+    "overrides-health-port-mismatch": ["extensions.health_check.endpoint", "otel_collector_health_check_port"],
+}
 
 
 def sha256(text: str) -> str:
