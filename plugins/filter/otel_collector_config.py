@@ -10,6 +10,7 @@ DOCUMENTATION = r"""
 name: otel_collector_config
 short_description: The OpenTelemetry Collector configuration of the agents or of the samplers, from their role's variables
 version_added: 0.2.0
+positional: _input, collector
 description:
   - "Takes the variables of role talos_homelab.tracing.otel_collector (C(otel_collector_*), for the agents' DaemonSet) or of
     role talos_homelab.tracing.tail_sampler (C(tail_sampler_*), for the samplers' Deployment) as a dict and returns
