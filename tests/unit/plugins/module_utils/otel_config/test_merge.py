@@ -17,8 +17,8 @@ from ansible_collections.talos_homelab.tracing.plugins.module_utils.otel_config.
 
 BASE = {
     "processors": {"batch": {"timeout": "5s", "send_batch_size": 8192}, "memory_limiter": {"limit_mib": 409}},
-    "service": {"extensions": ["health_check"], "pipelines": {"traces": {"processors": ["memory_limiter", "batch"],
-                                                                        "exporters": ["otlp"]}}},
+    "service": {"extensions": ["health_check"],
+                "pipelines": {"traces": {"processors": ["memory_limiter", "batch"], "exporters": ["otlp"]}}},
     "exporters": {"otlp": {"endpoint": "jaeger:4317", "tls": {"insecure": True}}},
 }
 CASES = {
