@@ -129,3 +129,17 @@ def test_a_silent_override_of_a_port_is_refused(rendered, name):
     task = output.split(f"TASK [agent {name}]", 1)[1].split("TASK [", 1)[0]
     for words in REFUSED[name]:
         assert words in task, task
+
+
+def test_the_role_preflight_refuses_a_moved_port_before_reading_the_cluster():
+    """The role's own preflight renders the configuration: the refusal comes before any read or write."""
+    overrides = load_variants()["agent"]["overrides-port-mismatch"]
+    play = localhost_play([{"name": "otel_collector preflight", "ansible.builtin.include_role": {
+        "name": "talos_homelab.tracing.otel_collector", "tasks_from": "preflight"}, "vars": overrides}], name="preflight")
+    run = run_playbook([play], timeout=300)
+    assert run.rc != 0 and run.recap.get("failed") == 1, run.output[-3000:]
+    failed = run.output.split("TASK [talos_homelab.tracing.otel_collector : Preflight | Check the receivers and render the configuration]", 1)
+    assert len(failed) == 2, run.output[-3000:]
+    assert "Failed to render the agents' Collector configuration" in failed[1], failed[1]
+    assert "Fix: set otel_collector_otlp_grpc_port" in failed[1], failed[1]
+    assert "Read the namespaces" not in failed[1]
