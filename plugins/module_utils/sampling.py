@@ -271,7 +271,18 @@ def values_errors(values):
     if len(set(ports)) != len(ports):
         bad("the sampler's ports %s must be distinct." % ", ".join(str(values.get(k)) for k in (
             "tail_sampler_otlp_grpc_port", "tail_sampler_otlp_http_port", "tail_sampler_health_check_port")))
+    overrides = values.get("tail_sampler_config_overrides")
+    if overrides is not None and not isinstance(overrides, dict):
+        bad("tail_sampler_config_overrides must be a mapping (got %s)." % type(overrides).__name__)
     if not re.match(r"^[^/:\s]+:[0-9]+$", str(values.get("tail_sampler_tempo_endpoint") or "")):
         bad("tail_sampler_tempo_endpoint %r must be host:port without a scheme." % (values.get("tail_sampler_tempo_endpoint"),),
             "e.g. jaeger-collector.jaeger:4317 (Tempo's distributor).")
+    if overrides and isinstance(overrides, dict) and not errors:
+        # The overrides are checked where they are merged (an owned port moved); imported here because
+        # that module builds on this one.
+        from ansible_collections.talos_homelab.tracing.plugins.module_utils.otel_config.sampler import sampler_config
+        try:
+            sampler_config(values)
+        except TracingError as err:
+            errors.append(err)
     return errors

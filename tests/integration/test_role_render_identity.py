@@ -74,6 +74,11 @@ def load_variants() -> dict:
         return yaml.safe_load(fh)
 
 
+def load_recorded() -> dict:
+    with open(RECORDED_FILE, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     out = tmp_path_factory.mktemp("renders")
@@ -105,8 +110,7 @@ def test_rendered_objects_are_the_recorded_ones(rendered):
         with open(RECORDED_FILE, "w", encoding="utf-8") as fh:
             json.dump(digests, fh, indent=1, sort_keys=True)
             fh.write("\n")
-    with open(RECORDED_FILE, encoding="utf-8") as fh:
-        recorded = json.load(fh)
+    recorded = load_recorded()
     variants = load_variants()
     assert set(recorded) == set(variants)
     differ = []
@@ -143,3 +147,26 @@ def test_the_role_preflight_refuses_a_moved_port_before_reading_the_cluster():
     assert "Failed to render the agents' Collector configuration" in failed[1], failed[1]
     assert "Fix: set otel_collector_otlp_grpc_port" in failed[1], failed[1]
     assert "Read the namespaces" not in failed[1]
+
+
+def test_sampler_overrides_reach_the_configmap_and_roll_the_pods(tmp_path):
+    """tail_sampler_config_overrides (new with the move) is merged into the ConfigMap the role renders."""
+    overrides = {"processors": {"tail_sampling": {"num_traces": 4321}}, "exporters": {"otlp": {"sending_queue": {"queue_size": 77}}}}
+    tasks = [{"name": f"sampler {name}", "vars": {"tail_sampler_config_overrides": value},
+              "ansible.builtin.copy": {"dest": str(tmp_path / f"{name}.json"), "content": RENDERED["sampler"]}}
+             for name, value in (("plain", {}), ("overridden", overrides))]
+    play = localhost_play(tasks, name="render sampler overrides")
+    play["vars_files"] = ROLE_FILES["sampler"]
+    run = run_playbook([play], timeout=300)
+    assert run.rc == 0, run.output[-3000:]
+    plain, overridden = (json.loads((tmp_path / f"{n}.json").read_text(encoding="utf-8")) for n in ("plain", "overridden"))
+    conf = yaml.safe_load(overridden["config"])
+    assert conf["processors"]["tail_sampling"]["num_traces"] == 4321
+    assert conf["exporters"]["otlp"]["sending_queue"] == {"queue_size": 77}
+    assert conf["processors"]["tail_sampling"]["decision_wait"] == yaml.safe_load(plain["config"])["processors"]["tail_sampling"]["decision_wait"]
+    assert digest(plain) == load_recorded()["sampler"]["defaults"]
+
+    def annotation(rendered):
+        (deploy,) = [o for o in rendered["objects"] if o["kind"] == "Deployment"]
+        return deploy["spec"]["template"]["metadata"]["annotations"]["checksum/config"]
+    assert annotation(overridden) == sha256(overridden["config"]) != annotation(plain)

@@ -24,10 +24,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
-from typing import Any, Dict, Mapping
+from typing import Any, Dict, List, Mapping, Tuple
 
-from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
-from ansible_collections.talos_homelab.tracing.plugins.module_utils.otel_config.merge import deep_merge, owned_endpoint_conflicts
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.otel_config.merge import merge_overrides
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.otel_config.profiles import Profile, profile_for
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.sampling import image_version
 
@@ -44,12 +43,6 @@ FILESYSTEM_SCRAPER = {
 }
 KUBELET_METRIC_GROUPS = ["node", "pod", "container"]
 _ACTION = "render the agents' Collector configuration"
-# Where else the role puts each port a variable owns (roles/otel_collector/vars/main.yml).
-_PORT_USERS = {
-    "otel_collector_otlp_grpc_port": "the DaemonSet's containerPort otlp-grpc and the Service",
-    "otel_collector_otlp_http_port": "the DaemonSet's containerPort otlp-http and the Service",
-    "otel_collector_health_check_port": "the DaemonSet's containerPort health and its liveness and readiness probes",
-}
 
 
 def whole(value: Any) -> int:
@@ -135,29 +128,20 @@ def _trace_exporter(values: Mapping, profile: Profile, tail: bool) -> Dict[str, 
     return {profile.name("otlp_exporter"): {"endpoint": values["otel_collector_jaeger_endpoint"], "tls": tls}}
 
 
-def _refuse_moved_ports(values: Mapping, profile: Profile) -> None:
+def _owned_ports(values: Mapping, profile: Profile) -> List[Tuple[Tuple[str, ...], str, int, str]]:
     otlp, health = profile.name("otlp_receiver"), profile.name("health_check_extension")
-    owned = [(("receivers", otlp, "protocols", "grpc", "endpoint"), "otel_collector_otlp_grpc_port",
-              whole(values["otel_collector_otlp_grpc_port"])),
-             (("receivers", otlp, "protocols", "http", "endpoint"), "otel_collector_otlp_http_port",
-              whole(values["otel_collector_otlp_http_port"])),
-             (("extensions", health, "endpoint"), "otel_collector_health_check_port",
-              whole(values["otel_collector_health_check_port"]))]
-    conflicts = owned_endpoint_conflicts(values.get("otel_collector_config_overrides") or {}, owned)
-    if conflicts:
-        path, value, variable, port = conflicts[0]
-        raise TracingError(
-            _ACTION,
-            "otel_collector_config_overrides sets %s to %r, off port %s of %s, which %s use too." % (
-                path, value, port, variable, _PORT_USERS[variable]),
-            "set %s to the port you want and leave %s out of otel_collector_config_overrides (another host on the "
-            "same port, e.g. ${env:MY_POD_IP}:%s, is accepted)." % (variable, path, port))
+    return [(("receivers", otlp, "protocols", "grpc", "endpoint"), "otel_collector_otlp_grpc_port",
+             whole(values["otel_collector_otlp_grpc_port"]), "the DaemonSet's containerPort otlp-grpc and the Service"),
+            (("receivers", otlp, "protocols", "http", "endpoint"), "otel_collector_otlp_http_port",
+             whole(values["otel_collector_otlp_http_port"]), "the DaemonSet's containerPort otlp-http and the Service"),
+            (("extensions", health, "endpoint"), "otel_collector_health_check_port",
+             whole(values["otel_collector_health_check_port"]),
+             "the DaemonSet's containerPort health and its liveness and readiness probes")]
 
 
 def agent_config(values: Mapping) -> Dict[str, Any]:
     """The agents' Collector configuration from the otel_collector_* ``values`` (overrides merged)."""
     profile = profile_for(image_version(values.get("otel_collector_image")))
-    _refuse_moved_ports(values, profile)
     tail = values["otel_collector_sampling"] == "tail"
     remote_write = bool(values["otel_collector_prometheus_remote_write_enabled"])
     memory_limiter, resource, batch = (profile.name(c) for c in ("memory_limiter_processor", "resource_processor",
@@ -184,4 +168,5 @@ def agent_config(values: Mapping) -> Dict[str, Any]:
         "exporters": exporters,
         "service": {"extensions": [health], "pipelines": pipelines},
     }
-    return deep_merge(config, values.get("otel_collector_config_overrides") or {})
+    return merge_overrides(config, values.get("otel_collector_config_overrides"), _owned_ports(values, profile),
+                           "otel_collector_config_overrides", _ACTION)

@@ -11,8 +11,10 @@ stays, with an empty value: the Collector then uses the component's default), a 
 Keys that only the rendered configuration has are kept. Neither argument is modified.
 
 ``owned_endpoint_conflicts(overrides, owned)``: the overrides that would change a listening port which a
-role variable owns (the port is also the container's port, the Service's and the probes'); the caller
-refuses them, naming the variable. Another host (e.g. ``${env:MY_POD_IP}``) on the same port is accepted.
+role variable owns (the port is also the container's port, the Service's and the probes'), and
+``merge_overrides(config, overrides, owned, source, action)``, which refuses them with ``TracingError``,
+naming the variable, and deep-merges the rest. Another host (e.g. ``${env:MY_POD_IP}``) on the same port is
+accepted.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -20,7 +22,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
-from typing import Any, Dict, List, Mapping, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
 
 Path = Tuple[str, ...]
 
@@ -62,3 +66,20 @@ def owned_endpoint_conflicts(overrides: Mapping, owned: List[Tuple[Path, str, An
         if found and endpoint_port(value) != str(port):
             conflicts.append((".".join(path), value, variable, port))
     return conflicts
+
+
+def merge_overrides(config: Mapping, overrides: Optional[Mapping], owned: List[Tuple[Path, str, Any, str]],
+                    source: str, action: str) -> Dict[str, Any]:
+    """``config`` with ``overrides`` (the value of variable ``source``) deep-merged.
+
+    ``owned``: ``(path, variable, the variable's port, where else the role uses that port)``; an override
+    that moves one of those endpoints to another port raises ``TracingError`` ("Failed to ``action``")."""
+    conflicts = owned_endpoint_conflicts(overrides or {}, [entry[:3] for entry in owned])
+    if conflicts:
+        path, value, variable, port = conflicts[0]
+        users = dict((entry[1], entry[3]) for entry in owned)[variable]
+        raise TracingError(
+            action, "%s sets %s to %r, off port %s of %s, which %s use too." % (source, path, value, port, variable, users),
+            "set %s to the port you want and leave %s out of %s (another host on the same port, e.g. "
+            "${env:MY_POD_IP}:%s, is accepted)." % (variable, path, source, port))
+    return deep_merge(config, overrides or {})

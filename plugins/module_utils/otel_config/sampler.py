@@ -7,7 +7,8 @@ memory_limiter first, tail_sampling with the keep-errors and baseline policies, 
 OTLP to Tempo's distributor (keys confirmed at v0.114.0, docs/storage.md section 5). The sizes (limiter,
 num_traces) and the policies come from ``sampling.py``, which holds the sampling maths; component names
 from the profile of the image's release (``profiles.py``). ``tail_sampler_image`` is the resolved image
-(the role passes the agents' when its own is empty).
+(the role passes the agents' when its own is empty). ``tail_sampler_config_overrides`` is deep-merged last,
+as the agents' overrides are (``merge.py``): an override that moves a port a variable owns is refused.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -17,11 +18,14 @@ __metaclass__ = type
 from typing import Any, Dict, Mapping
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils import sampling
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.otel_config.merge import merge_overrides
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.otel_config.profiles import profile_for
+
+_ACTION = "render the samplers' Collector configuration"
 
 
 def sampler_config(values: Mapping) -> Dict[str, Any]:
-    """The sampler's Collector configuration from the tail_sampler_* ``values``."""
+    """The sampler's Collector configuration from the tail_sampler_* ``values`` (overrides merged)."""
     profile = profile_for(sampling.image_version(values.get("tail_sampler_image")))
     size = sampling.sizing(values)
     grpc, http, health = (int(values["tail_sampler_otlp_grpc_port"]), int(values["tail_sampler_otlp_http_port"]),
@@ -30,7 +34,7 @@ def sampler_config(values: Mapping) -> Dict[str, Any]:
     memory_limiter, tail_sampling, batch = (profile.name(c) for c in (
         "memory_limiter_processor", "tail_sampling_processor", "batch_processor"))
     health_check = profile.name("health_check_extension")
-    return {
+    config = {
         "extensions": {health_check: {"endpoint": "0.0.0.0:%d" % health}},
         "receivers": {otlp_in: {"protocols": {"grpc": {"endpoint": "0.0.0.0:%d" % grpc},
                                               "http": {"endpoint": "0.0.0.0:%d" % http}}}},
@@ -52,3 +56,10 @@ def sampler_config(values: Mapping) -> Dict[str, Any]:
                                      "exporters": [otlp_out]}},
         },
     }
+    owned = [(("receivers", otlp_in, "protocols", "grpc", "endpoint"), "tail_sampler_otlp_grpc_port", grpc,
+              "the Deployment's containerPort otlp-grpc, the Service and the agents' resolver"),
+             (("receivers", otlp_in, "protocols", "http", "endpoint"), "tail_sampler_otlp_http_port", http,
+              "the Deployment's containerPort otlp-http and the Service"),
+             (("extensions", health_check, "endpoint"), "tail_sampler_health_check_port", health,
+              "the Deployment's containerPort health and its probes")]
+    return merge_overrides(config, values.get("tail_sampler_config_overrides"), owned, "tail_sampler_config_overrides", _ACTION)

@@ -14,6 +14,7 @@ import yaml
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.talos_homelab.tracing.plugins.filter.otel_collector_config import FilterModule
+from ansible_collections.talos_homelab.tracing.plugins.module_utils import sampling
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.otel_config import plan, profiles, sampler_config
 
@@ -67,3 +68,26 @@ def test_filter_turns_errors_into_filter_errors():
         FILTER(dict(AGENT, otel_collector_config_overrides={"receivers": {"otlp": {"protocols": {"grpc": {"endpoint": ":1"}}}}}), "agent")
     with pytest.raises(AnsibleFilterError, match="value 'otel_collector_sampling' missing"):
         FILTER({k: v for k, v in AGENT.items() if k != "otel_collector_sampling"}, "agent")
+
+
+def test_sampler_overrides_merge_as_data():
+    over = {"processors": {"tail_sampling": {"num_traces": 5000, "policies": [{"name": "all", "type": "always_sample"}]}},
+            "exporters": {"otlp": {"sending_queue": {"queue_size": 100}}}}
+    conf = sampler_config(dict(SAMPLER, tail_sampler_config_overrides=over))
+    ts = conf["processors"]["tail_sampling"]
+    assert ts["num_traces"] == 5000 and ts["policies"] == [{"name": "all", "type": "always_sample"}]
+    assert ts["decision_wait"] == "10s"
+    assert conf["exporters"]["otlp"]["sending_queue"] == {"queue_size": 100} and conf["exporters"]["otlp"]["tls"] == {"insecure": True}
+    assert sampler_config(dict(SAMPLER, tail_sampler_config_overrides={})) == sampler_config(SAMPLER)
+
+
+def test_sampler_override_moving_a_port_is_refused_by_the_preflight_checks():
+    moved = dict(SAMPLER, tail_sampler_config_overrides={"receivers": {"otlp": {"protocols": {"grpc": {"endpoint": "0.0.0.0:5317"}}}}})
+    with pytest.raises(TracingError, match="Fix: set tail_sampler_otlp_grpc_port"):
+        plan("sampler", moved)
+    (err,) = sampling.values_errors(moved)
+    assert "the agents' resolver" in err.message
+    assert sampling.values_errors(dict(SAMPLER, tail_sampler_config_overrides={"receivers": {"otlp": {"protocols": {
+        "grpc": {"endpoint": "${env:MY_POD_IP}:4317"}}}}})) == []
+    (err,) = sampling.values_errors(dict(SAMPLER, tail_sampler_config_overrides=["x"]))
+    assert "tail_sampler_config_overrides must be a mapping" in err.message
