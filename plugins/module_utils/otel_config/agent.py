@@ -90,7 +90,7 @@ def _receivers(values: Mapping, profile: Profile) -> Dict[str, Any]:
                    "insecure_skip_verify": values["otel_collector_kubeletstats_insecure_skip_verify"],
                    "metric_groups": list(KUBELET_METRIC_GROUPS)}
         if len(values["otel_collector_kubeletstats_extra_metadata_labels"]) > 0:
-            kubelet["extra_metadata_labels"] = values["otel_collector_kubeletstats_extra_metadata_labels"]
+            kubelet["extra_metadata_labels"] = list(values["otel_collector_kubeletstats_extra_metadata_labels"])
         receivers[profile.name("kubeletstats_receiver")] = kubelet
     return receivers
 
