@@ -1,10 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, talos_homelab.tracing contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Tail sampling: the sampler tier's configuration, its sizing, and which traces it keeps (pure).
+"""Tail sampling: the sampler tier's sizing, its policies, and which traces it keeps (pure).
 
-* ``sampler_config(values)``: the otelcol-contrib configuration of the sampler Deployment
-  (memory_limiter first, tail_sampling, batch after sampling, OTLP to Tempo's distributor).
+The samplers' Collector configuration is rendered by ``otel_config/sampler.py`` from these figures.
+
 * ``sizing(values)``: memory and num_traces from the expected load, by the rule in docs/storage.md
   section 5 (spans/s per replica x decision_wait x span size).
 * ``decide(policies, trace)`` / ``simulate(policies, traces)``: which synthetic traces the rendered
@@ -165,7 +165,7 @@ def keeps_errors_and_baseline(policies):
     return errors, (max(pcts) if pcts else None)
 
 
-# ====================================================================== values, sizing, config
+# ====================================================================== values, sizing, policies
 def _duration_seconds(text):
     match = _DURATION_RE.match(str(text))
     if not match:
@@ -220,7 +220,7 @@ def sizing(values):
 
 
 def policies(values):
-    """The two policies: keep-errors OR baseline."""
+    """The two policies of the samplers' tail_sampling processor: keep-errors OR baseline."""
     prob = {"sampling_percentage": float(values["tail_sampler_baseline_percentage"])}
     if values.get("tail_sampler_hash_salt"):
         prob["hash_salt"] = str(values["tail_sampler_hash_salt"])
@@ -228,35 +228,6 @@ def policies(values):
         {"name": "keep-errors", "type": "status_code", "status_code": {"status_codes": [ERROR]}},
         {"name": "baseline", "type": "probabilistic", "probabilistic": prob},
     ]
-
-
-def sampler_config(values):
-    """The sampler's collector configuration (keys confirmed at v0.114.0, docs/storage.md section 5)."""
-    size = sizing(values)
-    grpc, http, health = (int(values["tail_sampler_otlp_grpc_port"]), int(values["tail_sampler_otlp_http_port"]),
-                          int(values["tail_sampler_health_check_port"]))
-    return {
-        "extensions": {"health_check": {"endpoint": "0.0.0.0:%d" % health}},
-        "receivers": {"otlp": {"protocols": {"grpc": {"endpoint": "0.0.0.0:%d" % grpc},
-                                             "http": {"endpoint": "0.0.0.0:%d" % http}}}},
-        "processors": {
-            "memory_limiter": {"check_interval": "1s", "limit_mib": size["limiter_mib"], "spike_limit_mib": size["spike_mib"]},
-            "tail_sampling": {
-                "decision_wait": str(values["tail_sampler_decision_wait"]),
-                "num_traces": size["num_traces"],
-                "expected_new_traces_per_sec": int(values["tail_sampler_expected_new_traces_per_sec"]),
-                "policies": policies(values),
-            },
-            "batch": {"timeout": "5s", "send_batch_size": 8192},
-        },
-        "exporters": {"otlp": {"endpoint": str(values["tail_sampler_tempo_endpoint"]),
-                               "tls": {"insecure": bool(values["tail_sampler_tempo_insecure"])}}},
-        "service": {
-            "extensions": ["health_check"],
-            "pipelines": {"traces": {"receivers": ["otlp"], "processors": ["memory_limiter", "tail_sampling", "batch"],
-                                     "exporters": ["otlp"]}},
-        },
-    }
 
 
 def values_errors(values):
@@ -300,7 +271,18 @@ def values_errors(values):
     if len(set(ports)) != len(ports):
         bad("the sampler's ports %s must be distinct." % ", ".join(str(values.get(k)) for k in (
             "tail_sampler_otlp_grpc_port", "tail_sampler_otlp_http_port", "tail_sampler_health_check_port")))
+    overrides = values.get("tail_sampler_config_overrides")
+    if overrides is not None and not isinstance(overrides, dict):
+        bad("tail_sampler_config_overrides must be a mapping (got %s)." % type(overrides).__name__)
     if not re.match(r"^[^/:\s]+:[0-9]+$", str(values.get("tail_sampler_tempo_endpoint") or "")):
         bad("tail_sampler_tempo_endpoint %r must be host:port without a scheme." % (values.get("tail_sampler_tempo_endpoint"),),
             "e.g. jaeger-collector.jaeger:4317 (Tempo's distributor).")
+    if overrides and isinstance(overrides, dict) and not errors:
+        # The overrides are checked where they are merged (an owned port moved); imported here because
+        # that module builds on this one.
+        from ansible_collections.talos_homelab.tracing.plugins.module_utils.otel_config.sampler import sampler_config
+        try:
+            sampler_config(values)
+        except TracingError as err:
+            errors.append(err)
     return errors

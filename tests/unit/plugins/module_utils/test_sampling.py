@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, talos_homelab.tracing contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The tail-sampling decision model, sizing rule, resolver RBAC and value checks (module_utils/sampling.py)."""
+"""The tail-sampling decision model, sizing rule, resolver RBAC and value checks (module_utils/sampling.py), and the
+samplers' configuration built from them (module_utils/otel_config/sampler.py)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -10,6 +11,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils import sampling as s
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.otel_config import sampler_config
 
 VALUES = dict(
     tail_sampler_namespace="jaeger", tail_sampler_name="otel-sampler", tail_sampler_image="",
@@ -38,7 +40,7 @@ def test_threshold_bounds_and_ratio():
 
 
 def test_rendered_policies_keep_every_error_and_about_ten_percent_of_others():
-    pols = s.sampler_config(VALUES)["processors"]["tail_sampling"]["policies"]
+    pols = sampler_config(VALUES)["processors"]["tail_sampling"]["policies"]
     traces = s.synthetic_traces(4000, 10)
     res = s.simulate(pols, traces)
     assert res["errors"] == 400 and res["errors_kept"] == 400
@@ -73,7 +75,7 @@ def test_bad_trace_id_is_refused():
 
 
 def test_sampler_config_order_memory_limiter_first_batch_after_sampling():
-    conf = s.sampler_config(VALUES)
+    conf = sampler_config(VALUES)
     assert conf["service"]["pipelines"]["traces"]["processors"] == ["memory_limiter", "tail_sampling", "batch"]
     ts = conf["processors"]["tail_sampling"]
     assert ts["decision_wait"] == "10s" and ts["expected_new_traces_per_sec"] == 100

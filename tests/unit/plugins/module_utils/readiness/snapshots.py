@@ -11,6 +11,7 @@ import copy
 
 import yaml
 
+from ansible_collections.talos_homelab.tracing.plugins.module_utils import otel_config
 from ansible_collections.talos_homelab.tracing.plugins.module_utils import sampling as sampling_model
 
 OTEL_NS, JAEGER_NS = "opentelemetry", "jaeger"
@@ -155,7 +156,7 @@ def sampler_tier(jaeger_collector):
                          ports=[{"name": "otlp-grpc", "containerPort": 4317}])], 3, 3,
                    volumes=[{"name": "config", "configMap": {"name": "otel-sampler-config"}}],
                    spread=[dict(SPREAD[0], labelSelector={"matchLabels": SAMPLER_LABELS})])
-    cm = configmap("otel-sampler-config", JAEGER_NS, {"config.yaml": yaml.safe_dump(sampling_model.sampler_config(SAMPLER_VALUES))})
+    cm = configmap("otel-sampler-config", JAEGER_NS, {"config.yaml": yaml.safe_dump(otel_config.sampler_config(SAMPLER_VALUES))})
     svc = service("otel-sampler", JAEGER_NS, [4317, 4318], SAMPLER_LABELS)
     role = {"metadata": meta("otel-collector-resolver", JAEGER_NS), "rules": sampling_model.resolver_rules((0, 114, 0))}
     binding = {"metadata": meta("otel-collector-resolver", JAEGER_NS),
