@@ -2,9 +2,6 @@
 # Copyright: (c) 2026, talos_homelab.tracing contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 DOCUMENTATION = r"""
 name: otel_collector_config

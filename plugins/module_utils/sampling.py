@@ -22,9 +22,7 @@ The samplers' Collector configuration is rendered by ``otel_config/sampler.py`` 
   given otelcol-contrib version (docs/storage.md section 5).
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import hashlib
 import math
@@ -58,7 +56,7 @@ _FIX = "correct the tail_sampler_* variables (roles/tail_sampler/meta/argument_s
 
 
 # ====================================================================== decisions
-def fnv1a64(data):
+def fnv1a64(data: bytes) -> int:
     """Go ``hash/fnv`` New64a over ``data`` (bytes)."""
     h = _FNV64_OFFSET
     for byte in bytearray(data):
@@ -67,7 +65,7 @@ def fnv1a64(data):
     return h
 
 
-def threshold(percentage):
+def threshold(percentage: float) -> int:
     """probabilistic.go calculateThreshold(percentage / 100): MaxUint64 x ratio in a 64-bit mantissa, truncated."""
     ratio = Fraction(float(percentage) / 100)  # the float64 the Go code multiplies by
     exact = Fraction(MAX_UINT64) * ratio
@@ -91,7 +89,7 @@ def threshold(percentage):
     return int(min(rounded.numerator // rounded.denominator, MAX_UINT64))
 
 
-def trace_id_bytes(trace_id):
+def trace_id_bytes(trace_id: str | bytes) -> bytes:
     """The 16 bytes of a trace ID given as 32 hex digits."""
     text = str(trace_id).lower()
     if not re.match(r"^[0-9a-f]{32}$", text):
@@ -99,13 +97,13 @@ def trace_id_bytes(trace_id):
     return bytes(bytearray.fromhex(text))
 
 
-def probabilistic_samples(trace_id, percentage, hash_salt=""):
+def probabilistic_samples(trace_id: str | bytes, percentage: float, hash_salt: str = "") -> bool:
     """The probabilistic policy's decision for one trace ID."""
     salt = hash_salt or DEFAULT_HASH_SALT
     return fnv1a64(salt.encode("utf-8") + trace_id_bytes(trace_id)) <= threshold(percentage)
 
 
-def decide(policies, trace):
+def decide(policies: list[dict], trace: dict) -> tuple[bool, list[str]]:
     """``(kept, [names of the policies that sampled it])`` for ``trace`` = ``{trace_id, error}``.
 
     ``policies``: the ``tail_sampling.policies`` list as rendered. An unknown policy type raises
@@ -129,7 +127,7 @@ def decide(policies, trace):
     return bool(sampled), sampled
 
 
-def synthetic_traces(count, error_every):
+def synthetic_traces(count: int, error_every: int) -> list[dict]:
     """``count`` deterministic trace IDs (sha256 of ``trace-<i>``), every ``error_every``-th an error trace."""
     out = []
     for i in range(count):
@@ -138,7 +136,7 @@ def synthetic_traces(count, error_every):
     return out
 
 
-def simulate(policies, traces):
+def simulate(policies: list[dict], traces: list[dict]) -> dict:
     """Counts of kept traces: ``{errors, errors_kept, others, others_kept, kept_ids}``."""
     res = dict(errors=0, errors_kept=0, others=0, others_kept=0, kept_ids=[])
     for trace in traces:
@@ -151,7 +149,7 @@ def simulate(policies, traces):
     return res
 
 
-def keeps_errors_and_baseline(policies):
+def keeps_errors_and_baseline(policies: list[dict]) -> tuple[bool, float | None]:
     """``(keeps_errors, baseline percentage or None)`` of rendered policies, from their decisions.
 
     Errors: a non-error trace ID set aside, an error trace must be kept whatever its ID (checked on
@@ -183,12 +181,12 @@ def _number(value):
         return None
 
 
-def image_version(image):
+def image_version(image: str) -> tuple[int, ...] | None:
     match = _VERSION_RE.search(str(image or ""))
     return tuple(int(x) for x in match.groups()) if match else None
 
 
-def resolver_rules(version):
+def resolver_rules(version: tuple[int, ...] | None) -> list[dict]:
     """RBAC rules of the agents' k8s resolver in the sampler namespace for otelcol-contrib ``version``."""
     rules = [dict(apiGroups=[""], resources=["endpoints"], verbs=list(RESOLVER_VERBS))]
     if version is None or tuple(version) >= ENDPOINTSLICES_FROM:
@@ -196,7 +194,7 @@ def resolver_rules(version):
     return rules
 
 
-def sizing(values):
+def sizing(values: dict) -> dict:
     """Memory of one sampler replica from the load (the rule of docs/storage.md section 5).
 
     working set = spans/s / replicas x decision_wait x span size (the spans one replica holds while it
@@ -219,7 +217,7 @@ def sizing(values):
                 limit_mib=limit, request_mib=limit, gomemlimit_mib=int(limit * 0.8), num_traces=int(num_traces))
 
 
-def policies(values):
+def policies(values: dict) -> list[dict]:
     """The two policies of the samplers' tail_sampling processor: keep-errors OR baseline."""
     prob = {"sampling_percentage": float(values["tail_sampler_baseline_percentage"])}
     if values.get("tail_sampler_hash_salt"):
@@ -230,7 +228,7 @@ def policies(values):
     ]
 
 
-def values_errors(values):
+def values_errors(values: dict) -> list[str]:
     """One ``TracingError`` per bad tail_sampler_* value (nothing read from the cluster)."""
     errors = []
 

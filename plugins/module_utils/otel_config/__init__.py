@@ -16,9 +16,8 @@ pod mounts the host's root for hostmetrics (the receiver's ``root_path``). Bad v
 here only the overrides).
 """
 
-from __future__ import absolute_import, division, print_function
+from __future__ import annotations
 
-__metaclass__ = type
 
 from typing import Any, Dict, Mapping
 

@@ -19,9 +19,8 @@ as the role's Jinja used them, ports and memory figures as whole numbers, the he
 as a float, everything else as given.
 """
 
-from __future__ import absolute_import, division, print_function
+from __future__ import annotations
 
-__metaclass__ = type
 
 import copy
 from typing import Any, Dict, List, Mapping, Tuple

@@ -17,9 +17,8 @@ naming the variable, and deep-merges the rest. Another host (e.g. ``${env:MY_POD
 accepted.
 """
 
-from __future__ import absolute_import, division, print_function
+from __future__ import annotations
 
-__metaclass__ = type
 
 import copy
 from typing import Any, Dict, List, Mapping, Optional, Tuple

@@ -16,9 +16,8 @@ older than every profile, or an image tag without a version, gets the oldest pro
 release since 0.114.0 accepts). Today there is one profile, 0.114.0.
 """
 
-from __future__ import absolute_import, division, print_function
+from __future__ import annotations
 
-__metaclass__ = type
 
 from typing import Dict, NamedTuple, Optional, Tuple
 

@@ -11,9 +11,8 @@ from the profile of the image's release (``profiles.py``). ``tail_sampler_image`
 as the agents' overrides are (``merge.py``): an override that moves a port a variable owns is refused.
 """
 
-from __future__ import absolute_import, division, print_function
+from __future__ import annotations
 
-__metaclass__ = type
 
 from typing import Any, Dict, Mapping
 
