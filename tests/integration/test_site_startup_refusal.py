@@ -75,7 +75,9 @@ def _binary_message(overrides):
                           os.path.join(ROOT, "roles", "otel_collector", "vars", "main.yml")]
     run = run_playbook([play], dump=("r",))
     assert run.rc == 0, run.output
-    return otelcol.validate(yaml.safe_load(run.results["r"]["__otel_collector_config_yaml"]))
+    # as in the DaemonSet's pods: the node's / at /hostfs, the ServiceAccount token mounted
+    return otelcol.validate(yaml.safe_load(run.results["r"]["__otel_collector_config_yaml"]), mounts={"/hostfs": "/"},
+                            service_account="opentelemetry")
 
 
 @pytest.mark.skipif(otelcol_binary() is None, reason="tools/go/otelcol cannot be built here (no Go)")
