@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import subprocess
 import tempfile
 from typing import Optional, Tuple, Union
@@ -26,7 +27,18 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOOL = os.path.join(ROOT, "tools", "go", "otelcol")
 BUILD = os.path.join(ROOT, "tools", "go", "build.sh")
 NAME = "otelcol-tracing"
-RELEASE = "0.159.0"
+
+
+def _release() -> str:
+    """The collector release tools/go/otelcol pins: go.opentelemetry.io/collector/otelcol's version in its go.mod."""
+    with open(os.path.join(TOOL, "go.mod")) as fh:
+        match = re.search(r"^\s*go\.opentelemetry\.io/collector/otelcol v(\d+\.\d+\.\d+)\s*$", fh.read(), re.M)
+    if not match:
+        raise RuntimeError("tools/go/otelcol/go.mod pins no go.opentelemetry.io/collector/otelcol version")
+    return match.group(1)
+
+
+RELEASE = _release()
 # What a pod of the roles gets in its environment that a configuration may reference (${env:...}).
 POD_ENV = {"K8S_NODE_NAME": "talos-worker-1"}
 

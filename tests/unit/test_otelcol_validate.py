@@ -20,6 +20,7 @@ __metaclass__ = type
 
 import copy
 import os
+import re
 
 import pytest
 import yaml
@@ -225,3 +226,18 @@ def test_error_text_keeps_cobras_block_and_drops_the_fatal_copy():
               "2026/12/07 19:00:00 collector server run finished with error: failed to get config: x\n")
     assert otelcol.error_text(stderr) == "Error: failed to get config: x\n\n'' has invalid keys: y"
     assert otelcol.error_text("panic: boom\n") == "panic: boom"
+
+
+def test_the_binary_is_the_release_its_go_mod_pins():
+    """One fact: the version the twin and the tests call RELEASE is what the binary reports and builds from."""
+    import subprocess
+
+    out = subprocess.run([otelcol.binary(), "--version"], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "otelcol-tracing version %s" % otelcol.RELEASE
+    with open(os.path.join(ROOT, "tools", "go", "otelcol", "go.mod")) as fh:
+        pins = re.findall(r"(go\.opentelemetry\.io/collector/\S+|github\.com/open-telemetry/opentelemetry-collector-contrib/\S+) (v\S+)",
+                          fh.read())
+    # every collector module at the one release (v0.x of it, or the v1.x stable line it ships with)
+    zero = {v for _m, v in pins if v.startswith("v0.")}
+    assert zero == {"v" + otelcol.RELEASE}, sorted(set(pins))
+    assert len({v for _m, v in pins if v.startswith("v1.")}) == 1, sorted(set(pins))
