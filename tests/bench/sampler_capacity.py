@@ -4,7 +4,9 @@ One real Collector process (tools/go/otelcol ``otelcol-tracing``) runs the confi
 tail_sampler renders (plugins/module_utils/sampling.py ``sampler_config``) for one replica, with its
 OTLP exporter pointed at spangen's trace sink (the stand-in for Tempo's distributor) and its own
 telemetry on a local Prometheus endpoint. ``spangen`` (tools/go/otelcol/cmd/spangen) sends traces at
-a fixed span rate for ``--seconds``, then waits for the last decisions. For each rate:
+a fixed span rate for ``--seconds`` (each span padded to about ``tail_sampler_span_bytes`` in OTLP
+protobuf, the size the role's sizing assumes; ``--span-bytes 0``: minimal spans of about 150 bytes),
+then waits for the last decisions. For each rate:
 
 * ``dropped_too_early``: the processor's own counter
   ``otelcol_processor_tail_sampling_sampling_trace_dropped_too_early`` (tailsamplingprocessor
@@ -52,11 +54,11 @@ def free_port():
         return s.getsockname()[1]
 
 
-def sampler_values(spans_per_sec, spans_per_trace, decision_wait, replicas):
-    from ansible_collections.talos_homelab.tracing.plugins.module_utils import sampling  # noqa: F401
-
+def sampler_values(spans_per_sec, spans_per_trace, decision_wait, replicas, span_bytes=None):
     with open(ROOT / "roles" / "tail_sampler" / "defaults" / "main.yml") as fh:
         values = yaml.safe_load(fh)
+    if span_bytes:
+        values["tail_sampler_span_bytes"] = span_bytes
     values.update(tail_sampler_expected_spans_per_sec=int(spans_per_sec), tail_sampler_replicas=replicas,
                   tail_sampler_decision_wait=decision_wait,
                   tail_sampler_expected_new_traces_per_sec=max(1, int(spans_per_sec / spans_per_trace)))
@@ -84,7 +86,7 @@ def memory_kib(pid):
 def run_one(rate, args):
     from ansible_collections.talos_homelab.tracing.plugins.module_utils import sampling
 
-    values = sampler_values(rate * args.replicas, args.spans_per_trace, args.decision_wait, args.replicas)
+    values = sampler_values(rate * args.replicas, args.spans_per_trace, args.decision_wait, args.replicas, args.span_bytes)
     grpc, http, health, sink, telemetry = (free_port() for _ in range(5))
     values.update(tail_sampler_otlp_grpc_port=grpc, tail_sampler_otlp_http_port=http, tail_sampler_health_check_port=health,
                   tail_sampler_tempo_endpoint=f"127.0.0.1:{sink}")
@@ -116,7 +118,8 @@ def run_one(rate, args):
         drain = 2 * sampling._duration_seconds(args.decision_wait) + 6  # decision_wait + batch timeout + a margin
         gen = subprocess.run([os.path.join(bindir, "spangen"), f"-endpoint=127.0.0.1:{grpc}", f"-sink=127.0.0.1:{sink}",
                               f"-rate={rate}", f"-duration={args.seconds}s", f"-spans-per-trace={args.spans_per_trace}",
-                              f"-error-every={args.error_every}", f"-drain={drain:.0f}s"],
+                              f"-error-every={args.error_every}", f"-drain={drain:.0f}s",
+                              f"-span-bytes={values['tail_sampler_span_bytes'] if args.span_bytes != 0 else 0}"],
                              capture_output=True, text=True, timeout=args.seconds + drain + 120, check=True)
         counts = json.loads(gen.stdout.strip().splitlines()[-1])
         mem = memory_kib(proc.pid)
@@ -148,7 +151,8 @@ def markdown(rows, args):
                      f"{r['others_kept_pct']} | {r['peak_rss_mib']} | {r['sized_limit_mib']} ({r['sized_limiter_mib']}) | "
                      f"{'yes' if r['sustained'] else 'no'} |")
     lines.append("")
-    lines.append(f"{args.seconds} s per rate, {args.spans_per_trace} spans per trace, every {args.error_every}th trace an error, "
+    lines.append(f"{args.seconds} s per rate, {args.spans_per_trace} spans per trace of about {args.span_bytes} bytes each "
+                 f"(None: the role's tail_sampler_span_bytes, 0: minimal), every {args.error_every}th trace an error, "
                  f"decision_wait {args.decision_wait}, one replica sized as 1/{args.replicas} of a tier at replicas x rate.")
     return "\n".join(lines)
 
@@ -161,6 +165,8 @@ def main():
     ap.add_argument("--error-every", type=int, default=20)
     ap.add_argument("--decision-wait", default="10s")
     ap.add_argument("--replicas", type=int, default=3)
+    ap.add_argument("--span-bytes", type=int, default=None,
+                    help="OTLP size of each span, and the sizing's tail_sampler_span_bytes (default: the role's; 0: minimal spans)")
     ap.add_argument("--markdown-out")
     args = ap.parse_args()
     rows = []

@@ -16,6 +16,7 @@ import (
 	"log"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -57,7 +58,9 @@ func (s *sink) Export(_ context.Context, req ptraceotlp.ExportRequest) (ptraceot
 	return ptraceotlp.NewExportResponse(), nil
 }
 
-func trace(n uint64, spans int, isErr bool) ptrace.Traces {
+// trace builds trace n: spans spans, the last one with status ERROR when isErr; pad bytes of an
+// attribute "padding" make each span about that much bigger on the wire (the role's tail_sampler_span_bytes).
+func trace(n uint64, spans int, isErr bool, pad string) ptrace.Traces {
 	td := ptrace.NewTraces()
 	rs := td.ResourceSpans().AppendEmpty()
 	rs.Resource().Attributes().PutStr("service.name", "spangen")
@@ -78,6 +81,9 @@ func trace(n uint64, spans int, isErr bool) ptrace.Traces {
 		sp.SetEndTimestamp(pcommon.NewTimestampFromTime(now.Add(time.Millisecond)))
 		sp.Attributes().PutStr("http.route", "/api/v1/items/{id}")
 		sp.Attributes().PutInt("http.status_code", 200)
+		if pad != "" {
+			sp.Attributes().PutStr("padding", pad)
+		}
 		if isErr && i == spans-1 {
 			sp.Status().SetCode(ptrace.StatusCodeError)
 		}
@@ -94,7 +100,15 @@ func main() {
 	errorEvery := flag.Int("error-every", 20, "every n-th trace has an error span (0: none)")
 	drain := flag.Duration("drain", 15*time.Second, "wait after sending for the last decisions")
 	workers := flag.Int("workers", 4, "concurrent senders")
+	spanBytes := flag.Int("span-bytes", 0, "make each span about this many bytes in OTLP protobuf (0: as small as it is)")
 	flag.Parse()
+	pad := ""
+	if size := ptraceotlp.NewExportRequestFromTraces(trace(0, 1, false, "")).Traces(); *spanBytes > 0 {
+		var m ptrace.ProtoMarshaler
+		if base := m.TracesSize(size); *spanBytes > base {
+			pad = strings.Repeat("x", *spanBytes-base)
+		}
+	}
 
 	s := &sink{traces: map[[16]byte]bool{}}
 	lis, err := net.Listen("tcp", *listen)
@@ -124,7 +138,7 @@ func main() {
 			for n := range next {
 				isErr := *errorEvery > 0 && n%uint64(*errorEvery) == 0
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				_, err := client.Export(ctx, ptraceotlp.NewExportRequestFromTraces(trace(n, *perTrace, isErr)))
+				_, err := client.Export(ctx, ptraceotlp.NewExportRequestFromTraces(trace(n, *perTrace, isErr, pad)))
 				cancel()
 				mu.Lock()
 				if err != nil {
