@@ -87,11 +87,13 @@ def run_one(rate, args):
     from ansible_collections.talos_homelab.tracing.plugins.module_utils import sampling
 
     values = sampler_values(rate * args.replicas, args.spans_per_trace, args.decision_wait, args.replicas, args.span_bytes)
-    grpc, http, health, sink, telemetry = (free_port() for _ in range(5))
+    grpc, http, health, sink, telemetry = (free_port() for _port in range(5))
     values.update(tail_sampler_otlp_grpc_port=grpc, tail_sampler_otlp_http_port=http, tail_sampler_health_check_port=health,
                   tail_sampler_tempo_endpoint=f"127.0.0.1:{sink}")
     config = sampling.sampler_config(values)
     size = sampling.sizing(values)
+    if args.limiter_mib:  # capacity and memory without the role's limit: the limiter out of the way
+        config["processors"]["memory_limiter"].update(limit_mib=args.limiter_mib, spike_limit_mib=args.limiter_mib // 5)
     for receiver in config["receivers"]["otlp"]["protocols"].values():
         receiver["endpoint"] = receiver["endpoint"].replace("0.0.0.0", "127.0.0.1")
     config["extensions"]["health_check"]["endpoint"] = f"127.0.0.1:{health}"
@@ -101,7 +103,8 @@ def run_one(rate, args):
     path = os.path.join(workdir, "config.yaml")
     with open(path, "w") as fh:
         yaml.safe_dump(config, fh)
-    env = {"PATH": os.environ["PATH"], "GOMEMLIMIT": f"{size['gomemlimit_mib']}MiB"}
+    gomemlimit = int(args.limiter_mib / 0.8 * 0.8) if args.limiter_mib else size["gomemlimit_mib"]
+    env = {"PATH": os.environ["PATH"], "GOMEMLIMIT": f"{gomemlimit}MiB"}
     bindir = os.path.dirname(otelcol.binary())
     log = open(os.path.join(workdir, "collector.log"), "w")
     proc = subprocess.Popen([otelcol.binary(), f"--config={path}"], env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -167,6 +170,8 @@ def main():
     ap.add_argument("--replicas", type=int, default=3)
     ap.add_argument("--span-bytes", type=int, default=None,
                     help="OTLP size of each span, and the sizing's tail_sampler_span_bytes (default: the role's; 0: minimal spans)")
+    ap.add_argument("--limiter-mib", type=int, default=0,
+                    help="memory_limiter limit_mib instead of the role's (and GOMEMLIMIT to match): memory unbounded by the sizing")
     ap.add_argument("--markdown-out")
     args = ap.parse_args()
     rows = []

@@ -20,6 +20,7 @@ def otelcol_binary():
 
     return otelcol.available()
 
+
 pytestmark = pytest.mark.skipif(not os.path.exists(PLAYBOOK_BIN), reason="ansible-playbook not in the venv")
 
 UPSTREAM = (
