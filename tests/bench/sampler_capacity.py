@@ -122,7 +122,8 @@ def run_one(rate, args):
         gen = subprocess.run([os.path.join(bindir, "spangen"), f"-endpoint=127.0.0.1:{grpc}", f"-sink=127.0.0.1:{sink}",
                               f"-rate={rate}", f"-duration={args.seconds}s", f"-spans-per-trace={args.spans_per_trace}",
                               f"-error-every={args.error_every}", f"-drain={drain:.0f}s",
-                              f"-span-bytes={values['tail_sampler_span_bytes'] if args.span_bytes != 0 else 0}"],
+                              f"-span-bytes={values['tail_sampler_span_bytes'] if args.span_bytes != 0 else 0}",
+                              f"-sink-max-recv-mib={args.sink_max_recv_mib}"],
                              capture_output=True, text=True, timeout=args.seconds + drain + 120, check=True)
         counts = json.loads(gen.stdout.strip().splitlines()[-1])
         mem = memory_kib(proc.pid)
@@ -172,6 +173,8 @@ def main():
                     help="OTLP size of each span, and the sizing's tail_sampler_span_bytes (default: the role's; 0: minimal spans)")
     ap.add_argument("--limiter-mib", type=int, default=0,
                     help="memory_limiter limit_mib instead of the role's (and GOMEMLIMIT to match): memory unbounded by the sizing")
+    ap.add_argument("--sink-max-recv-mib", type=int, default=4,
+                    help="the sink's gRPC receive limit (4: gRPC's default, as Tempo's OTLP receiver without max_recv_msg_size_mib)")
     ap.add_argument("--markdown-out")
     args = ap.parse_args()
     rows = []

@@ -100,6 +100,7 @@ func main() {
 	errorEvery := flag.Int("error-every", 20, "every n-th trace has an error span (0: none)")
 	drain := flag.Duration("drain", 15*time.Second, "wait after sending for the last decisions")
 	workers := flag.Int("workers", 4, "concurrent senders")
+	sinkMaxMiB := flag.Int("sink-max-recv-mib", 4, "the sink's gRPC max receive message size (4: gRPC's default, which Tempo's distributor keeps unless max_recv_msg_size_mib is set)")
 	spanBytes := flag.Int("span-bytes", 0, "make each span about this many bytes in OTLP protobuf (0: as small as it is)")
 	flag.Parse()
 	pad := ""
@@ -115,7 +116,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	srv := grpc.NewServer()
+	srv := grpc.NewServer(grpc.MaxRecvMsgSize(*sinkMaxMiB << 20))
 	ptraceotlp.RegisterGRPCServer(srv, s)
 	go func() { _ = srv.Serve(lis) }()
 
