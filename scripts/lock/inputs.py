@@ -21,7 +21,7 @@ def requirement_lines(root: pathlib.Path, name: str = INPUT) -> list[tuple[str, 
     """(requirement, held) for every requirement line of `name`, following `-r`, comments removed."""
     out: list[tuple[str, bool]] = []
     for raw in (root / name).read_text(encoding="utf-8").splitlines():
-        line, _, comment = raw.partition("#")
+        line, _sep, comment = raw.partition("#")
         line = line.strip()
         if not line:
             continue
@@ -41,7 +41,7 @@ def inputs(root: pathlib.Path, latest: bool = False) -> dict[str, list[str]]:
     """The requirement lines of each lock."""
     lines = [(r, held) for r, held in requirement_lines(root) if not (latest and held)]
     sanity = [r for r, held in lines if held or project_name(r) == "ansible-core"]
-    return {"requirements": [r for r, _ in lines], "requirements-sanity": sanity}
+    return {"requirements": [r for r, _held in lines], "requirements-sanity": sanity}
 
 
 def digest(lines: list[str]) -> str:
