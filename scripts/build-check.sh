@@ -17,7 +17,7 @@ echo "build-check: built $(basename "$tarball") ($(du -h "$tarball" | cut -f1))"
 listing="$dist/listing.txt"
 tar -tzf "$tarball" | sed 's#^\./##' >"$listing"
 # No test tooling, virtualenv or build output in the artifact.
-forbidden='^(\.ansible|\.benchmarks|\.hypothesis|\.pytest_cache|scripts|\.venv|\.build|\.ci|\.git|tests/twin|tests/unit|tests/integration|tests/bench|tools|molecule|Makefile|requirements-test\.txt|requirements(-sanity)?\.lock)(/|$)|__pycache__'
+forbidden='^(\.ansible|\.benchmarks|\.hypothesis|\.pytest_cache|scripts|\.venv|\.build|\.ci|\.git|tests/twin|tests/unit|tests/integration|tests/bench|tests/otelcol\.py|tests/pairwise\.py|tools|molecule|Makefile|requirements-test\.txt|requirements(-sanity)?\.lock)(/|$)|__pycache__'
 if grep -E "$forbidden" "$listing"; then
   echo "build-check: test tooling found in the artifact (above); fix build_ignore in galaxy.yml" >&2
   exit 1

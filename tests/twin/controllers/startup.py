@@ -36,6 +36,13 @@ source named in tests/twin/schemas/check.py. Emulated (kubernetes/kubernetes at 
   and an unready container also gets the kubelet's ``Unhealthy`` Event (pkg/kubelet/prober/prober.go:
   ``Readiness probe failed: HTTP probe failed with statuscode: 503``, pkg/probe/http/http.go).
 
+* otelcol-contrib at the release tools/go/otelcol builds (``tests/otelcol.py`` RELEASE, 0.159.0): the
+  configuration is judged by the real Collector, ``otelcol-tracing validate --config`` with the
+  container's environment (env, envFrom and the downward-API fieldRefs), instead of the extracted
+  keys; a refusal crash-loops with the binary's own error text (cobra's ``Error: ...`` block; the
+  log.Fatalf copy of it is left out). Every component is judged, contrib ones included, and their
+  ``Validate()`` runs. Other versions (0.114.0) keep the extracted-keys check.
+
 Divergences: the real kubelet puts the error text in ``terminated.message`` only with
 ``terminationMessagePolicy: FallbackToLogsOnError`` (otherwise it is in ``kubectl logs
 --previous``); the twin always puts it there so tests and the readiness report can read it.
@@ -50,9 +57,11 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import re
 import time
 from typing import Optional
 
+from ... import otelcol
 from ..schemas import check
 from ..store import now_iso
 
@@ -128,12 +137,58 @@ def _arg_value(args: list, *names: str) -> list:
 
 
 # ------------------------------------------------------------------ per image
+def _field_ref(pod: dict, path: str) -> Optional[str]:
+    """The value of a downward-API fieldRef the twin knows (pkg/fieldpath ExtractFieldPathAsString)."""
+    meta, spec, status = pod.get("metadata") or {}, pod.get("spec") or {}, pod.get("status") or {}
+    return {"spec.nodeName": spec.get("nodeName"), "spec.serviceAccountName": spec.get("serviceAccountName"),
+            "metadata.name": meta.get("name"), "metadata.namespace": meta.get("namespace"),
+            "metadata.uid": meta.get("uid"), "status.podIP": status.get("podIP"),
+            "status.hostIP": status.get("hostIP")}.get(path)
+
+
+def _pod_env(workloads, pod: dict, c: dict) -> dict:
+    env = workloads.container_env(pod, c)
+    for e in c.get("env") or []:
+        ref = ((e.get("valueFrom") or {}).get("fieldRef") or {}).get("fieldPath")
+        if ref and _field_ref(pod, ref) is not None:
+            env[e["name"]] = str(_field_ref(pod, ref))
+    return env
+
+
+def _binary_verdict(workloads, pod, c, text: str) -> Optional[dict]:
+    """The real Collector's verdict on ``text`` (tests/otelcol.py validate), with the pod's environment.
+
+    None when it accepts; else the crash: the binary's own error text, exit code 1 (log.Fatalf)."""
+    env = _pod_env(workloads, pod, c)
+    spec = pod.get("spec") or {}
+    volumes = {v.get("name"): v for v in spec.get("volumes") or []}
+    mounts = {vm["mountPath"]: volumes[vm.get("name")]["hostPath"]["path"] for vm in c.get("volumeMounts") or []
+              if (volumes.get(vm.get("name")) or {}).get("hostPath") and vm.get("mountPath")}
+    # kubelet mounts the ServiceAccount token unless the pod (or, unset there, its ServiceAccount) opts out
+    automount = spec.get("automountServiceAccountToken")
+    if automount is None:
+        sa = workloads.store.find("v1", "ServiceAccount", pod["metadata"]["namespace"], spec.get("serviceAccountName") or "default")
+        automount = (sa or {}).get("automountServiceAccountToken", True)
+    sa_ns = pod["metadata"]["namespace"] if automount else None
+    key = ("otelcol-binary", text, tuple(sorted(env.items())), tuple(sorted(mounts.items())), sa_ns)
+    ok, message = _memo(key, lambda: otelcol.validate(text, env=env, mounts=mounts, service_account=sa_ns))
+    if ok:
+        return None
+    component = re.search(r'error reading configuration for "([^"]+)"', message)
+    key = re.search(r"has invalid keys: (\S+)", message)
+    return {"message": message, "exitCode": 1, "component": component.group(1) if component else None,
+            "key": key.group(1) if key else None}
+
+
 def _collector(workloads, pod, c, version):
+    # The release tools/go/otelcol builds is judged by the binary itself (issue 21): its `validate`
+    # decodes every component's configuration (contrib ones included) and runs their Validate().
+    binary = otelcol.available() if version == otelcol.RELEASE else None
     facts = check.collector_facts(version)
-    if facts is None:
+    if facts is None and binary is None:
         return None, f"no upstream facts for otelcol-contrib {version}"
     args = list(c.get("command") or [])[1:] + list(c.get("args") or [])
-    bad = check.check_pflags(facts.get("flags") or {}, args)
+    bad = check.check_pflags((facts or {}).get("flags") or {}, args) if facts is not None else None
     if bad:
         return {**bad, "message": "Error: " + bad["message"], "exitCode": 1}, None
     notes = []
@@ -147,7 +202,10 @@ def _collector(workloads, pod, c, version):
             msg = (f"Error: failed to get config: cannot resolve the configuration: cannot retrieve the configuration: "
                    f"unable to read the file file:{path}: open {path}: no such file or directory")  # confmap/provider/fileprovider
             return {"message": msg, "exitCode": 1, "component": None, "key": None}, None
-        err, unchecked = _memo(("otelcol", version, text), lambda: (check.check_collector(facts, text), check.unchecked_components(facts, text)))
+        if binary is not None:
+            err, unchecked = _binary_verdict(workloads, pod, c, text), []
+        else:
+            err, unchecked = _memo(("otelcol", version, text), lambda: (check.check_collector(facts, text), check.unchecked_components(facts, text)))
         if err:
             return {**err, "exitCode": 1}, None
         refused = api_access(workloads.store, pod, text, version)

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Called by tools/go/build.sh otelcol (never directly): into $OUT
+#   otelcol-tracing  the Collector (main.go, components.go)
+#   spangen          the load generator and trace sink of tests/bench/sampler_capacity.py (cmd/spangen)
+set -euo pipefail
+go build -trimpath -ldflags='-s -w' -o "$OUT/otelcol-tracing" .
+go build -trimpath -ldflags='-s -w' -o "$OUT/spangen" ./cmd/spangen
