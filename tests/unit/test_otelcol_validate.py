@@ -6,17 +6,13 @@
 The binary is tools/go/otelcol (``otelcol-tracing``, the collector modules of one release, built once
 into $TOOLS_CACHE by tools/go/build.sh); ``tests/otelcol.py`` runs its ``validate`` subcommand.
 
-* Samplers: ``sampling.sampler_config`` (the tail_sampler role's renderer) over all pairs of levels of
+* Samplers: ``otel_config.plan("sampler", ...)`` (the tail_sampler role's renderer) over all pairs of levels of
   the tail_sampler_* variables that reach the configuration (argument spec types and ranges).
-* Agents: ``__otel_collector_config`` of roles/otel_collector, rendered by Ansible's own templating of
-  the role's defaults and vars, over all pairs of levels of the otel_collector_* variables that reach
+* Agents: ``otel_config.plan("agent", ...)`` (roles/otel_collector's renderer, filter otel_collector_config)
+  over the role's defaults, over all pairs of levels of the otel_collector_* variables that reach
   the configuration: head and tail sampling, metrics on and off, custom names and ports, overrides.
 * The binary refuses what it must: a misspelt key (``processors.batch.send_batch_sise``), in its words.
 """
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import copy
 import os
@@ -25,12 +21,11 @@ import re
 import pytest
 import yaml
 
-from ansible_collections.talos_homelab.tracing.plugins.module_utils import sampling
+from ansible_collections.talos_homelab.tracing.plugins.module_utils import otel_config, sampling
 from tests import otelcol, pairwise
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OTEL_DEFAULTS = os.path.join(ROOT, "roles", "otel_collector", "defaults", "main.yml")
-OTEL_VARS = os.path.join(ROOT, "roles", "otel_collector", "vars", "main.yml")
 SAMPLER_DEFAULTS = os.path.join(ROOT, "roles", "tail_sampler", "defaults", "main.yml")
 
 pytestmark = pytest.mark.skipif(otelcol.available() is None, reason="tools/go/otelcol cannot be built here (no Go)")
@@ -99,23 +94,17 @@ def agent_values(case):
 
 
 def render_agent(overrides, with_mounts=False):
-    """``__otel_collector_config`` (a dict) of roles/otel_collector with ``overrides`` on top of its defaults;
-    ``with_mounts``: also the DaemonSet's hostPath mounts, ``{mountPath: hostPath}``."""
-    from ansible.parsing.dataloader import DataLoader
-    from ansible.template import Templar
-
-    loader = DataLoader()
-    variables = {}
-    for path in (OTEL_DEFAULTS, OTEL_VARS):
-        variables.update(loader.load_from_file(path, trusted_as_template=True))
-    variables.update(copy.deepcopy(overrides))
-    templar = Templar(loader=loader, variables=variables)
-    config = yaml.safe_load(templar.template(variables["__otel_collector_config_yaml"]))
+    """The agents' configuration (a dict) as roles/otel_collector renders it - filter otel_collector_config,
+    i.e. ``otel_config.plan("agent", values)`` over every otel_collector_* variable - with ``overrides`` on
+    top of the role's defaults; ``with_mounts``: also the DaemonSet's hostPath mounts, ``{mountPath: hostPath}``."""
+    with open(OTEL_DEFAULTS) as fh:
+        values = yaml.safe_load(fh)
+    values.update(copy.deepcopy(overrides))
+    rendered = otel_config.plan("agent", values)
     if not with_mounts:
-        return config
-    # roles/otel_collector vars: the hostfs volume is hostPath "/" mounted at __otel_collector_hostfs
-    hostmetrics = templar.template(variables["otel_collector_hostmetrics_enabled"])
-    return config, ({templar.template(variables["__otel_collector_hostfs"]): "/"} if hostmetrics else {})
+        return rendered["config"]
+    # roles/otel_collector: the hostfs volume is hostPath "/" mounted where the plan says (root_path)
+    return rendered["config"], ({rendered["hostfs"]: "/"} if values["otel_collector_hostmetrics_enabled"] else {})
 
 
 # The agents' DaemonSet mounts the node's / at /hostfs (test_hostmetrics_root_path_must_exist_in_the_pod proves it).
@@ -134,7 +123,7 @@ def test_the_cases_cover_every_pair():
 def test_every_sampler_configuration_is_accepted_by_the_binary(index):
     values = sampler_values(dict(SAMPLER_CASES[index]))
     assert sampling.values_errors(values) == []
-    config = sampling.sampler_config(values)
+    config = otel_config.plan("sampler", values)["config"]
     ok, message = otelcol.validate(config, env={})
     assert ok, "%s\n%s" % (SAMPLER_CASES[index], message)
 
@@ -190,7 +179,7 @@ def test_misspelt_contrib_keys_are_refused():
     """The contrib components the extracted facts never covered (issue 10) are judged too."""
     base = render_agent({"otel_collector_sampling": "head"})
     mutations = {
-        "tail_sampling": (sampling.sampler_config(sampler_values({"ports": (4317, 4318, 13133)})),
+        "tail_sampling": (otel_config.plan("sampler", sampler_values({"ports": (4317, 4318, 13133)}))["config"],
                           lambda c: c["processors"]["tail_sampling"].update(decision_wiat="10s"), "decision_wiat"),
         "kubeletstats": (base, lambda c: c["receivers"]["kubeletstats"].update(metrics_groups=["pod"]), "metrics_groups"),
         "probabilistic_sampler": (base, lambda c: c["processors"]["probabilistic_sampler"].update(sampling_percent=5),
