@@ -43,14 +43,21 @@ def api(controlplane, agent):
 
 def test_nodes_are_ready_with_leases(api, agent):
     core = client.CoreV1Api(api)
+    def settled(name):
+        """The controller-manager gave the node a podCIDR and lifted the not-ready taint that
+        admission put on it at creation (TaintNodesByCondition), seeing it Ready."""
+        node = core.read_node(name)
+        tainted = [t for t in node.spec.taints or [] if t.key == "node.kubernetes.io/not-ready"]
+        return node if node.spec.pod_cidr and not tainted else None
+
     for name in NODES:
-        node = _wait(lambda: (n := core.read_node(name)).spec.pod_cidr and n)  # noqa: B023
+        node = _wait(lambda: settled(name))  # noqa: B023
+        assert node, core.read_node(name).spec
         ready = [c for c in node.status.conditions if c.type == "Ready"]
         assert ready and ready[0].status == "True"
         assert node.metadata.labels["kubernetes.io/hostname"] == name
         assert node.status.capacity["pods"] == "110"
         assert ipaddress.ip_network(node.spec.pod_cidr).subnet_of(ipaddress.ip_network("10.244.0.0/16"))
-        assert not [t for t in node.spec.taints or [] if t.key == "node.kubernetes.io/not-ready"]
     lease = client.CoordinationV1Api(api).read_namespaced_lease(NODES[0], "kube-node-lease")
     first = lease.spec.renew_time
     renewed = _wait(lambda: client.CoordinationV1Api(api).read_namespaced_lease(NODES[0], "kube-node-lease").spec.renew_time > first, 20)
