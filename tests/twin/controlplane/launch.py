@@ -23,11 +23,11 @@ from .processes import Child, free_port
 
 SERVICE_CIDR = "10.96.0.0/12"  # Talos DefaultIPv4ServiceNet (pkg/machinery/constants/constants.go)
 POD_CIDR = "10.244.0.0/16"  # Talos DefaultIPv4PodNet
-SERVICE_IP = "10.96.0.1"
+SERVICE_IP = "10.96.0.1"  # the first address of SERVICE_CIDR: the kubernetes Service
 # kine's own default SQLite parameters (pkg/drivers/sqlite/sqlite.go DefaultParams), which it applies
 # only when no endpoint is given: without the busy timeout the API server's first writes fail with
 # SQLITE_BUSY and its post-start hooks exit it.
-SQLITE_PARAMS = "_journal_mode=WAL&_busy_timeout=30000&_synchronous=NORMAL&_txlock=immediate&_stmt_cache_size=20&cache=shared"  # the first address of SERVICE_CIDR: the kubernetes Service
+SQLITE_PARAMS = "_journal_mode=WAL&_busy_timeout=30000&_synchronous=NORMAL&_txlock=immediate&_stmt_cache_size=20&cache=shared"
 TLS12_SUITES = (
     "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305,"
     "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305,TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,"
