@@ -4,19 +4,13 @@ will read."""
 
 from __future__ import annotations
 
-import collections
-import json
 import time
 
 from kubernetes import client, config
 
+from tests.twin.controlplane import audit
+
 NS = "cp-audit"
-
-
-def _events(path: str, namespace: str) -> list[dict]:
-    with open(path, encoding="utf-8") as f:
-        events = [json.loads(line) for line in f if line.strip()]
-    return [e for e in events if e.get("stage") == "ResponseComplete" and (e.get("objectRef") or {}).get("namespace") == namespace]
 
 
 def test_audit_log_counts_requests_by_verb_and_resource(controlplane):
@@ -33,12 +27,12 @@ def test_audit_log_counts_requests_by_verb_and_resource(controlplane):
               ("patch", "configmaps"): 1, ("delete", "configmaps"): 1}
     deadline = time.monotonic() + 10
     while True:
-        mine = [e for e in _events(controlplane.audit_log, NS) if e["user"]["username"] == "admin"]
-        counts = collections.Counter((e["verb"], e["objectRef"]["resource"]) for e in mine)
+        counts = audit.count(controlplane.audit_log, user="admin", namespace=NS)
         if all(counts[k] >= n for k, n in wanted.items()) or time.monotonic() > deadline:
             break
         time.sleep(0.3)
     assert {k: counts[k] for k in wanted} == wanted, counts
+    mine = [e for e in audit.events(controlplane.audit_log) if e["user"]["username"] == "admin" and (e.get("objectRef") or {}).get("namespace") == NS]
     assert all(e["level"] == "Metadata" for e in mine)
     assert not any("requestObject" in e or "responseObject" in e for e in mine)
     assert "secret-value" not in open(controlplane.audit_log, encoding="utf-8").read()
