@@ -114,6 +114,9 @@ class ControlPlane:
             f"--api-audiences={self.server}",
             "--bind-address=127.0.0.1",
             "--advertise-address=127.0.0.1",
+            # No Endpoints for the kubernetes Service: a loopback address is invalid there (1.34 logs
+            # it every 10 s, 1.37 refuses to start: "cannot use public IP 127.0.0.1 with endpoint reconciler").
+            "--endpoint-reconciler-type=none",
             f"--secure-port={self.port}",
             f"--client-ca-file={self.ca.pair.cert}",
             "--enable-admission-plugins=NodeRestriction",
