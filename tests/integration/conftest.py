@@ -16,6 +16,11 @@
   ``controllers=True`` also runs the twin's controllers on the store.
 * ``private_rgw`` (module): a radosgw of its own for one test module (``endpoint``, ``access_key``,
   ``secret_key``, ``state``); skips without the Ceph packages (tests/twin/install-ceph.sh).
+* ``controlplane`` (session): the real control plane of tests/twin/controlplane (kine,
+  kube-apiserver, kube-controller-manager, kube-scheduler, configured like Talos), a
+  ``ControlPlane`` with ``kubeconfig``, ``audit_log``, ``server``; ``TWIN_KUBE_VERSION`` picks the
+  minor.  Skips when its binaries are not built yet, unless ``TWIN_KUBE_BUILD=1`` (then it builds
+  them: about 20 min cold on 2 cores; tools/go/build.sh kube and kine do the same by hand).
 
 These fixtures are the only way a test starts a twin (tests/unit/test_harness_rules.py); the twin's CLI
 is run through ``runner.twin_command``.
@@ -164,3 +169,19 @@ def private_rgw():
         yield dict(info, state=state)
     finally:
         rgw.stop(state)
+
+
+@pytest.fixture(scope="session")
+def controlplane(tmp_path_factory):
+    from tests.twin.controlplane import ControlPlane, NotBuilt, binaries
+
+    try:
+        kube_bin, kine_bin = binaries(build=os.environ.get("TWIN_KUBE_BUILD") == "1")
+    except NotBuilt as e:
+        pytest.skip(f"the real control plane is not built ({e}; or set TWIN_KUBE_BUILD=1)")
+    cp = ControlPlane(str(tmp_path_factory.mktemp("controlplane")), kube_bin, kine_bin).start()
+    try:
+        cp.wait_service_account()
+        yield cp
+    finally:
+        cp.stop()

@@ -39,8 +39,8 @@ OS_CALLS = {"system", "popen", "execv", "execvp", "execve", "spawnv", "spawnvp"}
 STARTER_NAME = re.compile(r"^_*(start|stop|launch|boot|spawn|make|new|run)_?(twin|apiserver|api_server|rgw|radosgw)s?$", re.I)
 STARTER_CLASS = re.compile(r"^_*(Twin|ApiServer|Rgw|RGW)[A-Za-z]*$")
 # Launchers that only conftest.py may call (its start_twin/twin/twin_factory/module_twin_factory,
-# apiserver_factory/module_apiserver_factory and private_rgw fixtures wrap them).
-LAUNCHERS = {"start_twin", "stop_twin", "serve", "Controllers", "start_moto"}
+# apiserver_factory/module_apiserver_factory, private_rgw and controlplane fixtures wrap them).
+LAUNCHERS = {"start_twin", "stop_twin", "serve", "Controllers", "start_moto", "ControlPlane"}
 RGW_LAUNCHERS = {"start", "stop"}
 
 
@@ -158,7 +158,8 @@ def test_the_harness_itself_has_the_one_runner_and_the_twin_start():
         conftest = ast.parse(f.read())
     fixtures = {n.name for n in conftest.body if isinstance(n, ast.FunctionDef)
                 and any("fixture" in _dotted(d.func if isinstance(d, ast.Call) else d) for d in n.decorator_list)}
-    assert {"twin", "twin_factory", "module_twin_factory", "apiserver_factory", "module_apiserver_factory", "private_rgw"} <= fixtures, fixtures
+    assert {"twin", "twin_factory", "module_twin_factory", "apiserver_factory", "module_apiserver_factory", "private_rgw",
+            "controlplane"} <= fixtures, fixtures
 
 
 # ---------------------------------------------------------------------- the rules on examples
@@ -184,6 +185,7 @@ BAD = [
     ("from tests.twin import rgw\ninfo = rgw.start(state)\n", "calls rgw.start"),
     ("def f():\n    from tests.twin import rgw as launcher\n    launcher.stop(state)\n", "calls launcher.stop"),
     ("import tests.twin.rgw\ntests.twin.rgw.start(state)\n", "calls tests.twin.rgw.start"),
+    ("from tests.twin.controlplane import ControlPlane\ncp = ControlPlane(d, k, e).start()\n", "calls ControlPlane"),
 ]
 GOOD = [
     'from runner import PLAYBOOK_BIN, run_playbook, run_role\n"""Runs ansible-playbook through the runner."""\n',

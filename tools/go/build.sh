@@ -8,6 +8,7 @@
 # (a tool whose go.mod needs a newer Go says so in its build.env).
 # Cache: $TOOLS_CACHE/<name>/<key>/bin, key = sha256 of the tool's tracked files and `go version`.
 # A build is done once per key; concurrent callers wait on a lock.  Progress goes to stderr.
+# TOOLS_GO_CHECK_ONLY=1: build nothing; print the directory if that key is built, else exit 3.
 set -euo pipefail
 name=${1:?usage: tools/go/build.sh NAME}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,6 +24,10 @@ out="$cache/$name/$key"
 if [ -f "$out/.done" ]; then
   echo "$out/bin"
   exit 0
+fi
+if [ -n "${TOOLS_GO_CHECK_ONLY:-}" ]; then
+  echo "tools/go/build.sh: $name ($key) is not built" >&2
+  exit 3
 fi
 mkdir -p "$cache/$name"
 exec 9>"$cache/$name/.lock"
