@@ -39,6 +39,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -368,3 +369,14 @@ def lifecycle(env, bucket):
         if err.response["Error"]["Code"] == "NoSuchLifecycleConfiguration":
             return []
         raise
+
+
+def wait_for(predicate, timeout=45.0, interval=0.5):
+    """The first truthy value of ``predicate()`` within ``timeout`` seconds, else its last value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return predicate()

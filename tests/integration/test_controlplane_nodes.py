@@ -5,25 +5,17 @@ Deployment available and the Service's EndpointSlice with the pods' IPs."""
 from __future__ import annotations
 
 import ipaddress
-import time
 
 import pytest
 from kubernetes import client, config
 
 from tests.twin.controlplane.nodeagent import NodeAgent
+from tests.integration.runner import wait_for
 
 NODES = ["cp-worker-1", "cp-worker-2"]
 NS = "cp-nodes"
 
 
-def _wait(predicate, timeout: float = 60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    return predicate()
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +43,7 @@ def test_nodes_are_ready_with_leases(api, agent):
         return node if node.spec.pod_cidr and not tainted else None
 
     for name in NODES:
-        node = _wait(lambda: settled(name))  # noqa: B023
+        node = wait_for(lambda: settled(name), timeout=60.0)  # noqa: B023
         assert node, core.read_node(name).spec
         ready = [c for c in node.status.conditions if c.type == "Ready"]
         assert ready and ready[0].status == "True"
@@ -60,7 +52,7 @@ def test_nodes_are_ready_with_leases(api, agent):
         assert ipaddress.ip_network(node.spec.pod_cidr).subnet_of(ipaddress.ip_network("10.244.0.0/16"))
     lease = client.CoordinationV1Api(api).read_namespaced_lease(NODES[0], "kube-node-lease")
     first = lease.spec.renew_time
-    renewed = _wait(lambda: client.CoordinationV1Api(api).read_namespaced_lease(NODES[0], "kube-node-lease").spec.renew_time > first, 20)
+    renewed = wait_for(lambda: client.CoordinationV1Api(api).read_namespaced_lease(NODES[0], "kube-node-lease").spec.renew_time > first, timeout=20)
     assert renewed, "the node lease was not renewed"
     assert not agent.errors, agent.errors
 
@@ -77,7 +69,7 @@ def test_deployment_pods_are_scheduled_run_and_get_endpoints(api, agent):
     core.create_namespaced_service(NS, {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
                                         "spec": {"selector": labels, "ports": [{"port": 80}]}})
     try:
-        dep = _wait(lambda: (d := apps.read_namespaced_deployment("web", NS)).status.available_replicas == 2 and d)
+        dep = wait_for(lambda: (d := apps.read_namespaced_deployment("web", NS)).status.available_replicas == 2 and d, timeout=60.0)
         assert dep, apps.read_namespaced_deployment("web", NS).status
         pods = core.list_namespaced_pod(NS, label_selector="app=web").items
         assert {p.spec.node_name for p in pods} <= set(NODES) and all(p.spec.node_name for p in pods)
@@ -88,7 +80,7 @@ def test_deployment_pods_are_scheduled_run_and_get_endpoints(api, agent):
             slices = client.DiscoveryV1Api(api).list_namespaced_endpoint_slice(NS, label_selector="kubernetes.io/service-name=web").items
             return {a for s in slices for e in s.endpoints or [] if e.conditions.ready for a in e.addresses}
 
-        assert _wait(lambda: endpoint_ips() == ips), (endpoint_ips(), ips)
+        assert wait_for(lambda: endpoint_ips() == ips, timeout=60.0), (endpoint_ips(), ips)
     finally:
         core.delete_namespace(NS)
     assert not agent.errors, agent.errors

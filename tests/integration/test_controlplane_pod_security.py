@@ -4,11 +4,11 @@ a namespace without the privileged label (FailedCreate events), and made in one 
 
 from __future__ import annotations
 
-import time
 
 import pytest
 from kubernetes import client, config
 from kubernetes.client.rest import ApiException
+from tests.integration.runner import wait_for
 
 PRIVILEGED = {"pod-security.kubernetes.io/enforce": "privileged"}
 
@@ -38,14 +38,6 @@ def _node(name: str) -> client.V1Node:
     return client.V1Node(metadata=client.V1ObjectMeta(name=name, labels={"kubernetes.io/hostname": name, "kubernetes.io/os": "linux"}))
 
 
-def _wait(predicate, timeout: float = 45.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    return predicate()
 
 
 @pytest.fixture(scope="module")
@@ -63,17 +55,17 @@ def test_hostpath_daemonset_pods(api, labels):
     try:
         apps.create_namespaced_daemon_set(ns, _daemonset("hostlog", node))  # accepted: Pod Security checks pods
         # No node matches yet: the controller wants no pod and reports nothing.
-        ds = _wait(lambda: apps.read_namespaced_daemon_set("hostlog", ns).status.observed_generation and
+        ds = wait_for(lambda: apps.read_namespaced_daemon_set("hostlog", ns).status.observed_generation and
                    apps.read_namespaced_daemon_set("hostlog", ns))
         assert ds.status.desired_number_scheduled == 0
         assert not core.list_namespaced_event(ns, field_selector="reason=FailedCreate").items
         core.create_node(_node(node))
         if labels:
-            pods = _wait(lambda: core.list_namespaced_pod(ns, label_selector="app=hostlog").items)
+            pods = wait_for(lambda: core.list_namespaced_pod(ns, label_selector="app=hostlog").items)
             assert len(pods) == 1 and pods[0].spec.volumes[0].host_path.path == "/var/log"
             assert not core.list_namespaced_event(ns, field_selector="reason=FailedCreate").items
         else:
-            events = _wait(lambda: core.list_namespaced_event(ns, field_selector="reason=FailedCreate").items)
+            events = wait_for(lambda: core.list_namespaced_event(ns, field_selector="reason=FailedCreate").items)
             assert events, "no FailedCreate event"
             message = events[0].message
             assert 'violates PodSecurity "baseline:latest"' in message and "hostPath volumes" in message, message
