@@ -16,8 +16,6 @@ NODES = ["cp-worker-1", "cp-worker-2"]
 NS = "cp-nodes"
 
 
-
-
 @pytest.fixture(scope="module")
 def agent(controlplane):
     agent = NodeAgent(controlplane.node_kubeconfig, NODES, controlplane.version()).start()
@@ -35,6 +33,7 @@ def api(controlplane, agent):
 
 def test_nodes_are_ready_with_leases(api, agent):
     core = client.CoreV1Api(api)
+
     def settled(name):
         """The controller-manager gave the node a podCIDR and lifted the not-ready taint that
         admission put on it at creation (TaintNodesByCondition), seeing it Ready."""

@@ -38,8 +38,6 @@ def _node(name: str) -> client.V1Node:
     return client.V1Node(metadata=client.V1ObjectMeta(name=name, labels={"kubernetes.io/hostname": name, "kubernetes.io/os": "linux"}))
 
 
-
-
 @pytest.fixture(scope="module")
 def api(controlplane):
     with config.new_client_from_config(config_file=controlplane.kubeconfig) as api:
@@ -56,7 +54,7 @@ def test_hostpath_daemonset_pods(api, labels):
         apps.create_namespaced_daemon_set(ns, _daemonset("hostlog", node))  # accepted: Pod Security checks pods
         # No node matches yet: the controller wants no pod and reports nothing.
         ds = wait_for(lambda: apps.read_namespaced_daemon_set("hostlog", ns).status.observed_generation and
-                   apps.read_namespaced_daemon_set("hostlog", ns))
+                      apps.read_namespaced_daemon_set("hostlog", ns))
         assert ds.status.desired_number_scheduled == 0
         assert not core.list_namespaced_event(ns, field_selector="reason=FailedCreate").items
         core.create_node(_node(node))

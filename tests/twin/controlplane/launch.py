@@ -254,7 +254,7 @@ class ControlPlane:
         """Seconds until the controller-manager made the ServiceAccount ``default`` in ``namespace``."""
         t0 = time.monotonic()
         while time.monotonic() - t0 < timeout:
-            status, _ = self.get(f"/api/v1/namespaces/{namespace}/serviceaccounts/default")
+            status, _body = self.get(f"/api/v1/namespaces/{namespace}/serviceaccounts/default")
             if status == 200:
                 return time.monotonic() - t0
             time.sleep(0.3)

@@ -102,8 +102,9 @@ class NodeAgent:
         coord = client.CoordinationV1Api(self.apis[name])
         spec = client.V1LeaseSpec(holder_identity=name, lease_duration_seconds=40, renew_time=_now())
         try:
-            coord.patch_namespaced_lease(name, "kube-node-lease", {"spec": {"holderIdentity": name, "leaseDurationSeconds": 40,
-                                                                             "renewTime": _now().strftime("%Y-%m-%dT%H:%M:%S.%fZ")}})
+            spec = {"holderIdentity": name, "leaseDurationSeconds": 40,
+                    "renewTime": _now().strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
+            coord.patch_namespaced_lease(name, "kube-node-lease", {"spec": spec})
         except ApiException as e:
             if e.status != 404:
                 raise
@@ -147,4 +148,3 @@ class NodeAgent:
                         self._renew_lease(name)
                 except Exception as e:  # noqa: BLE001 - keep the agent alive; tests read .errors
                     self.errors.append(f"{name}: {e}")
-

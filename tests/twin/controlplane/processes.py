@@ -85,4 +85,3 @@ class Child:
                 self.proc.kill()
                 self.proc.wait(10)
         return self.proc.returncode
-
