@@ -8,16 +8,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 dir="$root/.build/deps-latest"
 rm -rf "$dir" && mkdir -p "$dir"
 bash "$root/scripts/lock/lock.sh" --latest "$dir" || exit 1
-"${PYTHON3:-python3}" - "$root/requirements.lock" "$dir/requirements.lock" <<'PY'
-import re, sys
-def pins(path):
-    return dict(re.findall(r"^([a-z0-9][a-z0-9._-]*)==(\S+)", open(path).read(), re.M))
-old, new = pins(sys.argv[1]), pins(sys.argv[2])
-moves = [f"{n} {old.get(n, '-')} -> {new.get(n, '-')}" for n in sorted(set(old) | set(new)) if old.get(n) != new.get(n)]
-print(f"deps-latest: {len(moves)} of {len(new)} packages move:" if moves else "deps-latest: nothing moves")
-for m in moves:
-    print("  " + m)
-PY
+"${PYTHON3:-python3}" "$root/scripts/lock/inputs.py" moves "$root/requirements.lock" "$dir/requirements.lock"
 venv="$dir/venv"
 "${PYTHON3:-python3}" -m venv "$venv"
 "$venv/bin/pip" install -q --disable-pip-version-check --no-deps --require-hashes -r "$dir/requirements.lock" || exit 1

@@ -53,6 +53,12 @@ def lock_pins(text: str) -> dict[str, str]:
     return {project_name(n): v for n, v in re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)", text, re.M)}
 
 
+def moves(old: str, new: str) -> list[str]:
+    """``name old -> new`` for every package whose pin differs between two locks' texts (``-`` if absent)."""
+    a, b = lock_pins(old), lock_pins(new)
+    return [f"{n} {a.get(n, '-')} -> {b.get(n, '-')}" for n in sorted(set(a) | set(b)) if a.get(n) != b.get(n)]
+
+
 def disagreements(root: pathlib.Path, lock_dir: pathlib.Path | None = None) -> list[str]:
     """Every way the committed locks and the input files disagree; empty when they agree."""
     problems = []
@@ -86,4 +92,9 @@ def main(mode: str, root: str, work: str) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    if sys.argv[1] == "moves":  # make deps-latest: what moves from the committed lock to the newest one
+        changed = moves(*(pathlib.Path(p).read_text(encoding="utf-8") for p in sys.argv[2:4]))
+        print(f"deps-latest: {len(changed)} packages move:" if changed else "deps-latest: nothing moves")
+        print("".join(f"  {m}\n" for m in changed), end="")
+    else:
+        main(*sys.argv[1:4])

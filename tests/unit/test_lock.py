@@ -93,3 +93,10 @@ def test_requirements_yml_pins_the_kubernetes_core_the_tests_run_with():
         op, ref = re.fullmatch(r"([<>=!]=?)(.+)", bound.strip()).groups()
         v, r = SemanticVersion(version), SemanticVersion(ref)
         assert {">=": v >= r, "<": v < r, ">": v > r, "<=": v <= r, "==": v == r, "!=": v != r}[op], (version, bound)
+
+
+def test_moves_names_each_changed_pin_once():
+    old = (ROOT / "requirements.lock").read_text(encoding="utf-8")
+    new = old.replace("cryptography==46.0.7", "cryptography==51.0.1").replace("pytest==8.4.2", "pytest==9.0.0")
+    assert inputs.moves(old, new) == ["cryptography 46.0.7 -> 51.0.1", "pytest 8.4.2 -> 9.0.0"]
+    assert inputs.moves(old, old) == []
