@@ -36,6 +36,7 @@ from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors impor
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.k8s import api_path
 from ansible_collections.talos_homelab.tracing.plugins.module_utils import constants as C
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import parse
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.s3_claim import endpoint_from_configmap
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness.facts import NAMES
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness.trim import (
     secret_summary as _secret_summary,
@@ -189,7 +190,7 @@ def collect(client: Any, params: dict[str, Any], s3_factory: Callable[[dict[str,
             storage["claim_configmap"] = dict(configmap.get("data") or {})
     cm_data = storage["claim_configmap"] or {}
     storage["bucket"] = cm_data.get("BUCKET_NAME") or ((storage["claim"] or {}).get("spec") or {}).get("bucketName")
-    storage["endpoint_url"] = params.get("s3_endpoint_url") or parse.endpoint_from_configmap(cm_data)
+    storage["endpoint_url"] = params.get("s3_endpoint_url") or endpoint_from_configmap(cm_data)
     if creds and storage["bucket"] and storage["endpoint_url"] and s3_factory is not None:
         _read_bucket(storage, creds, cm_data, params, s3_factory)
     creds = None

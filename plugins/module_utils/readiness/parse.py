@@ -44,15 +44,6 @@ def decode_secret(secret: dict[str, Any] | None) -> dict[str, str]:
     return out
 
 
-def endpoint_from_configmap(cm_data: dict[str, Any]) -> str | None:
-    host = (cm_data or {}).get("BUCKET_HOST")
-    if not host:
-        return None
-    port = str(cm_data.get("BUCKET_PORT") or "")
-    scheme = "https" if port == "443" else "http"
-    return "%s://%s%s" % (scheme, host, (":%s" % port) if port else "")
-
-
 def load_yaml(text: str | None) -> tuple[Any, str | None]:
     """Parse YAML text; returns ``(data, error)``."""
     if not HAS_YAML:
