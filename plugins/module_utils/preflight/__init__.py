@@ -35,7 +35,7 @@ from ansible_collections.talos_homelab.tracing.plugins.module_utils.preflight.bu
     ROOK_ALLOWED_FIELDS_KEY, ROOK_DEFAULT_ALLOWED_FIELDS, ROOK_LIFECYCLE_VERSION, ceph_values_errors, rook_facts, storage_class_errors,
 )
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.preflight.common import (
-    DEFAULT_RETENTION_DAYS, STORAGE_MODES, image_repo, image_tag, version_tuple,
+    STORAGE_MODES, image_repo, image_tag, version_tuple,
 )
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.preflight.jaeger import (
     FORBIDDEN_IMAGES, GRPC_PLUGIN_MAX_VERSION, JAEGER_CRD, jaeger_cluster_errors, jaeger_images, jaeger_values_errors,
@@ -48,7 +48,7 @@ from ansible_collections.talos_homelab.tracing.plugins.module_utils.preflight.st
 )
 
 __all__ = [
-    "DEFAULT_CLASS_ANNOTATIONS", "DEFAULT_RETENTION_DAYS", "FORBIDDEN_IMAGES", "GRPC_PLUGIN_MAX_VERSION", "JAEGER_CRD",
+    "DEFAULT_CLASS_ANNOTATIONS", "FORBIDDEN_IMAGES", "GRPC_PLUGIN_MAX_VERSION", "JAEGER_CRD",
     "ROOK_ALLOWED_FIELDS_KEY", "ROOK_DEFAULT_ALLOWED_FIELDS", "ROOK_LIFECYCLE_VERSION", "STORAGE_MODES", "TracingError",
     "WAL_ACCESS_MODES", "WAL_CLAIM_TEMPLATE", "WAL_CLASS_VAR", "WAL_STORAGE_CLASSES", "bucket_name_problem",
     "ceph_values_errors", "cluster_facts", "effective_retention", "image_repo", "image_tag", "is_default_class",

@@ -10,7 +10,6 @@ import re
 from typing import Any
 
 STORAGE_MODES = ("tempo", "grpc-plugin")
-DEFAULT_RETENTION_DAYS = 7
 # Kubernetes object names: a DNS-1123 label for namespaces, a DNS-1123 subdomain for claims
 # (k8s.io/apimachinery pkg/util/validation/validation.go).
 _NS_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")

@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
-from ansible_collections.talos_homelab.tracing.plugins.module_utils.preflight.common import DEFAULT_RETENTION_DAYS, STORAGE_MODES, _int, _json
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.constants import RETENTION_DAYS
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.preflight.common import STORAGE_MODES, _int, _json
 
 
 def effective_retention(site: dict[str, Any]) -> tuple[list[TracingError], dict[str, Any]]:
@@ -49,7 +50,7 @@ def effective_retention(site: dict[str, Any]) -> tuple[list[TracingError], dict[
     if errors:
         return errors, {}
     if mode == "tempo":
-        retention = days if days is not None else DEFAULT_RETENTION_DAYS
+        retention = days if days is not None else RETENTION_DAYS
         if bucket is not None and bucket <= retention:
             errors.append(TracingError(
                 "validate the retention",
@@ -68,7 +69,7 @@ def effective_retention(site: dict[str, Any]) -> tuple[list[TracingError], dict[
                 " grpc-plugin the bucket lifecycle is the retention, so both name the same number of days."
                 % (days, bucket),
                 "set only tracing_retention_days (or give both the same value)."))
-        retention = days if days is not None else (bucket if bucket is not None else DEFAULT_RETENTION_DAYS)
+        retention = days if days is not None else (bucket if bucket is not None else RETENTION_DAYS)
         bucket_days = retention
     if errors:
         return errors, {}
