@@ -44,7 +44,7 @@ from ansible_collections.talos_homelab.tracing.plugins.module_utils.preflight.ot
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.preflight.retention import effective_retention
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.preflight.storage import (
     DEFAULT_CLASS_ANNOTATIONS, WAL_ACCESS_MODES, WAL_CLAIM_TEMPLATE, WAL_CLASS_VAR, WAL_STORAGE_CLASSES, is_default_class,
-    statefulset_replacement, wal_storage_class,
+    statefulset_replacement, wal_claim_template, wal_storage_class,
 )
 
 __all__ = [
@@ -53,7 +53,7 @@ __all__ = [
     "WAL_ACCESS_MODES", "WAL_CLAIM_TEMPLATE", "WAL_CLASS_VAR", "WAL_STORAGE_CLASSES", "bucket_name_problem",
     "ceph_values_errors", "cluster_facts", "effective_retention", "image_repo", "image_tag", "is_default_class",
     "jaeger_cluster_errors", "jaeger_images", "jaeger_values_errors", "message", "read_cluster", "read_otel", "rook_facts",
-    "run", "statefulset_replacement", "storage_class_errors", "unreachable", "validate", "version_tuple", "wal_storage_class",
+    "run", "statefulset_replacement", "storage_class_errors", "unreachable", "validate", "version_tuple", "wal_claim_template", "wal_storage_class",
 ]
 
 
@@ -97,6 +97,8 @@ def validate(site: dict[str, Any] | None = None, ceph: dict[str, Any] | None = N
             effective["support"] = rows
             effective["wal_storage_class"] = wal_storage_class(jaeger, cluster)[1]
             effective["tempo_statefulset_replace"] = statefulset_replacement(jaeger, cluster, effective["wal_storage_class"])
+            effective["wal_claim_template"] = wal_claim_template(
+                effective["wal_storage_class"] or "", str(jaeger.get("jaeger_production_tempo_wal_size") or ""))
     if tail_sampler is not None:
         errors += sampling.values_errors(tail_sampler)
         if "tail_sampler_namespace" in cluster:

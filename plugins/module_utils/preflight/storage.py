@@ -56,6 +56,15 @@ WAL_CLAIM_TEMPLATE = "data"
 WAL_ACCESS_MODES = ["ReadWriteOnce"]
 
 
+def wal_claim_template(storage_class: str, size: str) -> dict[str, Any]:
+    """Tempo's WAL claim template (the one description of it): the role renders
+    ``volumeClaimTemplates`` from this (labels added there) and the preflight compares the live
+    StatefulSet with it."""
+    return {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": WAL_CLAIM_TEMPLATE},
+            "spec": {"accessModes": list(WAL_ACCESS_MODES), "storageClassName": storage_class,
+                     "resources": {"requests": {"storage": size}}}}
+
+
 def _claim_templates(templates):
     """The parts of volumeClaimTemplates this role sets: ``[(name, class, size, access modes)]``."""
     out = []
@@ -77,7 +86,7 @@ def statefulset_replacement(jaeger: dict[str, Any], cluster: dict[str, Any], sto
     live = cluster.get("tempo_statefulset")
     if not live or not storage_class:
         return None
-    want = [(WAL_CLAIM_TEMPLATE, storage_class, str(jaeger.get("jaeger_production_tempo_wal_size") or ""), WAL_ACCESS_MODES)]
+    want = _claim_templates([wal_claim_template(storage_class, str(jaeger.get("jaeger_production_tempo_wal_size") or ""))])
     have = _claim_templates((live.get("spec") or {}).get("volumeClaimTemplates"))
     if have == want:
         return None

@@ -173,3 +173,17 @@ def test_statefulset_replacement_none_when_equal_absent_or_no_class():
     _errors, eff = pf.validate(jaeger=jaeger(), cluster={"storage_classes": [CEPH_BLOCK],
                                                          "tempo_statefulset": _live([])}, today=TODAY)
     assert "wanted: data 10Gi on ceph-block" in eff["tempo_statefulset_replace"]
+
+
+def test_the_rendered_wal_template_is_the_one_the_replacement_compares():
+    """One description of the WAL claim: the template the preflight hands to the role, once live (the API
+    server defaults volumeMode, the role adds labels), needs no replacement; another size does."""
+    _errors, eff = pf.validate(jaeger=jaeger(), cluster={"storage_classes": [CEPH_BLOCK]}, today=TODAY)
+    tpl = eff["wal_claim_template"]
+    assert tpl["spec"]["storageClassName"] == eff["wal_storage_class"] == "ceph-block"
+    live = dict(tpl, metadata=dict(tpl["metadata"], labels={"app.kubernetes.io/name": "tempo"}),
+                spec=dict(tpl["spec"], volumeMode="Filesystem"))
+    assert pf.statefulset_replacement(jaeger(), {"tempo_statefulset": _live([live])}, "ceph-block") is None
+    other = pf.statefulset_replacement(jaeger(), {"tempo_statefulset": _live([pf.wal_claim_template("ceph-block", "5Gi")])},
+                                       "ceph-block")
+    assert "data 5Gi on ceph-block, wanted: data 10Gi on ceph-block" in other
