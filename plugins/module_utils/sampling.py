@@ -30,6 +30,7 @@ import re
 from fractions import Fraction
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.images import image_tag
 
 MAX_UINT64 = (1 << 64) - 1
 # probabilistic.go defaultHashSalt
@@ -239,7 +240,7 @@ def values_errors(values: dict) -> list[str]:
         if not _NAME_RE.match(str(values.get(key) or "")):
             bad("%s %r is not a DNS label." % (key, values.get(key)))
     image = values.get("tail_sampler_image")
-    if image and (not _IMAGE_RE.match(str(image)) or str(image).rsplit(":", 1)[-1] == "latest"):
+    if image and (not _IMAGE_RE.match(str(image)) or image_tag(image) == "latest"):
         bad("tail_sampler_image %r must carry a pinned tag other than 'latest'." % (image,),
             "leave tail_sampler_image empty (the agents' image) or pin e.g. otel/opentelemetry-collector-contrib:0.114.0.")
     replicas = _number(values.get("tail_sampler_replicas"))

@@ -18,10 +18,10 @@ scores with it. Each row is ``(component, line, status, end of support, source)`
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.images import image_repo, tag_version
 
 # grafana/tempo docs/sources/tempo/set-up-for-tracing/setup-tempo/recommended-versions.md ("Current
 # versions": patch end dates 2.7.x 2025-10-13, 2.8.x 2026-03-10, 2.9.x 2026-12-31, 2.10.x 2027-04-26;
@@ -57,21 +57,6 @@ TEMPO_MAX_MAJOR = 3
 JAEGER_V2_REPOS = ("jaegertracing/jaeger", "jaegertracing/jaeger-query", "jaegertracing/all-in-one")
 TESTED_QUERY_IMAGE = "docker.io/jaegertracing/jaeger-query:1.68.0"
 ALLOW_VAR = "jaeger_production_allow_unsupported"
-
-
-def _tag_version(image):
-    """``(major, minor, patch)`` of an image's tag (``v`` allowed), ``None`` without one."""
-    name = str(image or "").split("@", 1)[0].rsplit("/", 1)[-1]
-    tag = name.split(":")[-1] if ":" in name else ""
-    match = re.match(r"^v?([0-9]+)\.([0-9]+)(?:\.([0-9]+))?", tag)
-    if not match:
-        return None
-    return tuple(int(x) for x in match.groups(default="0"))
-
-
-def _repo(image):
-    repo = re.sub(r":[^/:]+$", "", str(image or "").split("@", 1)[0])
-    return re.sub(r"^(docker\.io/|index\.docker\.io/)", "", repo)
 
 
 def _truthy(value):
@@ -123,9 +108,9 @@ def assess(jaeger: dict[str, Any], today: str) -> tuple[list[TracingError], list
     images = dict((c, str(jaeger.get(k) or "")) for k, c in COMPONENTS)
     keys = dict((c, k) for k, c in COMPONENTS)
     query = images["jaeger-query"]
-    query_version = _tag_version(query)
+    query_version = tag_version(query)
     # jaegertracing/jaeger is the v2 image (v1 published per-component images); the others are v2 from tag 2.x.
-    if _repo(query) == "jaegertracing/jaeger" or (_repo(query) in JAEGER_V2_REPOS and query_version and query_version[0] >= 2):
+    if image_repo(query) == "jaegertracing/jaeger" or (image_repo(query) in JAEGER_V2_REPOS and query_version and query_version[0] >= 2):
         errors.append(TracingError(
             "validate jaeger_production_query_image",
             "'%s' is a Jaeger v2 image; Jaeger v2 (2.6.0 and later) reads remote storage only over API v2"
@@ -134,7 +119,7 @@ def assess(jaeger: dict[str, Any], today: str) -> tuple[list[TracingError], list
             "set jaeger_production_query_image: %s (the pairing tested in %s)." % (TESTED_QUERY_IMAGE, OPERATOR_PAIRING)))
     for component in ("tempo", "tempo-query", "jaeger-query"):
         image = images[component]
-        version = _tag_version(image)
+        version = tag_version(image)
         if version is None:
             continue  # no version tag: the tag check of the preflight names it
         if component in ("tempo", "tempo-query") and version[0] >= TEMPO_MAX_MAJOR:

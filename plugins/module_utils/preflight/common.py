@@ -9,6 +9,8 @@ import json
 import re
 from typing import Any
 
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.images import image_repo, image_tag  # noqa: F401 - the steps' names
+
 STORAGE_MODES = ("tempo", "grpc-plugin")
 # Kubernetes object names: a DNS-1123 label for namespaces, a DNS-1123 subdomain for claims
 # (k8s.io/apimachinery pkg/util/validation/validation.go).
@@ -48,16 +50,3 @@ def version_tuple(text: Any) -> tuple[int, ...] | None:
     if not match:
         return None
     return tuple(int(x) for x in match.groups() if x is not None)
-
-
-def image_tag(image: str | None) -> str:
-    """The tag of an image reference (``""`` when it has none)."""
-    name = str(image or "").split("@", 1)[0].split("/")[-1]
-    return name.split(":")[-1] if ":" in name else ""
-
-
-def image_repo(image: str | None) -> str:
-    """The repository without registry docker.io and without tag/digest."""
-    repo = str(image or "").split("@", 1)[0]
-    repo = re.sub(r":[^/:]+$", "", repo)
-    return re.sub(r"^(docker\.io/|index\.docker\.io/)", "", repo)
