@@ -1,0 +1,249 @@
+"""The trace path as real processes (issue 22): agents -> samplers -> the backend, with what the roles
+render, on a real API server.  Test tooling, not shipped.
+
+``TracePath(cp, agent, sampler, nodes=3).start()`` takes the objects role otel_collector
+and role tail_sampler render (``{"config": <ConfigMap text>, "objects": [...]}``, see
+tests/integration/runner.py ``render_collectors``) and a running ``ControlPlane``
+(tests/twin/controlplane), and starts, each in a pod of tests/twin/podnet.py:
+
+* ``tempo``: tools/go/otelcol ``tracestore``, the stand-in for Tempo's distributor (OTLP/gRPC) and for
+  jaeger-query's HTTP API.  Tempo is not built here (AGPL, not taken from the module proxy);
+* ``sampler-<i>`` (as many as the Deployment's replicas unless ``samplers`` says): the real Collector
+  with the sampler ConfigMap's configuration; the Service name its exporter sends to resolves (the
+  pod's /etc/hosts) to the ``tempo`` pod;
+* ``agent-<i>``: the real Collector with the agents' configuration, the DaemonSet container's
+  environment (``spec.nodeName`` -> the node ``talos-worker-<i>``), and the agents' ServiceAccount
+  token (TokenRequest) and the cluster CA at the kubelet's path; ``KUBERNETES_SERVICE_HOST`` is
+  ``kubernetes.default.svc``, which the pod resolves to the bridge's gateway, where a relay forwards to
+  the API server (no kube-proxy here).  Its load-balancing exporter's k8s resolver watches the sampler
+  Service's endpoints in the real API server, under the RBAC the role renders (applied as rendered).
+
+The sampler Service is applied as rendered but without its selector, with an Endpoints object of
+the sampler pods' IPs (what the endpoints controller would write for ready pods; the real
+EndpointSlice mirroring controller turns it into an EndpointSlice): no kubelet runs the pods here.
+``remove_sampler(i)`` takes a sampler out of the Endpoints and then stops it, as a deleted pod goes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+import time
+import urllib.request
+from typing import Any
+
+import yaml
+
+from tests import otelcol
+from tests.twin.podnet import PodNetwork, relay
+
+AGENT_NODE = "talos-worker-{}"
+
+
+def _tool(name: str) -> str:
+    return os.path.join(os.path.dirname(otelcol.binary()), name)
+
+
+def _by_kind(objects: list[dict], kind: str) -> list[dict]:
+    return [o for o in objects if o["kind"] == kind]
+
+
+def _config_text(rendered: dict) -> str:
+    return rendered["config"]
+
+
+def container_env(workload: dict, node: str, pod_ip: str, pod_name: str) -> dict[str, str]:
+    """The container's environment as the kubelet gives it (values, and the downward-API fieldRefs the
+    roles use)."""
+    (container,) = workload["spec"]["template"]["spec"]["containers"]
+    fields = {"spec.nodeName": node, "status.podIP": pod_ip, "status.hostIP": pod_ip, "metadata.name": pod_name,
+              "metadata.namespace": workload["metadata"]["namespace"]}
+    env = {}
+    for item in container.get("env") or []:
+        if "value" in item:
+            env[item["name"]] = str(item["value"])
+        elif "fieldRef" in (item.get("valueFrom") or {}):
+            env[item["name"]] = fields[item["valueFrom"]["fieldRef"]["fieldPath"]]
+    return env
+
+
+class TracePath:
+    """See the module docstring."""
+
+    def __init__(self, cp: Any, agent: dict, sampler: dict, nodes: int = 3, samplers: int | None = None) -> None:
+        from kubernetes import config
+
+        self.cp, self.agent, self.sampler = cp, agent, sampler
+        self.nodes, self.sampler_count = nodes, samplers
+        self.api = config.new_client_from_config(config_file=cp.kubeconfig)
+        self.state = tempfile.mkdtemp(prefix="tracepath-")
+        self.net = PodNetwork(os.path.join(self.state, "pods"))
+        self.relay = None
+        self.agents: list = []
+        self.samplers: list = []
+        self.tempo = None
+        (self.daemonset,) = _by_kind(agent["objects"], "DaemonSet")
+        (self.deployment,) = _by_kind(sampler["objects"], "Deployment")
+        (self.service,) = _by_kind(sampler["objects"], "Service")
+        if samplers is None:  # as many as the Deployment asks for
+            self.sampler_count = int(self.deployment["spec"]["replicas"])
+
+    # ------------------------------------------------------------------ cluster objects
+    def _apply(self, obj: dict) -> None:
+        from kubernetes import dynamic
+
+        client = dynamic.DynamicClient(self.api)
+        res = client.resources.get(api_version=obj["apiVersion"], kind=obj["kind"])
+        client.server_side_apply(res, body=obj, namespace=obj["metadata"].get("namespace"), field_manager="tracepath",
+                                 force_conflicts=True)
+
+    def _namespaces(self) -> None:
+        for ns in {self.daemonset["metadata"]["namespace"], self.service["metadata"]["namespace"]}:
+            self._apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+
+    def _endpoints(self) -> None:
+        meta = self.service["metadata"]
+        ports = [{"name": p["name"], "port": int(p["port"]), "protocol": "TCP"} for p in self.service["spec"]["ports"]]
+        addresses = [{"ip": pod.ip, "targetRef": {"kind": "Pod", "name": pod.name, "namespace": meta["namespace"]}}
+                     for pod in self.samplers if pod is not None]
+        subsets = [{"addresses": addresses, "ports": ports}] if addresses else []
+        self._apply({"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": meta["name"], "namespace": meta["namespace"]},
+                     "subsets": subsets})
+
+    def _token(self) -> str:
+        from kubernetes import client
+
+        sa = self.daemonset["spec"]["template"]["spec"]["serviceAccountName"]
+        ns = self.daemonset["metadata"]["namespace"]
+        body = client.AuthenticationV1TokenRequest(spec=client.V1TokenRequestSpec(audiences=[], expiration_seconds=3600))
+        return client.CoreV1Api(self.api).create_namespaced_service_account_token(sa, ns, body).status.token
+
+    def _service_account_files(self) -> str:
+        folder = os.path.join(self.state, "serviceaccount")
+        os.makedirs(folder, exist_ok=True)
+        with open(self.cp.ca.pair.cert, "rb") as src:
+            ca = src.read()
+        for name, data in (("ca.crt", ca), ("token", self._token().encode()),
+                           ("namespace", self.daemonset["metadata"]["namespace"].encode())):
+            with open(os.path.join(folder, name), "wb") as fh:
+                fh.write(data)
+        return folder
+
+    # ------------------------------------------------------------------ processes
+    def _config_file(self, pod: Any, text: str) -> str:
+        path = os.path.join(pod.folder, "config.yaml")
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        return path
+
+    def _backend_hosts(self, rendered: dict) -> dict[str, str]:
+        """The Service names a configuration's OTLP exporters send to (``host:port`` endpoints), each
+        resolving to the ``tempo`` pod: the samplers' backend, and the agents' in head mode."""
+        exporters = yaml.safe_load(_config_text(rendered)).get("exporters") or {}
+        return {e["endpoint"].rsplit(":", 1)[0]: self.tempo.ip for e in exporters.values()
+                if isinstance(e, dict) and "://" not in str(e.get("endpoint", "://"))}
+
+    def start_sampler(self, index: int) -> Any:
+        pod = self.net.pod(f"sampler-{index}")
+        env = container_env(self.deployment, "talos-worker-s", pod.ip, pod.name)
+        hosts = self._backend_hosts(self.sampler)
+        pod.run("otelcol", [otelcol.binary(), f"--config={self._config_file(pod, _config_text(self.sampler))}"], env, hosts)
+        return pod
+
+    def start(self, timeout: float = 60.0) -> TracePath:
+        for obj in self.agent["objects"]:
+            if obj["kind"] in ("Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"):
+                self._namespaces()
+                self._apply(obj)
+        service = json.loads(json.dumps(self.service))
+        service["spec"].pop("selector", None)
+        self._namespaces()
+        self._apply(service)
+        self.net.start()
+        api_port = int(self.cp.server.rsplit(":", 1)[1])
+        self.relay = relay((self.net.gateway, 443), ("127.0.0.1", api_port))
+        self.tempo = self.net.pod("tempo")
+        self.tempo.run("tracestore", [_tool("tracestore")])
+        self.samplers = [self.start_sampler(i) for i in range(self.sampler_count)]
+        self._endpoints()
+        sa = self._service_account_files()
+        for i in range(self.nodes):
+            pod = self.net.pod(f"agent-{i}")
+            env = container_env(self.daemonset, AGENT_NODE.format(i), pod.ip, pod.name)
+            env.update({"KUBERNETES_SERVICE_HOST": "kubernetes.default.svc", "KUBERNETES_SERVICE_PORT": "443"})
+            hosts = dict(self._backend_hosts(self.agent), **{"kubernetes.default.svc": self.net.gateway})
+            pod.run("otelcol", [otelcol.binary(), f"--config={self._config_file(pod, _config_text(self.agent))}"], env, hosts,
+                    service_account=sa)
+            self.agents.append(pod)
+        self.wait_healthy(timeout)
+        return self
+
+    def wait_healthy(self, timeout: float) -> None:
+        """Every Collector's health_check answers 200 (the agents' only once their resolver synced)."""
+        deadline = time.monotonic() + timeout
+        for pod in self.agents + [p for p in self.samplers if p is not None]:
+            (child,) = [c for c in pod.children if c.name == "otelcol"]
+            while True:
+                try:
+                    if urllib.request.urlopen(f"http://{pod.ip}:13133/", timeout=2).status == 200:
+                        break
+                except OSError:
+                    pass
+                if not child.alive() or time.monotonic() > deadline:
+                    raise RuntimeError(f"{pod.name} not healthy: {child.tail(20)}")
+                time.sleep(0.3)
+
+    def remove_sampler(self, index: int) -> None:
+        """The sampler leaves the Service's endpoints, then its process stops (SIGTERM: a pod's deletion)."""
+        pod = self.samplers[index]
+        self.samplers[index] = None
+        self._endpoints()
+        for child in pod.children:
+            if child.alive():
+                child.proc.terminate()
+                child.proc.wait(30)
+
+    # ------------------------------------------------------------------ traffic and results
+    def send(self, traces: int, rate: float, error_every: int = 10, spans: int = 6, wait: bool = True) -> Any:
+        """Run tracegen against the agents' OTLP/gRPC ports (one span share per node); returns its JSON
+        result, or the running process with ``wait=False``."""
+        port = next(p["containerPort"] for p in self.daemonset["spec"]["template"]["spec"]["containers"][0]["ports"]
+                    if p["name"] == "otlp-grpc")
+        targets = ",".join(f"{pod.ip}:{port}" for pod in self.agents)
+        cmd = [_tool("tracegen"), "-targets", targets, "-traces", str(traces), "-rate", str(rate),
+               "-error-every", str(error_every), "-spans", str(spans)]
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if not wait:
+            return proc
+        out, err = proc.communicate(timeout=traces / rate + 120)
+        if proc.returncode != 0:
+            raise RuntimeError(f"tracegen failed: {err[-2000:]}")
+        return json.loads(out)
+
+    def summary(self) -> dict:
+        """What the stand-in holds: trace ID -> {spans, error, peers}."""
+        with urllib.request.urlopen(f"http://{self.tempo.ip}:16686/stand-in/summary", timeout=10) as resp:
+            return json.loads(resp.read())
+
+    def metric(self, pod: Any, name: str) -> float:
+        """Sum of a Collector's own metric (its Prometheus endpoint on the pod's localhost:8888)."""
+        total = 0.0
+        for line in pod.get("http://localhost:8888/metrics").splitlines():
+            if line.startswith(name) and line[len(name):len(name) + 1] in ("{", " "):
+                total += float(line.rsplit(" ", 1)[1])
+        return total
+
+    def logs(self) -> str:
+        out = []
+        for pod in [self.tempo] + self.agents + [p for p in self.samplers if p is not None]:
+            for child in pod.children:
+                out.append(f"--- {pod.name}/{child.name}\n{child.tail(15)}")
+        return "\n".join(out)
+
+    def stop(self) -> None:
+        if self.relay is not None:
+            self.relay.close()
+        self.net.stop()
+        self.api.close()
