@@ -138,6 +138,19 @@ options:
     description: OTLP gRPC port of the tail-sampling tier (role tail_sampler, C(tail_sampler_otlp_grpc_port)).
     type: int
     default: 4317
+  canary:
+    description:
+      - End-to-end check. Sends three synthetic traces (service name C(tracing-readiness-canary), one with an error span)
+        to the agents' OTLP/HTTP port through the API server's service proxy, then looks the error trace up in jaeger-query's
+        HTTP API, also through the service proxy. No port-forward is needed. The run fails when the trace does not appear, and the message names the hop
+        (agents, samplers, Tempo, query) read from the cluster, with the fix.
+      - Writes nothing to the cluster but those spans. Skipped in check mode.
+    type: bool
+    default: false
+  canary_timeout:
+    description: Seconds the canary waits for its error trace in jaeger-query (decision_wait and batching come first).
+    type: int
+    default: 60
 notes:
   - Supports check mode (nothing is written at all) and is otherwise read-only.
 requirements:
@@ -234,6 +247,10 @@ api_requests:
   returned: always
   type: int
   sample: 16
+canary:
+  description: The canary's result, C(passed), C(error_trace_id), C(seconds) until it appeared, and on a miss C(hop), C(problem), C(fix).
+  returned: when O(canary) is set and not in check mode
+  type: dict
 collection_errors:
   description: Reads the API server refused (403), reported as evidence instead of failing.
   returned: always
@@ -243,44 +260,14 @@ collection_errors:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.talos_homelab.tracing.plugins.module_utils import constants as C
-from ansible_collections.talos_homelab.tracing.plugins.module_utils.args import K8S_AUTH_ARGS
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.k8s import K8sClient
-from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness.run import run
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness.run import readiness_argument_spec, run
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.s3 import S3Client
 
 
 def main():
-    argument_spec = dict(
-        otel_namespace=dict(type="str", default=C.OTEL_NAMESPACE),
-        otel_name=dict(type="str", default=C.OTEL_NAME),
-        jaeger_namespace=dict(type="str", default=C.JAEGER_NAMESPACE),
-        storage_mode=dict(type="str", default="auto", choices=["auto", "tempo", "grpc-plugin"]),
-        claim_name=dict(type="str", default=C.CLAIM_NAME),
-        claim_namespace=dict(type="str"),
-        retention_days=dict(type="int", default=C.RETENTION_DAYS),
-        s3_endpoint_url=dict(type="str"),
-        s3_validate_certs=dict(type="bool", default=True),
-        report_path=dict(type="path"),
-        fail_under=dict(type="int"),
-        grafana_datasource=dict(type="bool", default=False),
-        grafana_namespace=dict(type="str", default=C.GRAFANA_NAMESPACE),
-        otel_otlp_grpc_port=dict(type="int", default=C.OTLP_GRPC_PORT),
-        otel_otlp_http_port=dict(type="int", default=C.OTLP_HTTP_PORT),
-        jaeger_name=dict(type="str", default=C.JAEGER_NAME),
-        tempo_name=dict(type="str", default=C.TEMPO_NAME),
-        query_name=dict(type="str", default=C.JAEGER_QUERY_NAME),
-        query_port=dict(type="int", default=C.JAEGER_QUERY_PORT),
-        collector_service=dict(type="str", default=C.JAEGER_COLLECTOR_SERVICE),
-        collector_otlp_grpc_port=dict(type="int", default=C.OTLP_GRPC_PORT),
-        collector_otlp_http_port=dict(type="int", default=C.OTLP_HTTP_PORT),
-        storage_secret_name=dict(type="str", default=C.STORAGE_SECRET_NAME),
-        sampler_name=dict(type="str", default=C.SAMPLER_NAME),
-        sampler_namespace=dict(type="str"),
-        sampler_port=dict(type="int", default=C.SAMPLER_PORT),
-    )
-    argument_spec.update(K8S_AUTH_ARGS)
+    argument_spec = readiness_argument_spec()
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     try:
         result, failed = run(

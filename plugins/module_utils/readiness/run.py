@@ -10,7 +10,11 @@ import os
 import tempfile
 from typing import Any, Callable
 
+from ansible_collections.talos_homelab.tracing.plugins.module_utils import constants as C
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.args import K8S_AUTH_ARGS
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import parse
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness.canary import run_canary
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import registry
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import report as report_mod
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import score as score_mod
@@ -80,4 +84,54 @@ def run(module: Any, client_factory: Callable[[dict[str, Any]], Any], s3_factory
     if fail_under is not None and result["score"] < fail_under:
         failed = "Failed to reach the readiness threshold: the overall score is %d/100, below fail_under=%d (%s)." % (
             result["score"], fail_under, result["verdict"])
+    if params.get("canary") and not module.check_mode:
+        canary = run_canary(client, params, parse.otel_config(snapshot["otel"])[1], params["canary_timeout"])
+        result["canary"] = canary
+        result["report"] += "\n" + canary_line(canary)
+        if not canary["passed"]:
+            failed = " ".join(filter(None, [failed, "Failed the end-to-end canary at the %s: %s Fix: %s" % (
+                canary["hop"], canary["problem"], canary["fix"])]))
     return result, failed
+
+
+def canary_line(canary: dict[str, Any]) -> str:
+    """The report's canary line."""
+    if canary["passed"]:
+        return "Canary: error trace %s found in jaeger-query after %ss (agents -> samplers -> Tempo -> query)." % (
+            canary["error_trace_id"], canary["seconds"])
+    return "Canary: FAILED at the %s: %s Fix: %s" % (canary["hop"], canary["problem"], canary["fix"])
+
+
+def readiness_argument_spec() -> dict[str, Any]:
+    """The module's argument spec (its DOCUMENTATION describes each option)."""
+    spec = dict(
+        otel_namespace=dict(type="str", default=C.OTEL_NAMESPACE),
+        otel_name=dict(type="str", default=C.OTEL_NAME),
+        jaeger_namespace=dict(type="str", default=C.JAEGER_NAMESPACE),
+        storage_mode=dict(type="str", default="auto", choices=["auto", "tempo", "grpc-plugin"]),
+        claim_name=dict(type="str", default=C.CLAIM_NAME),
+        claim_namespace=dict(type="str"),
+        retention_days=dict(type="int", default=C.RETENTION_DAYS),
+        s3_endpoint_url=dict(type="str"),
+        s3_validate_certs=dict(type="bool", default=True),
+        report_path=dict(type="path"),
+        fail_under=dict(type="int"),
+        grafana_datasource=dict(type="bool", default=False),
+        grafana_namespace=dict(type="str", default=C.GRAFANA_NAMESPACE),
+        otel_otlp_grpc_port=dict(type="int", default=C.OTLP_GRPC_PORT),
+        otel_otlp_http_port=dict(type="int", default=C.OTLP_HTTP_PORT),
+        jaeger_name=dict(type="str", default=C.JAEGER_NAME),
+        tempo_name=dict(type="str", default=C.TEMPO_NAME),
+        query_name=dict(type="str", default=C.JAEGER_QUERY_NAME),
+        query_port=dict(type="int", default=C.JAEGER_QUERY_PORT),
+        collector_service=dict(type="str", default=C.JAEGER_COLLECTOR_SERVICE),
+        collector_otlp_grpc_port=dict(type="int", default=C.OTLP_GRPC_PORT),
+        collector_otlp_http_port=dict(type="int", default=C.OTLP_HTTP_PORT),
+        storage_secret_name=dict(type="str", default=C.STORAGE_SECRET_NAME),
+        sampler_name=dict(type="str", default=C.SAMPLER_NAME),
+        sampler_namespace=dict(type="str"),
+        sampler_port=dict(type="int", default=C.SAMPLER_PORT),
+    )
+    spec.update(canary=dict(type="bool", default=False), canary_timeout=dict(type="int", default=60))
+    spec.update(K8S_AUTH_ARGS)
+    return spec
