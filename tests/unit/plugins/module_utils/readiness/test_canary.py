@@ -50,8 +50,9 @@ class Cluster:
 
 def run(cluster, config=TAIL, timeout=10):
     clock = iter(range(0, 1000, 2))
+    ids = iter(range(1, 100))
     return canary.run_canary(cluster, PARAMS, config, timeout, sleep=lambda _s: None, clock=lambda: next(clock),
-                             random=lambda n: bytes(range(n)))
+                             random=lambda n: bytes([next(ids)] * n))
 
 
 def test_found_sends_one_error_span_through_the_agents_service_proxy():
@@ -62,7 +63,7 @@ def test_found_sends_one_error_span_through_the_agents_service_proxy():
     assert path == "/api/v1/namespaces/opentelemetry/services/otel-collector:4318/proxy/v1/traces"
     spans = body["resourceSpans"][0]["scopeSpans"][0]["spans"]
     assert [s.get("status", {}).get("code") for s in spans] == [2, None, None]
-    assert spans[0]["traceId"] == out["error_trace_id"] == bytes(range(16)).hex()
+    assert spans[0]["traceId"] == out["error_trace_id"] == "01" * 16
     assert body["resourceSpans"][0]["resource"]["attributes"][0]["value"]["stringValue"] == "tracing-readiness-canary"
 
 
