@@ -40,6 +40,7 @@ from tests import otelcol
 from tests.twin.podnet import PodNetwork, relay
 
 AGENT_NODE = "talos-worker-{}"
+NODE = "tracepath-node"  # the node the Pod objects of expose() are bound to (no kubelet runs it)
 
 
 def _tool(name: str) -> str:
@@ -194,6 +195,45 @@ class TracePath:
                 if not child.alive() or time.monotonic() > deadline:
                     raise RuntimeError(f"{pod.name} not healthy: {child.tail(20)}")
                 time.sleep(0.3)
+
+    def _pod_object(self, namespace: str, pod: Any) -> None:
+        """A Pod object for a process of the pod network, bound to node NODE and Running with the pod's IP
+        (what a kubelet reports). The API server's service proxy goes only to an address whose targetRef
+        is a Pod with that IP (pkg/registry/core/service/storage rest.go isValidAddress)."""
+        from kubernetes import client
+
+        self._apply({"apiVersion": "v1", "kind": "Node", "metadata": {"name": NODE}})
+        body = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": pod.name, "namespace": namespace},
+                "spec": {"nodeName": NODE, "containers": [{"name": "main", "image": "tracepath/process:1"}]}}
+        self._apply(body)
+        status = {"status": {"phase": "Running", "podIP": pod.ip, "podIPs": [{"ip": pod.ip}],
+                             "conditions": [{"type": "Ready", "status": "True"}]}}
+        client.CoreV1Api(self.api).patch_namespaced_pod_status(pod.name, namespace, status)
+
+    def _service(self, namespace: str, name: str, ports: list[dict], pods: list) -> None:
+        """A selectorless Service with an Endpoints object of ``pods``' IPs (what the endpoints controller
+        writes for ready pods); no addresses when ``pods`` is empty (no ready pod)."""
+        ports = [{"name": p["name"], "port": int(p["port"]), "protocol": "TCP"} for p in ports]
+        self._apply({"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": namespace},
+                     "spec": {"type": "ClusterIP", "ports": ports}})
+        for pod in pods:
+            self._pod_object(namespace, pod)
+        addresses = [{"ip": pod.ip, "targetRef": {"kind": "Pod", "name": pod.name, "namespace": namespace}} for pod in pods]
+        self._apply({"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": name, "namespace": namespace},
+                     "subsets": [{"addresses": addresses, "ports": ports}] if addresses else []})
+
+    def expose(self, query_ready: bool = True) -> None:
+        """What tracing_readiness's canary goes through: the agents' ConfigMap and Service (their pods'
+        IPs), and in the backend's namespace ``jaeger-collector`` (OTLP) and ``jaeger-query`` (HTTP API,
+        no ready pod unless ``query_ready``), both served by the stand-in, as Tempo and jaeger-query."""
+        for obj in self.agent["objects"]:
+            if obj["kind"] == "ConfigMap":
+                self._apply(obj)
+        (agents,) = _by_kind(self.agent["objects"], "Service")
+        self._service(agents["metadata"]["namespace"], agents["metadata"]["name"], agents["spec"]["ports"], self.agents)
+        ns = self.service["metadata"]["namespace"]
+        self._service(ns, "jaeger-collector", [{"name": "otlp-grpc", "port": 4317}], [self.tempo])
+        self._service(ns, "jaeger-query", [{"name": "http-query", "port": 16686}], [self.tempo] if query_ready else [])
 
     def remove_sampler(self, index: int) -> None:
         """The sampler leaves the Service's endpoints, then its process stops (SIGTERM: a pod's deletion)."""
