@@ -101,7 +101,7 @@ class TracePath:
                                  force_conflicts=True)
 
     def _namespaces(self) -> None:
-        for ns in {self.daemonset["metadata"]["namespace"], self.service["metadata"]["namespace"]}:
+        for ns in sorted({self.daemonset["metadata"]["namespace"], self.service["metadata"]["namespace"]}):
             self._apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
 
     def _endpoints(self) -> None:

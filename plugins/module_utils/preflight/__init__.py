@@ -35,7 +35,7 @@ from ansible_collections.talos_homelab.tracing.plugins.module_utils.preflight.bu
     ROOK_ALLOWED_FIELDS_KEY, ROOK_DEFAULT_ALLOWED_FIELDS, ROOK_LIFECYCLE_VERSION, ceph_values_errors, rook_facts, storage_class_errors,
 )
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.preflight.common import (
-    STORAGE_MODES, image_repo, image_tag, version_tuple,
+    STORAGE_MODES, version_tuple,
 )
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.preflight.jaeger import (
     FORBIDDEN_IMAGES, GRPC_PLUGIN_MAX_VERSION, JAEGER_CRD, jaeger_cluster_errors, jaeger_images, jaeger_values_errors,
@@ -51,7 +51,7 @@ __all__ = [
     "DEFAULT_CLASS_ANNOTATIONS", "FORBIDDEN_IMAGES", "GRPC_PLUGIN_MAX_VERSION", "JAEGER_CRD",
     "ROOK_ALLOWED_FIELDS_KEY", "ROOK_DEFAULT_ALLOWED_FIELDS", "ROOK_LIFECYCLE_VERSION", "STORAGE_MODES", "TracingError",
     "WAL_ACCESS_MODES", "WAL_CLAIM_TEMPLATE", "WAL_CLASS_VAR", "WAL_STORAGE_CLASSES", "bucket_name_problem",
-    "ceph_values_errors", "cluster_facts", "effective_retention", "image_repo", "image_tag", "is_default_class",
+    "ceph_values_errors", "cluster_facts", "effective_retention", "is_default_class",
     "jaeger_cluster_errors", "jaeger_images", "jaeger_values_errors", "message", "read_cluster", "read_otel", "rook_facts",
     "run", "statefulset_replacement", "storage_class_errors", "unreachable", "validate", "version_tuple", "wal_claim_template", "wal_storage_class",
 ]

@@ -9,8 +9,6 @@ import json
 import re
 from typing import Any
 
-from ansible_collections.talos_homelab.tracing.plugins.module_utils.images import image_repo, image_tag  # noqa: F401 - the steps' names
-
 STORAGE_MODES = ("tempo", "grpc-plugin")
 # Kubernetes object names: a DNS-1123 label for namespaces, a DNS-1123 subdomain for claims
 # (k8s.io/apimachinery pkg/util/validation/validation.go).

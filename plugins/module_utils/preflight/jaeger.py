@@ -9,8 +9,9 @@ import re
 from typing import Any
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.images import image_repo, image_tag
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.preflight.common import (
-    _DURATION_RE, STORAGE_MODES, _float, _int, _json, image_repo, image_tag,
+    _DURATION_RE, STORAGE_MODES, _float, _int, _json,
 )
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.preflight.storage import wal_storage_class
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import parse as p
+from ansible_collections.talos_homelab.tracing.plugins.module_utils import images as img
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import versions as v
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness.facts import (
     Facts,
@@ -155,7 +156,7 @@ def check_jaeger_image_tags(f: Facts) -> Outcome:
         return False, "no Jaeger images found"
     bad = []
     for where, image in images:
-        _repo, tag, digest = v.split_image(image)
+        _repo, tag, digest = img.split_image(image)
         if not digest and (not tag or tag == "latest"):
             bad.append("%s (%s)" % (image, where))
     if bad:
@@ -165,14 +166,14 @@ def check_jaeger_image_tags(f: Facts) -> Outcome:
 
 def jaeger_version(f: Facts) -> Any:
     for _where, image in jaeger_images(f):
-        name = v.image_repo_name(image)
+        name = img.image_repo_name(image)
         if name.startswith("jaegertracing/") and name not in NONEXISTENT_IMAGES and "operator" not in name:
-            version = v.version_tuple(v.split_image(image)[1])
+            version = img.version_tuple(img.split_image(image)[1])
             if version:
                 return version, image
     status_version = ((f.cr or {}).get("status") or {}).get("version")
-    if v.version_tuple(status_version):
-        return v.version_tuple(status_version), "status.version %s" % status_version
+    if img.version_tuple(status_version):
+        return img.version_tuple(status_version), "status.version %s" % status_version
     return OPERATOR_DEFAULT_JAEGER, "operator default"
 
 
@@ -180,10 +181,10 @@ def broken_combinations(f: Facts) -> list[Any]:
     """Known-broken images and storage/version pairs, in either mode."""
     broken = []
     for where, image in jaeger_images(f):
-        if v.image_repo_name(image) in NONEXISTENT_IMAGES:
+        if img.image_repo_name(image) in NONEXISTENT_IMAGES:
             broken.append("%s: image %s does not exist" % (where, image))
-        if "tempo-query" in v.image_repo_name(image):
-            version = v.version_tuple(v.split_image(image)[1])
+        if "tempo-query" in img.image_repo_name(image):
+            version = img.version_tuple(img.split_image(image)[1])
             if version and version < TEMPO_QUERY_REMOTE_STORAGE:
                 broken.append("%s: tempo-query %s < 2.6.1 has no remote storage API on 7777" % (where, v.version_text(version)))
     if f.cr and f.storage_type() == "grpc-plugin":

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import parse as p
+from ansible_collections.talos_homelab.tracing.plugins.module_utils import images as img
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import versions as v
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness.facts import (
     Facts,
@@ -28,11 +29,11 @@ CONTRIB_REPOS = ("otel/opentelemetry-collector-contrib", "otel/opentelemetry-col
 def check_otel_version(f: Facts) -> Outcome:
     if not f.otel_workload:
         return False, "no collector workload %s/%s" % (f.otel_ns, f.params.get("otel_name"))
-    images = [c.get("image") for c in p.containers(f.otel_workload, init=False)]
-    image = images[0] if images else ""
-    repo, tag, _digest = v.split_image(image)
-    version = v.version_tuple(tag)
-    if v.image_repo_name(image) not in CONTRIB_REPOS:
+    refs = [c.get("image") for c in p.containers(f.otel_workload, init=False)]
+    image = refs[0] if refs else ""
+    repo, tag, _digest = img.split_image(image)
+    version = img.version_tuple(tag)
+    if img.image_repo_name(image) not in CONTRIB_REPOS:
         return False, "%s is not the contrib distribution (hostmetrics/kubeletstats are contrib receivers)" % image
     if version is None:
         return False, "%s has no version tag" % image

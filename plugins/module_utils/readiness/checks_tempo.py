@@ -14,7 +14,7 @@ from ansible_collections.talos_homelab.tracing.plugins.module_utils import suppo
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import checks_jaeger as common
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import parse as p
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import sampling_tier
-from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import versions as v
+from ansible_collections.talos_homelab.tracing.plugins.module_utils import images as img
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness.facts import (
     Facts,
     Outcome,
@@ -154,11 +154,11 @@ def check_tempo_versions_supported(f: Facts) -> Outcome:
     when = common.today(f)
     texts, ok = [], True
     for where, image in common.jaeger_images(f):
-        name = v.image_repo_name(image)
+        name = img.image_repo_name(image)
         component = name.rsplit("/", 1)[-1]
         if component not in SUPPORTED_COMPONENTS:
             continue
-        version = v.version_tuple(v.split_image(image)[1])
+        version = img.version_tuple(img.split_image(image)[1])
         if not version:
             ok = False
             texts.append("%s: %s has no version tag" % (where, image))

@@ -8,10 +8,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ansible_collections.talos_homelab.tracing.plugins.module_utils.images import (  # noqa: F401 - the readiness checks' names
-    image_repo_name, split_image, version_tuple,
-)
-
 
 # ------------------------------------------------------------------ images and versions
 def version_text(version: tuple[int, ...] | None) -> str:

@@ -48,10 +48,10 @@ class Cluster:
         return self.endpoints.get((namespace, name))
 
 
-def run(cluster, config=TAIL, timeout=10):
+def run(cluster, config=None, timeout=10):
     clock = iter(range(0, 1000, 2))
     ids = iter(range(1, 100))
-    return canary.run_canary(cluster, PARAMS, config, timeout, sleep=lambda _s: None, clock=lambda: next(clock),
+    return canary.run_canary(cluster, PARAMS, TAIL if config is None else config, timeout, sleep=lambda _s: None, clock=lambda: next(clock),
                              random=lambda n: bytes([next(ids)] * n))
 
 
