@@ -107,6 +107,9 @@ def test_rendered_objects_are_the_recorded_ones(rendered):
     digests = {kind: {name: digest(result[(kind, name)]) for (k, name) in sorted(result) if k == kind}
                for kind in ("agent", "sampler")}
     if os.environ.get("COLLECTOR_RENDERS_WRITE") == "1":
+        # the refused variants render nothing now: their entries (the Jinja's renders) are kept as recorded
+        kept = load_recorded().get("agent", {})
+        digests["agent"].update({name: kept[name] for name in REFUSED if name in kept})
         with open(RECORDED_FILE, "w", encoding="utf-8") as fh:
             json.dump(digests, fh, indent=1, sort_keys=True)
             fh.write("\n")

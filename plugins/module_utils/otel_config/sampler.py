@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The samplers' Collector configuration (role tail_sampler, a Deployment) from the tail_sampler_* values (pure).
 
-memory_limiter first, tail_sampling with the keep-errors and baseline policies, batch after sampling,
+memory_limiter first, tail_sampling with the keep-errors and baseline policies, batch after sampling
+(at most the spans of ``tail_sampler_span_bytes`` that fit Tempo's 4 MiB gRPC limit, ``batch.py``),
 OTLP to Tempo's distributor (keys confirmed at v0.114.0, docs/storage.md section 5). The sizes (limiter,
 num_traces) and the policies come from ``sampling.py``, which holds the sampling maths; component names
 from the profile of the image's release (``profiles.py``). ``tail_sampler_image`` is the resolved image
@@ -17,6 +18,7 @@ from __future__ import annotations
 from typing import Any, Dict, Mapping
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils import sampling
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.otel_config.batch import batch_settings
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.otel_config.merge import merge_overrides
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.otel_config.profiles import profile_for
 
@@ -45,7 +47,7 @@ def sampler_config(values: Mapping) -> Dict[str, Any]:
                 "expected_new_traces_per_sec": int(values["tail_sampler_expected_new_traces_per_sec"]),
                 "policies": sampling.policies(values),
             },
-            batch: {"timeout": "5s", "send_batch_size": 8192},
+            batch: batch_settings("5s", 8192, int(values["tail_sampler_span_bytes"])),
         },
         "exporters": {otlp_out: {"endpoint": str(values["tail_sampler_tempo_endpoint"]),
                                  "tls": {"insecure": bool(values["tail_sampler_tempo_insecure"])}}},

@@ -134,7 +134,8 @@ def test_overrides_merge_as_data():
     assert traces["processors"] == ["memory_limiter", "probabilistic_sampler", "resource", "batch"]
     assert traces["exporters"] == ["loadbalancing"] and conf["processors"]["batch"]["timeout"] == "5s"
     typo = agent.agent_config(values(config_overrides={"processors": {"batch": {"send_batch_size": None, "send_batch_sise": 8192}}}))
-    assert typo["processors"]["batch"] == {"timeout": "5s", "send_batch_size": None, "send_batch_sise": 8192}
+    assert typo["processors"]["batch"] == {"timeout": "5s", "send_batch_size": None, "send_batch_max_size": 2048,
+                                           "send_batch_sise": 8192}
 
 
 @pytest.mark.parametrize("overrides, variable", [
