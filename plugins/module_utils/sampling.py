@@ -241,7 +241,7 @@ def values_errors(values: dict) -> list[str]:
     image = values.get("tail_sampler_image")
     if image and (not _IMAGE_RE.match(str(image)) or str(image).rsplit(":", 1)[-1] == "latest"):
         bad("tail_sampler_image %r must carry a pinned tag other than 'latest'." % (image,),
-            "leave tail_sampler_image empty (the agents' image) or pin e.g. otel/opentelemetry-collector-contrib:0.114.0.")
+            "leave tail_sampler_image empty (the agents' image) or pin e.g. otel/opentelemetry-collector-contrib:0.159.0.")
     replicas = _number(values.get("tail_sampler_replicas"))
     if replicas is None or replicas != int(replicas) or replicas < 1:
         bad("tail_sampler_replicas %r must be a whole number >= 1." % (values.get("tail_sampler_replicas"),))

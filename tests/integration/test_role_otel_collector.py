@@ -53,7 +53,7 @@ def test_takeover_then_idempotent(before):
     tmpl = ds["spec"]["template"]
     assert re.fullmatch(r"[0-9a-f]{64}", tmpl["metadata"]["annotations"]["checksum/config"])
     (container,) = tmpl["spec"]["containers"]
-    assert container["image"] == "otel/opentelemetry-collector-contrib:0.114.0"
+    assert container["image"] == "otel/opentelemetry-collector-contrib:0.159.0"
     assert {e["name"] for e in container["env"]} >= {"K8S_NODE_NAME", "GOMEMLIMIT"}
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
     assert container["securityContext"]["capabilities"] == {"drop": ["ALL"]}
@@ -62,7 +62,7 @@ def test_takeover_then_idempotent(before):
 
     config = collector_config(before)
     # otel_collector_sampling tail (default): by trace ID to the sampler tier, no head sampler
-    assert config["exporters"]["loadbalancing"] == {"routing_key": "traceID", "protocol": {"otlp": {"tls": {"insecure": True}}},
+    assert config["exporters"]["load_balancing"] == {"routing_key": "traceID", "protocol": {"otlp": {"tls": {"insecure": True}}},
                                                     "resolver": {"k8s": {"service": "otel-sampler.jaeger", "ports": [4317]}}}
     for pipeline in config["service"]["pipelines"].values():
         assert pipeline["processors"][0] == "memory_limiter"

@@ -154,7 +154,7 @@ def test_the_role_preflight_refuses_a_moved_port_before_reading_the_cluster():
 
 def test_sampler_overrides_reach_the_configmap_and_roll_the_pods(tmp_path):
     """tail_sampler_config_overrides (new with the move) is merged into the ConfigMap the role renders."""
-    overrides = {"processors": {"tail_sampling": {"num_traces": 4321}}, "exporters": {"otlp": {"sending_queue": {"queue_size": 77}}}}
+    overrides = {"processors": {"tail_sampling": {"num_traces": 4321}}, "exporters": {"otlp_grpc": {"sending_queue": {"queue_size": 77}}}}
     tasks = [{"name": f"sampler {name}", "vars": {"tail_sampler_config_overrides": value},
               "ansible.builtin.copy": {"dest": str(tmp_path / f"{name}.json"), "content": RENDERED["sampler"]}}
              for name, value in (("plain", {}), ("overridden", overrides))]
@@ -165,7 +165,7 @@ def test_sampler_overrides_reach_the_configmap_and_roll_the_pods(tmp_path):
     plain, overridden = (json.loads((tmp_path / f"{n}.json").read_text(encoding="utf-8")) for n in ("plain", "overridden"))
     conf = yaml.safe_load(overridden["config"])
     assert conf["processors"]["tail_sampling"]["num_traces"] == 4321
-    assert conf["exporters"]["otlp"]["sending_queue"] == {"queue_size": 77}
+    assert conf["exporters"]["otlp_grpc"]["sending_queue"] == {"queue_size": 77}
     assert conf["processors"]["tail_sampling"]["decision_wait"] == yaml.safe_load(plain["config"])["processors"]["tail_sampling"]["decision_wait"]
     assert digest(plain) == load_recorded()["sampler"]["defaults"]
 

@@ -111,7 +111,7 @@ def test_tempo_group_every_value_takes_effect(twin_factory, tmp_path):
     config = yaml.safe_load(list(otel_cm["data"].values())[0])
     # tracing_sampling head + otel_collector_sampling_percentage: the agents sample, no tail tier
     assert float(config["processors"]["probabilistic_sampler"]["sampling_percentage"]) == 25
-    assert config["service"]["pipelines"]["traces"]["exporters"] == ["otlp"]
+    assert config["service"]["pipelines"]["traces"]["exporters"] == ["otlp_grpc"]
     assert k8s_get(env, "/apis/apps/v1/namespaces/tracing/deployments/otel-sampler") is None
     # ceph_bucket_claim_name (the claim, Bound, in the claim namespace)
     claim = k8s_get(env, "/apis/objectbucket.io/v1alpha1/namespaces/jaeger/objectbucketclaims/traces-claim")

@@ -83,7 +83,7 @@ def test_rendered_agents_start_in_both_modes(rendered, variant):
     conf = yaml.safe_load(r["config"])
     roles = [o for o in r["objects"] if o["kind"] == "Role"]
     if variant == "tail":
-        assert conf["service"]["pipelines"]["traces"]["exporters"] == ["loadbalancing"]
+        assert conf["service"]["pipelines"]["traces"]["exporters"] == ["load_balancing"]
         assert [o["metadata"]["namespace"] for o in roles] == ["jaeger"]
     else:
         assert "probabilistic_sampler" in conf["service"]["pipelines"]["traces"]["processors"] and roles == []

@@ -302,7 +302,8 @@ def api_access(store, pod: dict, text: str, version: str) -> Optional[dict]:
     pipelines = ((conf.get("service") or {}).get("pipelines") or {}).values()
     used = {x for pl in pipelines if isinstance(pl, dict) for k in ("receivers", "exporters") for x in pl.get(k) or []}
     for name, exp in (conf.get("exporters") or {}).items():
-        if name.split("/")[0] != "loadbalancing" or name not in used or not isinstance(exp, dict):
+        # the type and its deprecated alias (load_balancing from 0.153.0, contrib #45339)
+        if name.split("/")[0] not in ("loadbalancing", "load_balancing") or name not in used or not isinstance(exp, dict):
             continue
         k8s = ((exp.get("resolver") or {}).get("k8s"))
         if not isinstance(k8s, dict):
@@ -320,7 +321,7 @@ def api_access(store, pod: dict, text: str, version: str) -> Optional[dict]:
                     return {"unready": True, "log": f"failed to list {type_desc}: {_forbidden(user, 'list', group, resource, svc_ns)}",
                             "component": f"exporters::{name}", "key": "resolver.k8s"}
     for name, rec in (conf.get("receivers") or {}).items():
-        if name.split("/")[0] != "kubeletstats" or name not in used or not isinstance(rec, dict):
+        if name.split("/")[0] not in ("kubeletstats", "kubelet_stats") or name not in used or not isinstance(rec, dict):
             continue
         if rec.get("auth_type") != "serviceAccount":
             continue
