@@ -43,8 +43,12 @@ SUPPORTED_POLICIES = ("status_code", "probabilistic", "always_sample")
 # lists and watches core/v1 Endpoints of the Service (field selector metadata.name); the switch to
 # discovery.k8s.io/v1 EndpointSlices (contrib PR #44079) shipped after 0.137.0: users upgrading
 # 0.137.0 -> 0.140.1 needed the extra grant (contrib issue #44494, documented by PR #44500).
-# ENDPOINTSLICES_FROM is the first release known to need it (the twin's facts are 0.114.0 and 0.159.0,
-# on either side of the bound).
+# ENDPOINTSLICES_FROM is the first release known to need it. At v0.159.0 resolver_k8s.go (module
+# github.com/open-telemetry/opentelemetry-collector-contrib/exporter/loadbalancingexporter@v0.159.0 in the
+# Go module cache) lists and watches only EndpointSlices: DiscoveryV1().EndpointSlices(svcNs) List/Watch
+# with label selector kubernetes.io/service-name=<service>; no Endpoints call is left. So Endpoints up to
+# 0.137.x, EndpointSlices from 0.140.0, both in between (the release of the switch is not pinned down).
+ENDPOINTS_UNTIL = (0, 138, 0)
 ENDPOINTSLICES_FROM = (0, 140, 0)
 RESOLVER_VERBS = ["get", "list", "watch"]
 
@@ -187,9 +191,12 @@ def image_version(image: str) -> tuple[int, ...] | None:
 
 
 def resolver_rules(version: tuple[int, ...] | None) -> list[dict]:
-    """RBAC rules of the agents' k8s resolver in the sampler namespace for otelcol-contrib ``version``."""
-    rules = [dict(apiGroups=[""], resources=["endpoints"], verbs=list(RESOLVER_VERBS))]
-    if version is None or tuple(version) >= ENDPOINTSLICES_FROM:
+    """RBAC rules of the agents' k8s resolver in the sampler namespace for otelcol-contrib ``version``
+    (what that release lists and watches; both for an unknown version)."""
+    rules = []
+    if version is None or tuple(version) < ENDPOINTSLICES_FROM:
+        rules.append(dict(apiGroups=[""], resources=["endpoints"], verbs=list(RESOLVER_VERBS)))
+    if version is None or tuple(version) >= ENDPOINTS_UNTIL:
         rules.append(dict(apiGroups=["discovery.k8s.io"], resources=["endpointslices"], verbs=list(RESOLVER_VERBS)))
     return rules
 

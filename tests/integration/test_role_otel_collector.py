@@ -68,7 +68,8 @@ def test_takeover_then_idempotent(before):
         assert pipeline["processors"][0] == "memory_limiter"
     assert "probabilistic_sampler" not in config["service"]["pipelines"]["traces"]["processors"]
     resolver = k8s_get(before, "/apis/rbac.authorization.k8s.io/v1/namespaces/jaeger/roles/otel-collector-resolver")
-    assert resolver["rules"] == [{"apiGroups": [""], "resources": ["endpoints"], "verbs": ["get", "list", "watch"]}]
+    # 0.159.0 (the default): EndpointSlices only (resolver_k8s.go at v0.159.0)
+    assert resolver["rules"] == [{"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"], "verbs": ["get", "list", "watch"]}]
     assert config["receivers"]["otlp"]["protocols"]["grpc"]["endpoint"] == "0.0.0.0:4317"
 
     ns = k8s_get(before, "/api/v1/namespaces/opentelemetry")

@@ -4,8 +4,8 @@ An inventory (``group_vars/all.yml``) and the site playbook against the before-s
 
 * ``--check --diff`` previews the sampler tier and the resolver's Role and writes nothing;
 * the run converges to 100/100 with tail sampling: the agents export by trace ID (load_balancing, k8s
-  resolver on jaeger/otel-sampler, no head sampler), the resolver's Role grants endpoints in the
-  sampler namespace only (what 0.114.0 lists), 3 samplers run ready on 3 nodes behind a PDB, and the
+  resolver on jaeger/otel-sampler, no head sampler), the resolver's Role grants endpointslices in the
+  sampler namespace only (what 0.159.0 lists), 3 samplers run ready on 3 nodes behind a PDB, and the
   samplers' rendered policies keep every synthetic error trace and about 10% of the others
   (module_utils/sampling.py; no Collector runs on the twin);
 * a re-run changes nothing and writes nothing;
@@ -96,7 +96,7 @@ def test_tail_sampling_site_converges_reruns_clean_and_lowers_the_score_when_bro
     assert lb["routing_key"] == "traceID" and lb["resolver"] == {"k8s": {"service": "otel-sampler.jaeger", "ports": [4317]}}
 
     role = k8s_get(env, "/apis/rbac.authorization.k8s.io/v1/namespaces/jaeger/roles/otel-collector-resolver")
-    assert role["rules"] == [{"apiGroups": [""], "resources": ["endpoints"], "verbs": ["get", "list", "watch"]}]
+    assert role["rules"] == [{"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"], "verbs": ["get", "list", "watch"]}]
     binding = k8s_get(env, "/apis/rbac.authorization.k8s.io/v1/namespaces/jaeger/rolebindings/otel-collector-resolver")
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "otel-collector", "namespace": "opentelemetry"}]
     cluster_roles = k8s_get(env, "/apis/rbac.authorization.k8s.io/v1/clusterroles")["items"]
@@ -145,12 +145,12 @@ def test_tail_sampling_site_converges_reruns_clean_and_lowers_the_score_when_bro
                                        jaeger_namespace="jaeger", claim_name="jaeger-traces", fail_under=0)
     assert rc == 0, output
     rbac = checks_by_id(result)["sampling_rbac"]
-    assert not rbac["passed"] and "may not list endpoints" in rbac["evidence"]
-    assert rbac["fix"].startswith("grant get/list/watch endpoints with a Role and RoleBinding in namespace jaeger")
+    assert not rbac["passed"] and "may not list endpointslices (discovery.k8s.io)" in rbac["evidence"]
+    assert rbac["fix"].startswith("grant get/list/watch endpointslices with a Role and RoleBinding in namespace jaeger")
     assert result["components"]["sampling"]["score"] < 100
     events = k8s_get(env, "/api/v1/namespaces/opentelemetry/events")["items"]
     assert any(e["reason"] == "ContainerLog" and e["message"].startswith(
-        'failed to list *v1.Endpoints: endpoints is forbidden: User "system:serviceaccount:opentelemetry:otel-collector"')
+        'failed to list *v1.EndpointSlice: endpointslices is forbidden: User "system:serviceaccount:opentelemetry:otel-collector"')
         for e in events)
     assert not checks_by_id(result)["otel_ready"]["passed"]
 

@@ -80,7 +80,8 @@ V0_114_0 = Profile((0, 114, 0), {
 #   contrib processor/tailsamplingprocessor@v0.159.0                          type: tail_sampling
 #   go.opentelemetry.io/collector/exporter/otlpexporter@v0.159.0              type: otlp_grpc (deprecated_type: otlp; core #14403, 0.144.0)
 #   contrib exporter/loadbalancingexporter@v0.159.0                           type: load_balancing (deprecated_type: loadbalancing; #45339, 0.153.0)
-#   contrib exporter/prometheusremotewriteexporter@v0.159.0                   type: prometheus_remote_write (deprecated_type: prometheusremotewrite; #45339, 0.154.0)
+#   contrib exporter/prometheusremotewriteexporter@v0.159.0                   type: prometheus_remote_write
+#       (deprecated_type: prometheusremotewrite; #45339, 0.154.0)
 #   contrib extension/healthcheckextension@v0.159.0                           type: health_check
 # loadbalancing_protocol stays ``otlp``: exporter/loadbalancingexporter config.go at v0.159.0,
 # ``Protocol.OTLP otlpexporter.Config `mapstructure:"otlp"```.

@@ -311,9 +311,9 @@ def api_access(store, pod: dict, text: str, version: str) -> Optional[dict]:
         svc = str(k8s.get("service") or "")
         svc_ns = svc.partition(".")[2]
         svc_ns = svc_ns.split(".")[0] or ns  # resolver_k8s.go: no namespace -> the Collector's own
-        needs = [("", "endpoints", "*v1.Endpoints")]
-        if _version(version) >= ENDPOINTSLICES_FROM:
-            needs.append(("discovery.k8s.io", "endpointslices", "*v1.EndpointSlice"))
+        # Endpoints before the switch, EndpointSlices only after it (resolver_k8s.go at v0.159.0)
+        needs = ([("discovery.k8s.io", "endpointslices", "*v1.EndpointSlice")] if _version(version) >= ENDPOINTSLICES_FROM
+                 else [("", "endpoints", "*v1.Endpoints")])
         for group, resource, type_desc in needs:
             for verb in ("list", "watch"):
                 ok, _reason = authz.authorize(store, user, groups, {"verb": verb, "group": group, "resource": resource, "namespace": svc_ns})

@@ -94,10 +94,15 @@ def test_sizing_rule():
 
 def test_resolver_rules_by_version():
     old = s.resolver_rules((0, 114, 0))
-    assert [r["resources"] for r in old] == [["endpoints"]]
+    assert old == [{"apiGroups": [""], "resources": ["endpoints"], "verbs": ["get", "list", "watch"]}]
+    assert s.resolver_rules((0, 137, 9)) == old
+    # v0.159.0 resolver_k8s.go lists and watches EndpointSlices only
     new = s.resolver_rules((0, 159, 0))
-    assert [r["resources"] for r in new] == [["endpoints"], ["endpointslices"]]
-    assert new[1]["apiGroups"] == ["discovery.k8s.io"] and new[1]["verbs"] == ["get", "list", "watch"]
+    assert new == [{"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"], "verbs": ["get", "list", "watch"]}]
+    assert s.resolver_rules((0, 140, 0)) == new
+    both = [["endpoints"], ["endpointslices"]]
+    assert [r["resources"] for r in s.resolver_rules((0, 139, 0))] == both  # the switch's release is not pinned down
+    assert [r["resources"] for r in s.resolver_rules(None)] == both
 
 
 @pytest.mark.parametrize("key,value,needle", [
