@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from ansible_collections.talos_homelab.tracing.plugins.module_utils import sampling as model
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import parse as p
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness.sampling_tier import sampling_summary, tier
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness.checks_otel import collector_version
 
 if TYPE_CHECKING:  # annotations only
     from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness.facts import Facts, Outcome
@@ -212,3 +213,10 @@ def check_sampling_pdb(f: Facts) -> Outcome:
         return False, "Deployment %s: no PDB" % p.name_of(t.workload)
     spec = pdbs[0].get("spec") or {}
     return True, "PDB %s (%s)" % (p.name_of(pdbs[0]), ", ".join("%s %s" % (k, spec[k]) for k in ("minAvailable", "maxUnavailable") if k in spec))
+
+
+def check_sampling_version(f: Facts) -> Outcome:
+    t = tier(f)
+    if t.workload is None:
+        return False, "no sampler Deployment"
+    return collector_version(t.workload, "samplers")
