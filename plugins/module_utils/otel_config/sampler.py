@@ -6,7 +6,7 @@
 memory_limiter first, tail_sampling with the keep-errors and baseline policies, batch after sampling
 (at most the spans of ``tail_sampler_span_bytes`` that fit Tempo's 4 MiB gRPC limit, ``batch.py``),
 OTLP to Tempo's distributor (keys confirmed at v0.114.0, docs/storage.md section 5). The sizes (limiter,
-num_traces) and the policies come from ``sampling.py``, which holds the sampling maths; component names
+num_traces) come from ``sizing.py``, the policies from ``sampling.py``, which holds the sampling maths; component names
 from the profile of the image's release (``profiles.py``). ``tail_sampler_image`` is the resolved image
 (the role passes the agents' when its own is empty). ``tail_sampler_config_overrides`` is deep-merged last,
 as the agents' overrides are (``merge.py``): an override that moves a port a variable owns is refused.
@@ -21,6 +21,7 @@ from ansible_collections.talos_homelab.tracing.plugins.module_utils import sampl
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.otel_config.batch import batch_settings
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.otel_config.merge import merge_overrides
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.otel_config.profiles import profile_for
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.otel_config.sizing import sampler_sizing
 
 _ACTION = "render the samplers' Collector configuration"
 
@@ -28,7 +29,7 @@ _ACTION = "render the samplers' Collector configuration"
 def sampler_config(values: Mapping) -> Dict[str, Any]:
     """The sampler's Collector configuration from the tail_sampler_* ``values`` (overrides merged)."""
     profile = profile_for(sampling.image_version(values.get("tail_sampler_image")))
-    size = sampling.sizing(values)
+    size = sampler_sizing(values)
     grpc, http, health = (int(values["tail_sampler_otlp_grpc_port"]), int(values["tail_sampler_otlp_http_port"]),
                           int(values["tail_sampler_health_check_port"]))
     otlp_in, otlp_out = profile.name("otlp_receiver"), profile.name("otlp_exporter")

@@ -82,16 +82,6 @@ def test_sampler_config_order_memory_limiter_first_batch_after_sampling():
     assert conf["exporters"]["otlp"]["endpoint"] == "jaeger-collector.jaeger:4317"
 
 
-def test_sizing_rule():
-    size = s.sizing(dict(VALUES, tail_sampler_expected_spans_per_sec=30000))
-    # 30000 / 3 x 10 s x 1 KiB = 97.7 MiB held; limiter 2x = 196; limit 196 / 0.8 = 245
-    assert size["working_set_mib"] == 97.7
-    assert (size["limiter_mib"], size["limit_mib"]) == (196, 245)
-    assert size["num_traces"] == 2000  # 2 x 100 traces/s x 10 s
-    assert s.sizing(dict(VALUES, tail_sampler_num_traces=12345))["num_traces"] == 12345
-    assert s.sizing(VALUES)["limiter_mib"] == 100  # floor
-
-
 def test_resolver_rules_by_version():
     old = s.resolver_rules((0, 114, 0))
     assert old == [{"apiGroups": [""], "resources": ["endpoints"], "verbs": ["get", "list", "watch"]}]

@@ -99,7 +99,9 @@ def test_recorded_file_is_the_one_the_integration_test_writes():
 
 
 # The renders of every variant while otel_collector_image defaulted to 0.114.0 (recorded at 7a8ff6d, the
-# commit before the default moved to 0.159.0). A user who pins 0.114.0 must get exactly those bytes.
+# commit before the default moved to 0.159.0). A user who pins 0.114.0 must get exactly those bytes. The
+# sampler entries were re-recorded with the measured memory sizing (a change for every release; their
+# objects_sha256 is not recorded, null).
 PINNED_0_114_0 = _load(os.path.join(DATA, "collector_renders_0.114.0.json"))
 IMAGE_0_114_0 = "otel/opentelemetry-collector-contrib:0.114.0"
 
