@@ -63,7 +63,7 @@ def test_takeover_then_idempotent(before):
     config = collector_config(before)
     # otel_collector_sampling tail (default): by trace ID to the sampler tier, no head sampler
     assert config["exporters"]["load_balancing"] == {"routing_key": "traceID", "protocol": {"otlp": {"tls": {"insecure": True}}},
-                                                    "resolver": {"k8s": {"service": "otel-sampler.jaeger", "ports": [4317]}}}
+                                                     "resolver": {"k8s": {"service": "otel-sampler.jaeger", "ports": [4317]}}}
     for pipeline in config["service"]["pipelines"].values():
         assert pipeline["processors"][0] == "memory_limiter"
     assert "probabilistic_sampler" not in config["service"]["pipelines"]["traces"]["processors"]

@@ -68,7 +68,7 @@ def agent_config(sink, ports, sampling):
 @pytest.mark.parametrize("hop", ["sampler->tempo", "agent->jaeger (head)", "agent->sampler (tail)"])
 def test_big_spans_cross_every_hop_without_refusal(hop):
     sink = "127.0.0.1:%d" % otelcol.free_port()
-    ports = tuple(otelcol.free_port() for _ in range(3))
+    ports = tuple(otelcol.free_port() for _port in range(3))
     if hop.startswith("sampler"):
         config = sampler_config(sink, ports)
     else:

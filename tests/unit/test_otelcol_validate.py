@@ -190,7 +190,7 @@ def test_misspelt_contrib_keys_are_refused():
         "probabilistic_sampler": (base, lambda c: c["processors"]["probabilistic_sampler"].update(sampling_percent=5),
                                   "sampling_percent"),
         "load_balancing": (render_agent({}), lambda c: c["exporters"]["load_balancing"]["resolver"]["k8s"].update(servce="x"),
-                          "servce"),
+                           "servce"),
     }
     for component, (config, mutate, key) in mutations.items():
         config = copy.deepcopy(config)

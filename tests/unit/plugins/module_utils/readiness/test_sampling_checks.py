@@ -105,4 +105,3 @@ def test_the_default_release_passes():
     snap = s.target_tempo()
     _image(snap["sampling"]["deployments"][0], "otel/opentelemetry-collector-contrib:0.159.0")
     assert by_id(assess(snap))["sampling_version"]["passed"]
-
