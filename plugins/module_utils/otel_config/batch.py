@@ -17,6 +17,13 @@ The batch processor counts spans, not bytes (processor/batchprocessor README.md 
 (default 0, no upper limit) "ensures that larger batches are split into smaller units" and "must be
 greater than or equal to ``send_batch_size``" (config.go ``Validate``). Both keys exist at v0.114.0 too.
 
+Not a hop of this kind: the metrics pipeline's Prometheus remote write (HTTP; the exporter splits its
+requests at ``max_batch_size_bytes``, 3,000,000 by default, prometheusremotewriteexporter factory.go at
+v0.159.0), and the exporters' ``sending_queue``, which does not merge batches unless ``sending_queue::batch``
+is set (exporterhelper queue_sender.go ``NewDefaultQueueConfig`` at v0.159.0: ``configoptional.Default``
+while the alpha gate ``pkg.exporterhelper.queueBatchEnabled`` is off; a release where it is on batches in
+the queue to ``min_size`` 8192 items and needs a ``sending_queue::batch`` ``max_size`` in a new profile).
+
 ``batch_max_spans(span_bytes)``: the most spans of ``span_bytes`` (the expected OTLP size of a span) that
 fill half the 4 MiB limit, so that a batch still fits when its spans average twice the expected size
 (and OTLP's resource and scope framing fits in the rest). ``batch_settings(timeout, send_batch_size,
