@@ -151,3 +151,91 @@ def validate(config: Union[dict, str], env: Optional[dict] = None, mounts: Optio
     if proc.returncode == 0:
         return True, ""
     return False, error_text(proc.stderr.replace(path, "<config>"))
+
+
+def free_port() -> int:
+    """A free TCP port on loopback (for a process of a test)."""
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def loopback(config: dict) -> dict:
+    """``config`` with every ``0.0.0.0:<port>`` listener of the receivers and extensions on 127.0.0.1."""
+    def walk(node):
+        if isinstance(node, dict):
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        if isinstance(node, str) and node.startswith("0.0.0.0:"):
+            return "127.0.0.1:" + node.split(":", 1)[1]
+        return node
+    return dict(config, receivers=walk(config.get("receivers", {})), extensions=walk(config.get("extensions", {})))
+
+
+class Running:
+    """A Collector process started by ``start``: ``metrics()`` reads its own telemetry, ``log()`` its output."""
+
+    def __init__(self, proc, telemetry_port: int, log_path: str):
+        self.proc, self.telemetry_port, self.log_path = proc, telemetry_port, log_path
+
+    def metrics(self) -> str:
+        import urllib.request
+        return urllib.request.urlopen(f"http://127.0.0.1:{self.telemetry_port}/metrics", timeout=5).read().decode()
+
+    def metric(self, name: str) -> float:
+        """The sum of every sample of metric ``name`` (0 when absent)."""
+        return sum(float(line.rsplit(" ", 1)[1]) for line in self.metrics().splitlines()
+                   if line.startswith(name) and not line.startswith("#"))
+
+    def log(self) -> str:
+        with open(self.log_path) as fh:
+            return fh.read()
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def start(config: dict, health_port: int, env: Optional[dict] = None, timeout: float = 30) -> Running:
+    """Start the binary on ``config`` (its own telemetry added on a free loopback port) and wait for its
+    health_check endpoint on ``health_port``. Callers ``stop()`` it."""
+    import time
+    import urllib.request
+    telemetry = free_port()
+    config = dict(config, service=dict(config["service"], telemetry={"metrics": {"level": "detailed", "readers": [
+        {"pull": {"exporter": {"prometheus": {"host": "127.0.0.1", "port": telemetry}}}}]}}))
+    workdir = tempfile.mkdtemp(prefix="otelcol-run-")
+    path = os.path.join(workdir, "config.yaml")
+    with open(path, "w") as fh:
+        yaml.safe_dump(config, fh, sort_keys=False)
+    proc_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/")}
+    proc_env.update(POD_ENV if env is None else env)
+    log_path = os.path.join(workdir, "collector.log")
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([binary(), f"--config={path}"], env=proc_env, stdout=log, stderr=subprocess.STDOUT)
+    running = Running(proc, telemetry, log_path)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{health_port}/", timeout=1).read()
+            return running
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                running.stop()
+                raise RuntimeError(f"the Collector did not start:\n{running.log()[-3000:]}")
+            time.sleep(0.2)
+
+
+def spangen(endpoint: str, sink: str, **flags) -> dict:
+    """Run spangen (built beside the binary) against ``endpoint`` with its sink on ``sink``; its JSON counts."""
+    import json
+    args = [os.path.join(os.path.dirname(binary()), "spangen"), f"-endpoint={endpoint}", f"-sink={sink}"]
+    args += [f"-{key.replace('_', '-')}={value}" for key, value in flags.items()]
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=300, check=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1])

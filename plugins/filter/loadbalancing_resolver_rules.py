@@ -9,9 +9,10 @@ short_description: RBAC rules the loadbalancing exporter's k8s resolver needs fo
 version_added: 0.1.0
 description:
   - "Takes an otelcol-contrib image reference and returns the Role rules its loadbalancing exporter's k8s resolver
-    needs in the sampler's namespace: get/list/watch on C(endpoints) (v0.114.0 resolver_k8s.go watches core/v1
-    Endpoints), plus C(discovery.k8s.io) C(endpointslices) from the release that switched to EndpointSlices
-    (contrib PR #44079, issue #44494; docs/storage.md section 5) or when the version cannot be read."
+    needs in the sampler's namespace: get/list/watch on C(endpoints) up to 0.137.x (v0.114.0 resolver_k8s.go watches
+    core/v1 Endpoints), on C(discovery.k8s.io) C(endpointslices) only from 0.140.0 (contrib PR #44079, issue #44494;
+    v0.159.0 resolver_k8s.go watches EndpointSlices only; docs/storage.md section 5), both in between or when the
+    version cannot be read."
 options:
   _input:
     description: Image reference with a version tag, e.g. C(otel/opentelemetry-collector-contrib:0.114.0).
@@ -35,10 +36,11 @@ _value:
 """
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils import sampling
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.images import tag_version
 
 
 def loadbalancing_resolver_rules(image):
-    return sampling.resolver_rules(sampling.image_version(image))
+    return sampling.resolver_rules(tag_version(image))
 
 
 class FilterModule(object):

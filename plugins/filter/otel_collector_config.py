@@ -54,7 +54,7 @@ _value:
   description:
     - C(config) (dict), the Collector configuration.
     - C(sizing) (dict) - agents limit_mib, limiter_mib, spike_mib, gomemlimit_mib, gomemlimit (e.g. C(409MiB));
-      samplers working_set_mib, limiter_mib, spike_mib, limit_mib, request_mib, gomemlimit_mib, num_traces.
+      samplers working_set_mib, expected_mib, limiter_mib, spike_mib, limit_mib, request_mib, gomemlimit_mib, num_traces.
   type: dict
 """
 

@@ -5,8 +5,7 @@
 
 The samplers' Collector configuration is rendered by ``otel_config/sampler.py`` from these figures.
 
-* ``sizing(values)``: memory and num_traces from the expected load, by the rule in docs/storage.md
-  section 5 (spans/s per replica x decision_wait x span size).
+* the samplers' memory and num_traces from the expected load: ``otel_config/sizing.py``.
 * ``decide(policies, trace)`` / ``simulate(policies, traces)``: which synthetic traces the rendered
   ``tail_sampling`` policies keep. The probabilistic policy is modelled as
   opentelemetry-collector-contrib processor/tailsamplingprocessor/internal/sampling/probabilistic.go
@@ -44,15 +43,18 @@ SUPPORTED_POLICIES = ("status_code", "probabilistic", "always_sample")
 # lists and watches core/v1 Endpoints of the Service (field selector metadata.name); the switch to
 # discovery.k8s.io/v1 EndpointSlices (contrib PR #44079) shipped after 0.137.0: users upgrading
 # 0.137.0 -> 0.140.1 needed the extra grant (contrib issue #44494, documented by PR #44500).
-# ENDPOINTSLICES_FROM is the first release known to need it (the twin's facts are 0.114.0 and 0.159.0,
-# on either side of the bound).
+# ENDPOINTSLICES_FROM is the first release known to need it. At v0.159.0 resolver_k8s.go (module
+# github.com/open-telemetry/opentelemetry-collector-contrib/exporter/loadbalancingexporter@v0.159.0 in the
+# Go module cache) lists and watches only EndpointSlices: DiscoveryV1().EndpointSlices(svcNs) List/Watch
+# with label selector kubernetes.io/service-name=<service>; no Endpoints call is left. So Endpoints up to
+# 0.137.x, EndpointSlices from 0.140.0, both in between (the release of the switch is not pinned down).
+ENDPOINTS_UNTIL = (0, 138, 0)
 ENDPOINTSLICES_FROM = (0, 140, 0)
 RESOLVER_VERBS = ["get", "list", "watch"]
 
 _DURATION_RE = re.compile(r"^([0-9]+)(ms|s|m)$")
 _NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _IMAGE_RE = re.compile(r"^[^@\s]+:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
-_VERSION_RE = re.compile(r":v?([0-9]+)\.([0-9]+)\.([0-9]+)")
 _FIX = "correct the tail_sampler_* variables (roles/tail_sampler/meta/argument_specs.yml)."
 
 
@@ -165,7 +167,8 @@ def keeps_errors_and_baseline(policies: list[dict]) -> tuple[bool, float | None]
 
 
 # ====================================================================== values, sizing, policies
-def _duration_seconds(text):
+def duration_seconds(text: object) -> float | None:
+    """Seconds of a ``10s`` / ``500ms`` / ``1m`` duration (None when it is not one)."""
     match = _DURATION_RE.match(str(text))
     if not match:
         return None
@@ -182,40 +185,15 @@ def _number(value):
         return None
 
 
-def image_version(image: str) -> tuple[int, ...] | None:
-    match = _VERSION_RE.search(str(image or ""))
-    return tuple(int(x) for x in match.groups()) if match else None
-
-
 def resolver_rules(version: tuple[int, ...] | None) -> list[dict]:
-    """RBAC rules of the agents' k8s resolver in the sampler namespace for otelcol-contrib ``version``."""
-    rules = [dict(apiGroups=[""], resources=["endpoints"], verbs=list(RESOLVER_VERBS))]
-    if version is None or tuple(version) >= ENDPOINTSLICES_FROM:
+    """RBAC rules of the agents' k8s resolver in the sampler namespace for otelcol-contrib ``version``
+    (what that release lists and watches; both for an unknown version)."""
+    rules = []
+    if version is None or tuple(version) < ENDPOINTSLICES_FROM:
+        rules.append(dict(apiGroups=[""], resources=["endpoints"], verbs=list(RESOLVER_VERBS)))
+    if version is None or tuple(version) >= ENDPOINTS_UNTIL:
         rules.append(dict(apiGroups=["discovery.k8s.io"], resources=["endpointslices"], verbs=list(RESOLVER_VERBS)))
     return rules
-
-
-def sizing(values: dict) -> dict:
-    """Memory of one sampler replica from the load (the rule of docs/storage.md section 5).
-
-    working set = spans/s / replicas x decision_wait x span size (the spans one replica holds while it
-    waits); memory_limiter limit = 2 x working set (late spans, the decided-trace cache, Go GC headroom),
-    at least 100 MiB; container limit = limiter / 0.8 (memory_limiter at 80 percent of the limit); request =
-    limit; GOMEMLIMIT 80 percent of the limit. num_traces default = 2 x traces/s x decision_wait (upstream
-    advice: at least the traces arriving during decision_wait)."""
-    replicas = int(values["tail_sampler_replicas"])
-    wait = _duration_seconds(values["tail_sampler_decision_wait"])
-    spans = float(values["tail_sampler_expected_spans_per_sec"])
-    span_bytes = float(values["tail_sampler_span_bytes"])
-    working = spans / replicas * wait * span_bytes / (1024.0 * 1024.0)
-    limiter = max(100, int(math.ceil(2 * working)))
-    limit = int(math.ceil(limiter / 0.8))
-    traces = float(values["tail_sampler_expected_new_traces_per_sec"])
-    num_traces = values.get("tail_sampler_num_traces")
-    if num_traces in (None, "", 0, "0"):
-        num_traces = max(1000, int(math.ceil(2 * traces * wait)))
-    return dict(working_set_mib=round(working, 1), limiter_mib=limiter, spike_mib=max(1, limiter // 5),
-                limit_mib=limit, request_mib=limit, gomemlimit_mib=int(limit * 0.8), num_traces=int(num_traces))
 
 
 def policies(values: dict) -> list[dict]:
@@ -242,14 +220,14 @@ def values_errors(values: dict) -> list[str]:
     image = values.get("tail_sampler_image")
     if image and (not _IMAGE_RE.match(str(image)) or image_tag(image) == "latest"):
         bad("tail_sampler_image %r must carry a pinned tag other than 'latest'." % (image,),
-            "leave tail_sampler_image empty (the agents' image) or pin e.g. otel/opentelemetry-collector-contrib:0.114.0.")
+            "leave tail_sampler_image empty (the agents' image) or pin e.g. otel/opentelemetry-collector-contrib:0.159.0.")
     replicas = _number(values.get("tail_sampler_replicas"))
     if replicas is None or replicas != int(replicas) or replicas < 1:
         bad("tail_sampler_replicas %r must be a whole number >= 1." % (values.get("tail_sampler_replicas"),))
     pct = _number(values.get("tail_sampler_baseline_percentage"))
     if pct is None or not 0 < pct <= 100:
         bad("tail_sampler_baseline_percentage %r must be a number in (0, 100]." % (values.get("tail_sampler_baseline_percentage"),))
-    wait = _duration_seconds(values.get("tail_sampler_decision_wait"))
+    wait = duration_seconds(values.get("tail_sampler_decision_wait"))
     if wait is None or wait <= 0:
         bad("tail_sampler_decision_wait %r must be a positive duration like 10s, 500ms or 1m." % (values.get("tail_sampler_decision_wait"),))
     for key in ("tail_sampler_expected_new_traces_per_sec", "tail_sampler_expected_spans_per_sec", "tail_sampler_span_bytes"):

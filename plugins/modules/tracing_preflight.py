@@ -40,9 +40,10 @@ options:
     type: dict
   otel_collector:
     description:
-      - The effective C(otel_collector_*) variables of role otel_collector, by their names. Nothing is validated here
-        (the role's own checks do); the collector namespace, the DaemonSet it takes over and, in tail mode, the sampler
-        namespace are read once for the role (RV(effective)).
+      - The effective C(otel_collector_*) variables of role otel_collector, by their names. Only C(otel_collector_image)
+        is validated here (its version must be a release the collection has a configuration profile for, as
+        C(tail_sampler_image)'s; the role's own checks do the rest); the collector namespace, the DaemonSet it takes over
+        and, in tail mode, the sampler namespace are read once for the role (RV(effective)).
     type: dict
   nothing_written:
     description:

@@ -84,14 +84,17 @@ def memory_kib(pid):
 
 
 def run_one(rate, args):
-    from ansible_collections.talos_homelab.tracing.plugins.module_utils import sampling
+    from ansible_collections.talos_homelab.tracing.plugins.module_utils import otel_config, sampling
+    from ansible_collections.talos_homelab.tracing.plugins.module_utils.otel_config import sizing
 
     values = sampler_values(rate * args.replicas, args.spans_per_trace, args.decision_wait, args.replicas, args.span_bytes)
+    with open(ROOT / "roles" / "tail_sampler" / "vars" / "main.yml") as fh:  # the image the role resolves to
+        values["tail_sampler_image"] = values["tail_sampler_image"] or yaml.safe_load(fh)["__tail_sampler_default_image"]
     grpc, http, health, sink, telemetry = (free_port() for _port in range(5))
     values.update(tail_sampler_otlp_grpc_port=grpc, tail_sampler_otlp_http_port=http, tail_sampler_health_check_port=health,
                   tail_sampler_tempo_endpoint=f"127.0.0.1:{sink}")
-    config = sampling.sampler_config(values)
-    size = sampling.sizing(values)
+    config = otel_config.plan("sampler", values)["config"]
+    size = sizing.sampler_sizing(values)
     if args.limiter_mib:  # capacity and memory without the role's limit: the limiter out of the way
         config["processors"]["memory_limiter"].update(limit_mib=args.limiter_mib, spike_limit_mib=args.limiter_mib // 5)
     for receiver in config["receivers"]["otlp"]["protocols"].values():
@@ -118,7 +121,7 @@ def run_one(rate, args):
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"the sampler did not start: {open(log.name).read()[-2000:]}")
                 time.sleep(0.2)
-        drain = 2 * sampling._duration_seconds(args.decision_wait) + 6  # decision_wait + batch timeout + a margin
+        drain = 2 * sampling.duration_seconds(args.decision_wait) + 6  # decision_wait + batch timeout + a margin
         gen = subprocess.run([os.path.join(bindir, "spangen"), f"-endpoint=127.0.0.1:{grpc}", f"-sink=127.0.0.1:{sink}",
                               f"-rate={rate}", f"-duration={args.seconds}s", f"-spans-per-trace={args.spans_per_trace}",
                               f"-error-every={args.error_every}", f"-drain={drain:.0f}s",

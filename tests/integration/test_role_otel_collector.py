@@ -53,7 +53,7 @@ def test_takeover_then_idempotent(before):
     tmpl = ds["spec"]["template"]
     assert re.fullmatch(r"[0-9a-f]{64}", tmpl["metadata"]["annotations"]["checksum/config"])
     (container,) = tmpl["spec"]["containers"]
-    assert container["image"] == "otel/opentelemetry-collector-contrib:0.114.0"
+    assert container["image"] == "otel/opentelemetry-collector-contrib:0.159.0"
     assert {e["name"] for e in container["env"]} >= {"K8S_NODE_NAME", "GOMEMLIMIT"}
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
     assert container["securityContext"]["capabilities"] == {"drop": ["ALL"]}
@@ -62,13 +62,14 @@ def test_takeover_then_idempotent(before):
 
     config = collector_config(before)
     # otel_collector_sampling tail (default): by trace ID to the sampler tier, no head sampler
-    assert config["exporters"]["loadbalancing"] == {"routing_key": "traceID", "protocol": {"otlp": {"tls": {"insecure": True}}},
-                                                    "resolver": {"k8s": {"service": "otel-sampler.jaeger", "ports": [4317]}}}
+    assert config["exporters"]["load_balancing"] == {"routing_key": "traceID", "protocol": {"otlp": {"tls": {"insecure": True}}},
+                                                     "resolver": {"k8s": {"service": "otel-sampler.jaeger", "ports": [4317]}}}
     for pipeline in config["service"]["pipelines"].values():
         assert pipeline["processors"][0] == "memory_limiter"
     assert "probabilistic_sampler" not in config["service"]["pipelines"]["traces"]["processors"]
     resolver = k8s_get(before, "/apis/rbac.authorization.k8s.io/v1/namespaces/jaeger/roles/otel-collector-resolver")
-    assert resolver["rules"] == [{"apiGroups": [""], "resources": ["endpoints"], "verbs": ["get", "list", "watch"]}]
+    # 0.159.0 (the default): EndpointSlices only (resolver_k8s.go at v0.159.0)
+    assert resolver["rules"] == [{"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"], "verbs": ["get", "list", "watch"]}]
     assert config["receivers"]["otlp"]["protocols"]["grpc"]["endpoint"] == "0.0.0.0:4317"
 
     ns = k8s_get(before, "/api/v1/namespaces/opentelemetry")

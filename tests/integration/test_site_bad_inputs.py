@@ -59,7 +59,13 @@ CASES = [
     ("otel-sampling-not-a-number", "plain", "role", "otel_collector", {"otel_collector_sampling_percentage": "abc"},
      ["argument 'otel_collector_sampling_percentage'", "to float"], None),
     ("otel-image-latest", "plain", "role", "otel_collector", {"otel_collector_image": "otel/opentelemetry-collector-contrib:latest"},
-     ["other than 'latest'"], "otel/opentelemetry-collector-contrib:0.114.0"),
+     ["other than 'latest'"], "otel/opentelemetry-collector-contrib:0.159.0"),
+    # a release without a configuration profile (issue 21): the role's preflight, then the site's, before step 1
+    ("otel-image-without-profile", "plain", "role", "otel_collector", {"otel_collector_image": "otel/opentelemetry-collector-contrib:0.130.0"},
+     ["otel_collector_image 'otel/opentelemetry-collector-contrib:0.130.0' has version 0.130.0",
+      "no configuration profile; supported: 0.114.0, 0.159.0"], "Fix: set otel_collector_image to a supported release"),
+    ("site-otel-image-without-profile", "plain", "site", None, {"otel_collector_image": "otel/opentelemetry-collector-contrib:0.130.0"},
+     ["has version 0.130.0", "supported: 0.114.0, 0.159.0"], "Fix: set otel_collector_image to a supported release"),
     # --- role variables: ceph_bucket
     ("ceph-retention-0", "plain", "role", "ceph_bucket", {"ceph_bucket_retention_days": 0},
      ["ceph_bucket_retention_days must be an integer >= 1", "(got 0)"], "ceph_bucket_retention_days: 7"),

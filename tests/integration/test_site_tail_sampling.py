@@ -3,9 +3,9 @@
 An inventory (``group_vars/all.yml``) and the site playbook against the before-state twin:
 
 * ``--check --diff`` previews the sampler tier and the resolver's Role and writes nothing;
-* the run converges to 100/100 with tail sampling: the agents export by trace ID (loadbalancing, k8s
-  resolver on jaeger/otel-sampler, no head sampler), the resolver's Role grants endpoints in the
-  sampler namespace only (what 0.114.0 lists), 3 samplers run ready on 3 nodes behind a PDB, and the
+* the run converges to 100/100 with tail sampling: the agents export by trace ID (load_balancing, k8s
+  resolver on jaeger/otel-sampler, no head sampler), the resolver's Role grants endpointslices in the
+  sampler namespace only (what 0.159.0 lists), 3 samplers run ready on 3 nodes behind a PDB, and the
   samplers' rendered policies keep every synthetic error trace and about 10% of the others
   (module_utils/sampling.py; no Collector runs on the twin);
 * a re-run changes nothing and writes nothing;
@@ -90,13 +90,13 @@ def test_tail_sampling_site_converges_reruns_clean_and_lowers_the_score_when_bro
 
     agents = agent_config(env)
     traces = agents["service"]["pipelines"]["traces"]
-    assert traces["exporters"] == ["loadbalancing"]
+    assert traces["exporters"] == ["load_balancing"]
     assert "probabilistic_sampler" not in traces["processors"] and "probabilistic_sampler" not in agents["processors"]
-    lb = agents["exporters"]["loadbalancing"]
+    lb = agents["exporters"]["load_balancing"]
     assert lb["routing_key"] == "traceID" and lb["resolver"] == {"k8s": {"service": "otel-sampler.jaeger", "ports": [4317]}}
 
     role = k8s_get(env, "/apis/rbac.authorization.k8s.io/v1/namespaces/jaeger/roles/otel-collector-resolver")
-    assert role["rules"] == [{"apiGroups": [""], "resources": ["endpoints"], "verbs": ["get", "list", "watch"]}]
+    assert role["rules"] == [{"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"], "verbs": ["get", "list", "watch"]}]
     binding = k8s_get(env, "/apis/rbac.authorization.k8s.io/v1/namespaces/jaeger/rolebindings/otel-collector-resolver")
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "otel-collector", "namespace": "opentelemetry"}]
     cluster_roles = k8s_get(env, "/apis/rbac.authorization.k8s.io/v1/clusterroles")["items"]
@@ -106,8 +106,9 @@ def test_tail_sampling_site_converges_reruns_clean_and_lowers_the_score_when_bro
     dep = k8s_get(env, "/apis/apps/v1/namespaces/jaeger/deployments/otel-sampler")
     assert dep["spec"]["replicas"] == 3 and dep["status"]["readyReplicas"] == 3
     (ctr,) = dep["spec"]["template"]["spec"]["containers"]
-    assert ctr["image"] == "otel/opentelemetry-collector-contrib:0.114.0"  # the agents' pinned version
-    assert ctr["resources"]["limits"]["memory"] == "125Mi"  # sizing rule: max(100, 2 x working set) / 0.8
+    assert ctr["image"] == "otel/opentelemetry-collector-contrib:0.159.0"  # the agents' pinned version
+    # measured rule (otel_config/sizing.py): 64 MiB + 3,333 spans x (0.8 KiB + 3.15 KiB) = 76.9 MiB; limit 1.25x
+    assert ctr["resources"]["requests"]["memory"] == "77Mi" and ctr["resources"]["limits"]["memory"] == "97Mi"
     assert ctr["readinessProbe"]["httpGet"]["port"] == "health"
     pods = k8s_get(env, "/api/v1/namespaces/jaeger/pods?labelSelector=app.kubernetes.io/name%3Dotel-sampler")["items"]
     assert len({p["spec"]["nodeName"] for p in pods}) == 3
@@ -116,7 +117,7 @@ def test_tail_sampling_site_converges_reruns_clean_and_lowers_the_score_when_bro
 
     conf = sampler_config(env)
     assert conf["service"]["pipelines"]["traces"]["processors"] == ["memory_limiter", "tail_sampling", "batch"]
-    assert conf["exporters"]["otlp"]["endpoint"] == "jaeger-collector.jaeger:4317"
+    assert conf["exporters"]["otlp_grpc"]["endpoint"] == "jaeger-collector.jaeger:4317"
     policies = conf["processors"]["tail_sampling"]["policies"]
     kept = sampling.simulate(policies, sampling.synthetic_traces(5000, 20))
     assert kept["errors_kept"] == kept["errors"] == 250
@@ -145,12 +146,12 @@ def test_tail_sampling_site_converges_reruns_clean_and_lowers_the_score_when_bro
                                        jaeger_namespace="jaeger", claim_name="jaeger-traces", fail_under=0)
     assert rc == 0, output
     rbac = checks_by_id(result)["sampling_rbac"]
-    assert not rbac["passed"] and "may not list endpoints" in rbac["evidence"]
-    assert rbac["fix"].startswith("grant get/list/watch endpoints with a Role and RoleBinding in namespace jaeger")
+    assert not rbac["passed"] and "may not list endpointslices (discovery.k8s.io)" in rbac["evidence"]
+    assert rbac["fix"].startswith("grant get/list/watch endpointslices with a Role and RoleBinding in namespace jaeger")
     assert result["components"]["sampling"]["score"] < 100
     events = k8s_get(env, "/api/v1/namespaces/opentelemetry/events")["items"]
     assert any(e["reason"] == "ContainerLog" and e["message"].startswith(
-        'failed to list *v1.Endpoints: endpoints is forbidden: User "system:serviceaccount:opentelemetry:otel-collector"')
+        'failed to list *v1.EndpointSlice: endpointslices is forbidden: User "system:serviceaccount:opentelemetry:otel-collector"')
         for e in events)
     assert not checks_by_id(result)["otel_ready"]["passed"]
 
@@ -162,7 +163,7 @@ def test_head_sampling_stays_available(twin_factory, tmp_path):
     assert run.rc == 0, run.output[-6000:]
     traces = agent_config(env)["service"]["pipelines"]["traces"]
     assert traces["processors"] == ["memory_limiter", "probabilistic_sampler", "resource", "batch"]
-    assert agent_config(env)["exporters"]["otlp"]["endpoint"] == "jaeger-collector.jaeger:4317"
+    assert agent_config(env)["exporters"]["otlp_grpc"]["endpoint"] == "jaeger-collector.jaeger:4317"
     assert k8s_get(env, "/apis/apps/v1/namespaces/jaeger/deployments/otel-sampler") is None
     assert k8s_get(env, "/apis/rbac.authorization.k8s.io/v1/namespaces/jaeger/roles/otel-collector-resolver") is None
     text = report(tmp_path)

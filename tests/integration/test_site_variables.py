@@ -111,7 +111,7 @@ def test_tempo_group_every_value_takes_effect(twin_factory, tmp_path):
     config = yaml.safe_load(list(otel_cm["data"].values())[0])
     # tracing_sampling head + otel_collector_sampling_percentage: the agents sample, no tail tier
     assert float(config["processors"]["probabilistic_sampler"]["sampling_percentage"]) == 25
-    assert config["service"]["pipelines"]["traces"]["exporters"] == ["otlp"]
+    assert config["service"]["pipelines"]["traces"]["exporters"] == ["otlp_grpc"]
     assert k8s_get(env, "/apis/apps/v1/namespaces/tracing/deployments/otel-sampler") is None
     # ceph_bucket_claim_name (the claim, Bound, in the claim namespace)
     claim = k8s_get(env, "/apis/objectbucket.io/v1alpha1/namespaces/jaeger/objectbucketclaims/traces-claim")
@@ -180,8 +180,10 @@ def test_grpc_group_refuses_contradictions_then_takes_effect(twin_factory, tmp_p
     # tracing_sampling tail (default) with the tail_sampler_* rows: the sampler tier as set
     sampler = k8s_get(env, "/apis/apps/v1/namespaces/jaeger/deployments/otel-sampler")
     assert sampler["spec"]["replicas"] == 2 and sampler["status"]["readyReplicas"] == 2
-    # 60000 spans/s / 2 x 5 s x 1 KiB = 146.5 MiB held; limiter 2x = 293 MiB; limit 293 / 0.8 = 367 Mi
-    assert sampler["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["memory"] == "367Mi"
+    # 60000 spans/s / 2 x 5 s = 150,000 spans held; 64 MiB + 150,000 x (0.8 KiB + 3.15 x 1 KiB) = 642.6 MiB
+    # (otel_config/sizing.py): request 643 Mi, limit 1.25x = 804 Mi
+    resources = sampler["spec"]["template"]["spec"]["containers"][0]["resources"]
+    assert resources["requests"]["memory"] == "643Mi" and resources["limits"]["memory"] == "804Mi"
     sampler_cm = k8s_get(env, "/api/v1/namespaces/jaeger/configmaps/otel-sampler-config")
     tail = yaml.safe_load(sampler_cm["data"]["config.yaml"])["processors"]["tail_sampling"]
     assert tail["decision_wait"] == "5s"

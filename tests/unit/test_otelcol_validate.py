@@ -21,7 +21,8 @@ import re
 import pytest
 import yaml
 
-from ansible_collections.talos_homelab.tracing.plugins.module_utils import otel_config, sampling
+from ansible_collections.talos_homelab.tracing.plugins.module_utils import images, otel_config, sampling
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.otel_config import profiles
 from tests import otelcol, pairwise
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -43,9 +44,12 @@ SAMPLER_FACTORS = {
     "ports": [(4317, 4318, 13133), (14317, 14318, 23133)],
     "tail_sampler_tempo_endpoint": ["jaeger-collector.jaeger:4317", "tempo-distributor.tracing.svc.cluster.local:4317"],
     "tail_sampler_tempo_insecure": [True, False],
+    # the role hands the resolved image (tail_sampler_image or the agents'); one level per profile
+    "tail_sampler_image": ["otel/opentelemetry-collector-contrib:0.159.0", "otel/opentelemetry-collector-contrib:0.114.0"],
 }
 
 AGENT_FACTORS = {
+    "otel_collector_image": ["otel/opentelemetry-collector-contrib:0.159.0", "otel/opentelemetry-collector-contrib:0.114.0"],
     "otel_collector_sampling": ["tail", "head"],
     "otel_collector_hostmetrics_enabled": [True, False],
     "otel_collector_hostmetrics_scrapers": [["cpu", "memory", "disk", "network", "filesystem", "load"],
@@ -134,7 +138,8 @@ def test_every_agent_configuration_is_accepted_by_the_binary(index):
     config, mounts = render_agent(values, with_mounts=True)
     # the case reached the configuration (not a render that ignores its variables)
     exporters = config["service"]["pipelines"]["traces"]["exporters"]
-    assert exporters == (["loadbalancing"] if values["otel_collector_sampling"] == "tail" else ["otlp"])
+    profile = profiles.profile_for(images.tag_version(values["otel_collector_image"]))
+    assert exporters == [profile.name("loadbalancing_exporter" if values["otel_collector_sampling"] == "tail" else "otlp_exporter")]
     assert ("metrics" in config["service"]["pipelines"]) == values["otel_collector_prometheus_remote_write_enabled"]
     ok, message = otelcol.validate(config, mounts=mounts, service_account="opentelemetry")
     assert ok, "%s\n%s" % (AGENT_CASES[index], message)
@@ -181,11 +186,11 @@ def test_misspelt_contrib_keys_are_refused():
     mutations = {
         "tail_sampling": (otel_config.plan("sampler", sampler_values({"ports": (4317, 4318, 13133)}))["config"],
                           lambda c: c["processors"]["tail_sampling"].update(decision_wiat="10s"), "decision_wiat"),
-        "kubeletstats": (base, lambda c: c["receivers"]["kubeletstats"].update(metrics_groups=["pod"]), "metrics_groups"),
+        "kubelet_stats": (base, lambda c: c["receivers"]["kubelet_stats"].update(metrics_groups=["pod"]), "metrics_groups"),
         "probabilistic_sampler": (base, lambda c: c["processors"]["probabilistic_sampler"].update(sampling_percent=5),
                                   "sampling_percent"),
-        "loadbalancing": (render_agent({}), lambda c: c["exporters"]["loadbalancing"]["resolver"]["k8s"].update(servce="x"),
-                          "servce"),
+        "load_balancing": (render_agent({}), lambda c: c["exporters"]["load_balancing"]["resolver"]["k8s"].update(servce="x"),
+                           "servce"),
     }
     for component, (config, mutate, key) in mutations.items():
         config = copy.deepcopy(config)

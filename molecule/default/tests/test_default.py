@@ -46,17 +46,17 @@ def test_collector_daemonset_took_over_and_runs_on_every_node(api):
     nodes = core.list_node().items
     assert ds.status.number_ready == len(nodes) == 6
     container = ds.spec.template.spec.containers[0]
-    assert container.image == "otel/opentelemetry-collector-contrib:0.114.0"
+    assert container.image == "otel/opentelemetry-collector-contrib:0.159.0"
     cfg = core.read_namespaced_config_map("otel-collector-config", "opentelemetry").data["config.yaml"]
     assert "jaeger-system" not in cfg and "14250" not in cfg
     # Tail sampling (the default): the agents route every trace by its ID to the sampler tier, with no
     # head sampler before it (the sampler tier exports to Tempo; jaeger-collector stays for direct senders).
     parsed = yaml.safe_load(cfg)
-    lb = parsed["exporters"]["loadbalancing"]
+    lb = parsed["exporters"]["load_balancing"]
     assert lb["routing_key"] == "traceID"
     assert lb["resolver"]["k8s"] == {"service": "otel-sampler.jaeger", "ports": [4317]}
     traces = parsed["service"]["pipelines"]["traces"]
-    assert traces["exporters"] == ["loadbalancing"]
+    assert traces["exporters"] == ["load_balancing"]
     assert "probabilistic_sampler" not in traces["processors"]
     samplers = apps.read_namespaced_deployment("otel-sampler", "jaeger")
     assert samplers.status.ready_replicas == 3

@@ -4,8 +4,9 @@
 """Both OpenTelemetry Collector configurations of the collection, rendered from the roles' values (pure).
 
 * ``agent.py``: ``agent_config(values)`` and ``agent_sizing(values)``, the agents (role otel_collector);
-* ``sampler.py``: ``sampler_config(values)``, the samplers (role tail_sampler; sizing and policies in
-  ``sampling.py``);
+* ``sampler.py``: ``sampler_config(values)``, the samplers (role tail_sampler; policies in ``sampling.py``);
+* ``sizing.py``: ``sampler_sizing(values)``, the samplers' memory by the rule measured with the real Collector;
+* ``batch.py``: the batch processor's settings, bounded by the next hop's gRPC message limit;
 * ``profiles.py``: the component names of each supported Collector release;
 * ``merge.py``: the deep merge of the user's overrides.
 
@@ -25,6 +26,7 @@ from ansible_collections.talos_homelab.tracing.plugins.module_utils import sampl
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.otel_config.agent import HOSTFS, agent_config, agent_sizing
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.otel_config.sampler import sampler_config
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.otel_config.sizing import sampler_sizing
 
 COLLECTORS = ("agent", "sampler")
 
@@ -42,6 +44,6 @@ def plan(collector: str, values: Mapping) -> Dict[str, Any]:
                 if err.fix not in fixes:
                     fixes.append(err.fix)
             raise TracingError("validate tail_sampler variables", " ".join(e.problem for e in errors), " ".join(fixes))
-        return dict(config=sampler_config(values), sizing=sampling.sizing(values))
+        return dict(config=sampler_config(values), sizing=sampler_sizing(values))
     raise TracingError("render a Collector configuration", "unknown collector %r." % (collector,),
                        "use one of %s." % ", ".join(COLLECTORS))

@@ -7,7 +7,9 @@
   from the container's memory limit and the three percentages (each step truncated to whole MiB).
 * ``agent_config(values)``: the configuration, the role's ConfigMap once dumped with ``to_nice_yaml``:
   an OTLP receiver on all interfaces (receivers bind localhost by default since 0.104), hostmetrics and
-  kubeletstats when on, memory_limiter first in every pipeline, the cluster attribute, batch; tail mode
+  kubeletstats when on, memory_limiter first in every pipeline, the cluster attribute, batch (its
+  ``send_batch_max_size`` from ``otel_collector_span_bytes``, ``batch.py``: a batch fits the next hop's
+  4 MiB gRPC limit); tail mode
   exports traces by trace ID (loadbalancing, k8s resolver on the sampler Service), head mode samples on
   the agent (probabilistic_sampler) and exports OTLP to Jaeger; metrics go to Prometheus remote write
   when it is on. Component names come from the profile of the image's release (``profiles.py``), and
@@ -25,9 +27,10 @@ from __future__ import annotations
 import copy
 from typing import Any, Dict, List, Mapping, Tuple
 
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.otel_config.batch import batch_settings
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.otel_config.merge import merge_overrides
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.otel_config.profiles import Profile, profile_for
-from ansible_collections.talos_homelab.tracing.plugins.module_utils.sampling import image_version
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.images import tag_version
 
 HOSTFS = "/hostfs"
 ANY_HOST = "0.0.0.0:%s"
@@ -102,8 +105,9 @@ def _processors(values: Mapping, profile: Profile, tail: bool) -> Dict[str, Any]
             "limit_mib": size["limiter_mib"], "spike_limit_mib": size["spike_mib"]},
         profile.name("resource_processor"): {"attributes": [
             {"key": "cluster", "value": values["otel_collector_cluster_name"], "action": "upsert"}]},
-        profile.name("batch_processor"): {"timeout": values["otel_collector_batch_timeout"],
-                                          "send_batch_size": values["otel_collector_batch_send_batch_size"]},
+        profile.name("batch_processor"): batch_settings(values["otel_collector_batch_timeout"],
+                                                        whole(values["otel_collector_batch_send_batch_size"]),
+                                                        whole(values["otel_collector_span_bytes"])),
     }
     if not tail:
         processors[profile.name("probabilistic_sampler_processor")] = {
@@ -140,7 +144,7 @@ def _owned_ports(values: Mapping, profile: Profile) -> List[Tuple[Tuple[str, ...
 
 def agent_config(values: Mapping) -> Dict[str, Any]:
     """The agents' Collector configuration from the otel_collector_* ``values`` (overrides merged)."""
-    profile = profile_for(image_version(values.get("otel_collector_image")))
+    profile = profile_for(tag_version(values.get("otel_collector_image")))
     tail = values["otel_collector_sampling"] == "tail"
     remote_write = bool(values["otel_collector_prometheus_remote_write_enabled"])
     memory_limiter, resource, batch = (profile.name(c) for c in ("memory_limiter_processor", "resource_processor",

@@ -13,7 +13,8 @@ themselves.
 
 ``profile_for(version)`` picks the newest profile whose release is not newer than ``version``; a version
 older than every profile, or an image tag without a version, gets the oldest profile (the names every
-release since 0.114.0 accepts). Today there is one profile, 0.114.0.
+release since 0.114.0 accepts). Profiles: 0.114.0 and 0.159.0 (the default image's). The preflight
+refuses a version that is not exactly one of them (``has_profile``), before anything is written.
 """
 
 from __future__ import annotations
@@ -66,14 +67,45 @@ V0_114_0 = Profile((0, 114, 0), {
     "loadbalancing_protocol": "otlp",
 })
 
-# Oldest first. A later release is one more entry, e.g. Profile((0, X, Y), dict(V0_114_0.names,
-# otlp_exporter="otlp_grpc", loadbalancing_exporter="load_balancing", ...)).
-PROFILES = (V0_114_0,)
+# otelcol-contrib v0.159.0 (2026-08): the type names without deprecated aliases, each the ``type:`` of the
+# component's metadata.yaml at that tag (read from the module zips of the Go module cache that
+# tools/go/otelcol builds from; ``deprecated_type:`` is the 0.114.0 name the release still accepts):
+#   go.opentelemetry.io/collector/receiver/otlpreceiver@v0.159.0            type: otlp
+#   contrib receiver/hostmetricsreceiver@v0.159.0                             type: host_metrics (deprecated_type: hostmetrics; contrib #45449, 0.151.0)
+#   contrib receiver/kubeletstatsreceiver@v0.159.0                            type: kubelet_stats (deprecated_type: kubeletstats; #45339, 0.152.0)
+#   go.opentelemetry.io/collector/processor/memorylimiterprocessor@v0.159.0  type: memory_limiter
+#   contrib processor/resourceprocessor@v0.159.0                              type: resource
+#   go.opentelemetry.io/collector/processor/batchprocessor@v0.159.0          type: batch
+#   contrib processor/probabilisticsamplerprocessor@v0.159.0                  type: probabilistic_sampler
+#   contrib processor/tailsamplingprocessor@v0.159.0                          type: tail_sampling
+#   go.opentelemetry.io/collector/exporter/otlpexporter@v0.159.0              type: otlp_grpc (deprecated_type: otlp; core #14403, 0.144.0)
+#   contrib exporter/loadbalancingexporter@v0.159.0                           type: load_balancing (deprecated_type: loadbalancing; #45339, 0.153.0)
+#   contrib exporter/prometheusremotewriteexporter@v0.159.0                   type: prometheus_remote_write
+#       (deprecated_type: prometheusremotewrite; #45339, 0.154.0)
+#   contrib extension/healthcheckextension@v0.159.0                           type: health_check
+# loadbalancing_protocol stays ``otlp``: exporter/loadbalancingexporter config.go at v0.159.0,
+# ``Protocol.OTLP otlpexporter.Config `mapstructure:"otlp"```.
+V0_159_0 = Profile((0, 159, 0), dict(
+    V0_114_0.names,
+    hostmetrics_receiver="host_metrics",
+    kubeletstats_receiver="kubelet_stats",
+    otlp_exporter="otlp_grpc",
+    loadbalancing_exporter="load_balancing",
+    prometheusremotewrite_exporter="prometheus_remote_write",
+))
+
+# Oldest first. A later release is one more entry, e.g. Profile((0, X, Y), dict(V0_159_0.names, ...)).
+PROFILES = (V0_114_0, V0_159_0)
 
 
 def supported_releases() -> Tuple[str, ...]:
     """The releases the collection has a profile for, as ``"0.114.0"`` strings (oldest first)."""
     return tuple(".".join(str(part) for part in profile.release) for profile in PROFILES)
+
+
+def has_profile(version: Optional[Version]) -> bool:
+    """Whether ``version`` is exactly a release the collection has a profile for (``None``: no)."""
+    return version is not None and any(profile.release == tuple(version) for profile in PROFILES)
 
 
 def profile_for(version: Optional[Version]) -> Profile:
@@ -85,3 +117,14 @@ def profile_for(version: Optional[Version]) -> Profile:
         if profile.release <= tuple(version):
             chosen = profile
     return chosen
+
+
+def canonical_type(type_name: str) -> str:
+    """The oldest profile's name of a component type a later profile renamed (``load_balancing`` ->
+    ``loadbalancing``, ``otlp_grpc`` -> ``otlp``); any other name unchanged. Lets a reader of a deployed
+    configuration (the readiness checks) treat a release's name and its deprecated alias alike."""
+    for profile in PROFILES[1:]:
+        for component, name in profile.names.items():
+            if name == type_name and component != "loadbalancing_protocol":
+                return PROFILES[0].names[component]
+    return type_name

@@ -40,7 +40,7 @@ from ansible_collections.talos_homelab.tracing.plugins.module_utils.preflight.co
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.preflight.jaeger import (
     FORBIDDEN_IMAGES, GRPC_PLUGIN_MAX_VERSION, JAEGER_CRD, jaeger_cluster_errors, jaeger_images, jaeger_values_errors,
 )
-from ansible_collections.talos_homelab.tracing.plugins.module_utils.preflight.otel import read_otel
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.preflight.otel import collector_image_errors, read_otel
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.preflight.retention import effective_retention
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.preflight.storage import (
     DEFAULT_CLASS_ANNOTATIONS, WAL_ACCESS_MODES, WAL_CLAIM_TEMPLATE, WAL_CLASS_VAR, WAL_STORAGE_CLASSES, is_default_class,
@@ -51,7 +51,7 @@ __all__ = [
     "DEFAULT_CLASS_ANNOTATIONS", "FORBIDDEN_IMAGES", "GRPC_PLUGIN_MAX_VERSION", "JAEGER_CRD",
     "ROOK_ALLOWED_FIELDS_KEY", "ROOK_DEFAULT_ALLOWED_FIELDS", "ROOK_LIFECYCLE_VERSION", "STORAGE_MODES", "TracingError",
     "WAL_ACCESS_MODES", "WAL_CLAIM_TEMPLATE", "WAL_CLASS_VAR", "WAL_STORAGE_CLASSES", "bucket_name_problem",
-    "ceph_values_errors", "cluster_facts", "effective_retention", "is_default_class",
+    "ceph_values_errors", "cluster_facts", "collector_image_errors", "effective_retention", "is_default_class",
     "jaeger_cluster_errors", "jaeger_images", "jaeger_values_errors", "message", "read_cluster", "read_otel", "rook_facts",
     "run", "statefulset_replacement", "storage_class_errors", "unreachable", "validate", "version_tuple", "wal_claim_template", "wal_storage_class",
 ]
@@ -59,8 +59,10 @@ __all__ = [
 
 def validate(site: dict[str, Any] | None = None, ceph: dict[str, Any] | None = None, jaeger: dict[str, Any] | None = None,
              cluster: dict[str, Any] | None = None, today: str | None = None,
-             tail_sampler: dict[str, Any] | None = None) -> tuple[list[TracingError], dict[str, Any]]:
-    """Every problem of the given sections; see the module docstring (tail_sampler: module_utils/sampling.py).
+             tail_sampler: dict[str, Any] | None = None,
+             otel: dict[str, Any] | None = None) -> tuple[list[TracingError], dict[str, Any]]:
+    """Every problem of the given sections; see the module docstring (tail_sampler: module_utils/sampling.py;
+    otel, role otel_collector's: its image's version must have a configuration profile, as tail_sampler's).
 
     ``today`` (ISO date, default the current date) is the day the support table is read for;
     ``effective`` gains ``warnings``, ``support`` (the table's verdict per image) and, in storage
@@ -72,6 +74,8 @@ def validate(site: dict[str, Any] | None = None, ceph: dict[str, Any] | None = N
         today = datetime.date.today().isoformat()
     cluster = cluster or {}
     errors, effective = [], {}
+    if otel is not None:
+        errors += collector_image_errors(otel)
     if site is not None:
         site_errors, effective = effective_retention(site)
         errors += site_errors
@@ -101,6 +105,7 @@ def validate(site: dict[str, Any] | None = None, ceph: dict[str, Any] | None = N
                 effective["wal_storage_class"] or "", str(jaeger.get("jaeger_production_tempo_wal_size") or ""))
     if tail_sampler is not None:
         errors += sampling.values_errors(tail_sampler)
+        errors += collector_image_errors({"tail_sampler_image": tail_sampler.get("tail_sampler_image")})
         if "tail_sampler_namespace" in cluster:
             effective["tail_sampler_namespace_missing"] = cluster["tail_sampler_namespace"] is None
     effective.update(cluster_facts(cluster))
@@ -149,7 +154,7 @@ def run(params: dict[str, Any], client_factory: Callable[[dict[str, Any]], Any])
         cluster = read_cluster(client, ceph=ceph, jaeger=jaeger, tail_sampler=tail, otel=otel)
     except TracingError as err:
         raise unreachable(err, params) if getattr(err, "status", None) is None else err
-    errors, effective = validate(site=site, ceph=ceph, jaeger=jaeger, cluster=cluster, tail_sampler=tail)
+    errors, effective = validate(site=site, ceph=ceph, jaeger=jaeger, cluster=cluster, tail_sampler=tail, otel=otel)
     result = dict(changed=False, effective=effective, errors=[e.message for e in errors],
                   api_requests=getattr(client, "requests", None))
     return result, (message(errors, params.get("nothing_written")) if errors else None)

@@ -11,6 +11,7 @@ configuration run only when it was read (registry ``needs_otel_config``).
 from __future__ import annotations
 
 
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.otel_config import profiles
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import parse as p
 from ansible_collections.talos_homelab.tracing.plugins.module_utils import images as img
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import versions as v
@@ -26,20 +27,28 @@ MIN_COLLECTOR_VERSION = (0, 104, 0)  # receivers default to localhost since 0.10
 CONTRIB_REPOS = ("otel/opentelemetry-collector-contrib", "otel/opentelemetry-collector-k8s")
 
 
+def collector_version(workload: dict | None, what: str) -> Outcome:
+    """``(passed, evidence)`` of a Collector workload's image against the releases the collection has a
+    configuration profile for (otel_config/profiles.py): the contrib distribution, a version tag, one of them."""
+    refs = [c.get("image") for c in p.containers(workload, init=False)]
+    image = refs[0] if refs else ""
+    version = img.version_tuple(img.split_image(image)[1])
+    supported = ", ".join(profiles.supported_releases())
+    if img.image_repo_name(image) not in CONTRIB_REPOS:
+        return False, "%s %s is not the contrib distribution (hostmetrics/kubeletstats are contrib receivers)" % (what, image)
+    if version is None:
+        return False, "%s %s has no version tag (supported: %s)" % (what, image, supported)
+    if version < MIN_COLLECTOR_VERSION:
+        return False, "%s %s is older than %s (supported: %s)" % (what, image, v.version_text(MIN_COLLECTOR_VERSION), supported)
+    if not profiles.has_profile(version):
+        return False, "%s %s: %s has no configuration profile (supported: %s)" % (what, image, v.version_text(version), supported)
+    return True, "%s %s: %s, supported (%s)" % (what, image, v.version_text(version), supported)
+
+
 def check_otel_version(f: Facts) -> Outcome:
     if not f.otel_workload:
         return False, "no collector workload %s/%s" % (f.otel_ns, f.params.get("otel_name"))
-    refs = [c.get("image") for c in p.containers(f.otel_workload, init=False)]
-    image = refs[0] if refs else ""
-    repo, tag, _digest = img.split_image(image)
-    version = img.version_tuple(tag)
-    if img.image_repo_name(image) not in CONTRIB_REPOS:
-        return False, "%s is not the contrib distribution (hostmetrics/kubeletstats are contrib receivers)" % image
-    if version is None:
-        return False, "%s has no version tag" % image
-    if version < MIN_COLLECTOR_VERSION:
-        return False, "%s is older than %s" % (image, v.version_text(MIN_COLLECTOR_VERSION))
-    return True, image
+    return collector_version(f.otel_workload, "agents")
 
 
 def check_otel_daemonset(f: Facts) -> Outcome:

@@ -9,6 +9,8 @@ import base64
 import re
 from typing import Any, Iterable
 
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.otel_config.profiles import canonical_type
+
 try:
     import yaml
 
@@ -18,7 +20,7 @@ except ImportError:  # pragma: no cover - PyYAML ships with ansible-core
 
 MAX_EXPORTER_LOOKUPS = 10
 HOSTNAME_KEY = "kubernetes.io/hostname"
-ENDPOINT_EXPORTER_TYPES = ("otlp", "otlphttp", "jaeger", "jaeger_thrift", "zipkin", "prometheusremotewrite", "loki", "otlp_grpc")
+ENDPOINT_EXPORTER_TYPES = ("otlp", "otlphttp", "otlp_http", "jaeger", "jaeger_thrift", "zipkin", "prometheusremotewrite", "loki")
 
 
 # ------------------------------------------------------------------ generic
@@ -55,8 +57,9 @@ def load_yaml(text: str | None) -> tuple[Any, str | None]:
 
 
 def type_of(component_id: Any) -> str:
-    """``otlp/jaeger`` -> ``otlp``."""
-    return str(component_id).split("/", 1)[0]
+    """``otlp/jaeger`` -> ``otlp``; a release's new name as its deprecated alias, the 0.114.0 name
+    (``load_balancing/x`` -> ``loadbalancing``, ``otlp_grpc`` -> ``otlp``: otel_config/profiles.py)."""
+    return canonical_type(str(component_id).split("/", 1)[0])
 
 
 # ------------------------------------------------------------------ workloads

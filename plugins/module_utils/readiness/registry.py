@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, TYPE_CHECKING
 
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.otel_config.profiles import supported_releases
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import checks_jaeger as jaeger
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import checks_jaeger_operator as operator
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import checks_otel as otel
@@ -85,6 +86,7 @@ def implementation(check: Check, facts: Facts) -> Callable[[Facts], Any] | None:
     return func
 
 
+SUPPORTED_COLLECTORS = ", ".join(supported_releases())
 TAIL_FIX = ("set tracing_sampling: tail (the default) and run the site playbook: the agents export with the"
             " loadbalancing exporter (routing_key traceID) to role tail_sampler's replicas.")
 WAL_FIX = ("run the site playbook (role jaeger_production): Tempo's WAL goes on volumeClaimTemplates claims"
@@ -94,8 +96,9 @@ OTEL, JAEGER, STORAGE, SAMPLING = COMPONENTS[0], COMPONENTS[1], COMPONENTS[3], C
 
 ALL_CHECKS = [
     # ------------------------------------------------------------------ OpenTelemetry Collector (checks_otel.py)
-    Check("otel_version", OTEL, "Collector version", WARNING, 5, "run a pinned otel/opentelemetry-collector-contrib image"
-          " >= 0.104.0 (role otel_collector, otel_collector_image).", run=otel.check_otel_version),
+    Check("otel_version", OTEL, "Collector version supported", WARNING, 5, "run a pinned"
+          " otel/opentelemetry-collector-contrib image of a release the collection supports, " + SUPPORTED_COLLECTORS
+          + " (role otel_collector, otel_collector_image).", run=otel.check_otel_version),
     Check("otel_daemonset", OTEL, "DaemonSet mode (one agent per node)", DANGER, 5,
           "deploy the collector as a DaemonSet (role otel_collector).", run=otel.check_otel_daemonset),
     Check("otel_ready", OTEL, "Ready pods = schedulable nodes", DANGER, 8, "make the DaemonSet tolerate every node's"
@@ -190,7 +193,7 @@ ALL_CHECKS = [
           " tail_sampler) and point otel_collector_sampler_service/_namespace/_port at its Service.",
           run=sampling.check_sampling_resolver),
     Check("sampling_rbac", SAMPLING, "Resolver RBAC in the sampler namespace", DANGER, 5, "grant the agents'"
-          " ServiceAccount get/list/watch on endpoints (and discovery.k8s.io endpointslices from otelcol-contrib 0.140)"
+          " ServiceAccount get/list/watch on endpoints (discovery.k8s.io endpointslices instead from otelcol-contrib 0.140)"
           " with a Role and RoleBinding in the sampler namespace (role otel_collector, otel_collector_sampling: tail).",
           run=sampling.check_sampling_rbac),
     Check("sampling_pipeline", SAMPLING, "Sampler pipeline: memory_limiter first, batch after tail_sampling, OTLP to"
@@ -201,6 +204,9 @@ ALL_CHECKS = [
           run=sampling.check_sampling_replicas),
     Check("sampling_pdb", SAMPLING, "Sampler PodDisruptionBudget", WARNING, 3, "add a PodDisruptionBudget"
           " (maxUnavailable 1) for the sampler pods (role tail_sampler).", run=sampling.check_sampling_pdb),
+    Check("sampling_version", SAMPLING, "Sampler Collector version supported", WARNING, 2, "run the samplers on a"
+          " release the collection supports, " + SUPPORTED_COLLECTORS + " (role tail_sampler: leave tail_sampler_image"
+          " empty for the agents' image, or pin one).", run=sampling.check_sampling_version),
 ]
 
 

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 from ansible_collections.talos_homelab.tracing.plugins.module_utils import sampling as model
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness import parse as p
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness.sampling_tier import sampling_summary, tier
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness.checks_otel import collector_version
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.images import tag_version
 
 if TYPE_CHECKING:  # annotations only
     from ansible_collections.talos_homelab.tracing.plugins.module_utils.readiness.facts import Facts, Outcome
@@ -133,7 +135,7 @@ def check_sampling_rbac(f: Facts) -> Outcome:
     ns = t.target.get("namespace") if t.target else None
     sa = p.pod_spec(f.otel_workload).get("serviceAccountName") or "default"
     images = [c.get("image") for c in p.containers(f.otel_workload, init=False)]
-    version = model.image_version(images[0] if images else "")
+    version = tag_version(images[0] if images else "")
     missing, via = [], []
     for rule in model.resolver_rules(version):
         group, resource = rule["apiGroups"][0], rule["resources"][0]
@@ -212,3 +214,10 @@ def check_sampling_pdb(f: Facts) -> Outcome:
         return False, "Deployment %s: no PDB" % p.name_of(t.workload)
     spec = pdbs[0].get("spec") or {}
     return True, "PDB %s (%s)" % (p.name_of(pdbs[0]), ", ".join("%s %s" % (k, spec[k]) for k in ("minAvailable", "maxUnavailable") if k in spec))
+
+
+def check_sampling_version(f: Facts) -> Outcome:
+    t = tier(f)
+    if t.workload is None:
+        return False, "no sampler Deployment"
+    return collector_version(t.workload, "samplers")

@@ -302,7 +302,8 @@ def api_access(store, pod: dict, text: str, version: str) -> Optional[dict]:
     pipelines = ((conf.get("service") or {}).get("pipelines") or {}).values()
     used = {x for pl in pipelines if isinstance(pl, dict) for k in ("receivers", "exporters") for x in pl.get(k) or []}
     for name, exp in (conf.get("exporters") or {}).items():
-        if name.split("/")[0] != "loadbalancing" or name not in used or not isinstance(exp, dict):
+        # the type and its deprecated alias (load_balancing from 0.153.0, contrib #45339)
+        if name.split("/")[0] not in ("loadbalancing", "load_balancing") or name not in used or not isinstance(exp, dict):
             continue
         k8s = ((exp.get("resolver") or {}).get("k8s"))
         if not isinstance(k8s, dict):
@@ -310,9 +311,9 @@ def api_access(store, pod: dict, text: str, version: str) -> Optional[dict]:
         svc = str(k8s.get("service") or "")
         svc_ns = svc.partition(".")[2]
         svc_ns = svc_ns.split(".")[0] or ns  # resolver_k8s.go: no namespace -> the Collector's own
-        needs = [("", "endpoints", "*v1.Endpoints")]
-        if _version(version) >= ENDPOINTSLICES_FROM:
-            needs.append(("discovery.k8s.io", "endpointslices", "*v1.EndpointSlice"))
+        # Endpoints before the switch, EndpointSlices only after it (resolver_k8s.go at v0.159.0)
+        needs = ([("discovery.k8s.io", "endpointslices", "*v1.EndpointSlice")] if _version(version) >= ENDPOINTSLICES_FROM
+                 else [("", "endpoints", "*v1.Endpoints")])
         for group, resource, type_desc in needs:
             for verb in ("list", "watch"):
                 ok, _reason = authz.authorize(store, user, groups, {"verb": verb, "group": group, "resource": resource, "namespace": svc_ns})
@@ -320,7 +321,7 @@ def api_access(store, pod: dict, text: str, version: str) -> Optional[dict]:
                     return {"unready": True, "log": f"failed to list {type_desc}: {_forbidden(user, 'list', group, resource, svc_ns)}",
                             "component": f"exporters::{name}", "key": "resolver.k8s"}
     for name, rec in (conf.get("receivers") or {}).items():
-        if name.split("/")[0] != "kubeletstats" or name not in used or not isinstance(rec, dict):
+        if name.split("/")[0] not in ("kubeletstats", "kubelet_stats") or name not in used or not isinstance(rec, dict):
             continue
         if rec.get("auth_type") != "serviceAccount":
             continue

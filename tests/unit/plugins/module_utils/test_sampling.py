@@ -82,22 +82,17 @@ def test_sampler_config_order_memory_limiter_first_batch_after_sampling():
     assert conf["exporters"]["otlp"]["endpoint"] == "jaeger-collector.jaeger:4317"
 
 
-def test_sizing_rule():
-    size = s.sizing(dict(VALUES, tail_sampler_expected_spans_per_sec=30000))
-    # 30000 / 3 x 10 s x 1 KiB = 97.7 MiB held; limiter 2x = 196; limit 196 / 0.8 = 245
-    assert size["working_set_mib"] == 97.7
-    assert (size["limiter_mib"], size["limit_mib"]) == (196, 245)
-    assert size["num_traces"] == 2000  # 2 x 100 traces/s x 10 s
-    assert s.sizing(dict(VALUES, tail_sampler_num_traces=12345))["num_traces"] == 12345
-    assert s.sizing(VALUES)["limiter_mib"] == 100  # floor
-
-
 def test_resolver_rules_by_version():
     old = s.resolver_rules((0, 114, 0))
-    assert [r["resources"] for r in old] == [["endpoints"]]
+    assert old == [{"apiGroups": [""], "resources": ["endpoints"], "verbs": ["get", "list", "watch"]}]
+    assert s.resolver_rules((0, 137, 9)) == old
+    # v0.159.0 resolver_k8s.go lists and watches EndpointSlices only
     new = s.resolver_rules((0, 159, 0))
-    assert [r["resources"] for r in new] == [["endpoints"], ["endpointslices"]]
-    assert new[1]["apiGroups"] == ["discovery.k8s.io"] and new[1]["verbs"] == ["get", "list", "watch"]
+    assert new == [{"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"], "verbs": ["get", "list", "watch"]}]
+    assert s.resolver_rules((0, 140, 0)) == new
+    both = [["endpoints"], ["endpointslices"]]
+    assert [r["resources"] for r in s.resolver_rules((0, 139, 0))] == both  # the switch's release is not pinned down
+    assert [r["resources"] for r in s.resolver_rules(None)] == both
 
 
 @pytest.mark.parametrize("key,value,needle", [

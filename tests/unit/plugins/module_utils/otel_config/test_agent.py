@@ -18,7 +18,10 @@ from ansible_collections.talos_homelab.tracing.plugins.module_utils.otel_config 
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), *[os.pardir] * 5))
 with open(os.path.join(ROOT, "roles", "otel_collector", "defaults", "main.yml"), encoding="utf-8") as _fh:
-    DEFAULTS = yaml.safe_load(_fh)
+    ROLE_DEFAULTS = yaml.safe_load(_fh)
+# The render logic below is checked with 0.114.0's component names; the default image's (0.159.0) names
+# are checked in test_the_default_image_renders_0_159_0_names_without_aliases.
+DEFAULTS = dict(ROLE_DEFAULTS, otel_collector_image="otel/opentelemetry-collector-contrib:0.114.0")
 
 
 def values(**changes):
@@ -134,7 +137,8 @@ def test_overrides_merge_as_data():
     assert traces["processors"] == ["memory_limiter", "probabilistic_sampler", "resource", "batch"]
     assert traces["exporters"] == ["loadbalancing"] and conf["processors"]["batch"]["timeout"] == "5s"
     typo = agent.agent_config(values(config_overrides={"processors": {"batch": {"send_batch_size": None, "send_batch_sise": 8192}}}))
-    assert typo["processors"]["batch"] == {"timeout": "5s", "send_batch_size": None, "send_batch_sise": 8192}
+    assert typo["processors"]["batch"] == {"timeout": "5s", "send_batch_size": None, "send_batch_max_size": 2048,
+                                           "send_batch_sise": 8192}
 
 
 @pytest.mark.parametrize("overrides, variable", [
@@ -168,3 +172,17 @@ def test_component_names_come_from_the_profile(monkeypatch):
         assert "otlp" in old["receivers"]
     lb = agent.agent_config(values(image="otel/opentelemetry-collector-contrib:0.200.0"))["exporters"]["loadbalancing_x"]
     assert set(lb["protocol"]) == {"otlp_x"}
+
+
+@pytest.mark.parametrize("sampling", ["tail", "head"])
+def test_the_default_image_renders_0_159_0_names_without_aliases(sampling):
+    conf = agent.agent_config(dict(ROLE_DEFAULTS, otel_collector_sampling=sampling))
+    assert ROLE_DEFAULTS["otel_collector_image"].endswith(":0.159.0")
+    assert set(conf["receivers"]) == {"otlp", "host_metrics", "kubelet_stats"}
+    assert set(conf["exporters"]) == {"load_balancing" if sampling == "tail" else "otlp_grpc", "prometheus_remote_write"}
+    assert conf["service"]["pipelines"]["metrics"]["receivers"] == ["otlp", "host_metrics", "kubelet_stats"]
+    aliases = {"loadbalancing", "hostmetrics", "kubeletstats", "prometheusremotewrite"}
+    for section, names in components(conf).items():
+        assert not names & aliases, (section, names)
+    if sampling == "tail":
+        assert set(conf["exporters"]["load_balancing"]["protocol"]) == {"otlp"}  # config.go: Protocol.OTLP `otlp`

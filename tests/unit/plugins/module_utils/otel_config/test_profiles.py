@@ -29,9 +29,40 @@ def test_0_114_0_names():
             p.name("kubeletstats_receiver")) == ("otlp", "loadbalancing", "prometheusremotewrite", "kubeletstats")
 
 
-@pytest.mark.parametrize("version", [None, (0, 100, 0), (0, 114, 0), (0, 159, 0), (1, 0, 0)])
-def test_today_every_version_gets_the_0_114_0_names(version):
+@pytest.mark.parametrize("version", [None, (0, 100, 0), (0, 114, 0), (0, 158, 9)])
+def test_versions_before_0_159_0_get_the_0_114_0_names(version):
     assert profiles.profile_for(version) is profiles.V0_114_0
+
+
+@pytest.mark.parametrize("version", [(0, 159, 0), (0, 159, 1), (1, 0, 0)])
+def test_versions_from_0_159_0_get_its_names(version):
+    assert profiles.profile_for(version) is profiles.V0_159_0
+
+
+def test_0_159_0_names_have_no_deprecated_alias():
+    # metadata.yaml type of each module at v0.159.0 (tools/go/otelcol/README.md lists type and alias)
+    p = profiles.V0_159_0
+    assert {c: p.name(c) for c in profiles.COMPONENTS} == {
+        "otlp_receiver": "otlp", "hostmetrics_receiver": "host_metrics", "kubeletstats_receiver": "kubelet_stats",
+        "memory_limiter_processor": "memory_limiter", "resource_processor": "resource", "batch_processor": "batch",
+        "probabilistic_sampler_processor": "probabilistic_sampler", "tail_sampling_processor": "tail_sampling",
+        "otlp_exporter": "otlp_grpc", "loadbalancing_exporter": "load_balancing",
+        "prometheusremotewrite_exporter": "prometheus_remote_write", "health_check_extension": "health_check",
+        "loadbalancing_protocol": "otlp"}
+
+
+def test_supported_releases_and_exact_profile():
+    assert profiles.supported_releases() == ("0.114.0", "0.159.0")
+    assert profiles.has_profile((0, 114, 0)) and profiles.has_profile((0, 159, 0))
+    assert not any(profiles.has_profile(v) for v in (None, (0, 130, 0), (0, 159, 1), (0, 113, 0)))
+
+
+@pytest.mark.parametrize("name,canonical", [("load_balancing", "loadbalancing"), ("otlp_grpc", "otlp"),
+                                            ("kubelet_stats", "kubeletstats"), ("host_metrics", "hostmetrics"),
+                                            ("prometheus_remote_write", "prometheusremotewrite"),
+                                            ("loadbalancing", "loadbalancing"), ("otlp", "otlp"), ("zipkin", "zipkin")])
+def test_canonical_type_maps_a_new_name_to_its_alias(name, canonical):
+    assert profiles.canonical_type(name) == canonical
 
 
 def test_a_later_profile_is_picked_from_its_release_on(monkeypatch):

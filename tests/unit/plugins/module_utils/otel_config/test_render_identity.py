@@ -96,3 +96,29 @@ def test_recorded_file_is_the_one_the_integration_test_writes():
     for kind in data.values():
         for rec in kind.values():
             assert set(rec) == {"config_sha256", "objects_sha256", "gomemlimit", "resources"}
+
+
+# The renders of every variant while otel_collector_image defaulted to 0.114.0 (recorded at 7a8ff6d, the
+# commit before the default moved to 0.159.0). A user who pins 0.114.0 must get exactly those bytes. The
+# sampler entries were re-recorded with the measured memory sizing (a change for every release; their
+# objects_sha256 is not recorded, null).
+PINNED_0_114_0 = _load(os.path.join(DATA, "collector_renders_0.114.0.json"))
+IMAGE_0_114_0 = "otel/opentelemetry-collector-contrib:0.114.0"
+
+
+def _own_image(variant):
+    return "otel_collector_image" in variant or bool(variant.get("tail_sampler_image"))
+
+
+@pytest.mark.parametrize("name", sorted(n for n, v in VARIANTS["agent"].items() if n not in REFUSED and not _own_image(v)))
+def test_agent_config_pinned_to_0_114_0_is_unchanged(name):
+    variant = dict(VARIANTS["agent"][name], otel_collector_image=IMAGE_0_114_0)
+    plan = otel_config.plan("agent", role_values("agent", variant))
+    assert config_sha256(plan["config"]) == PINNED_0_114_0["agent"][name]["config_sha256"], to_nice_yaml(plan["config"])
+
+
+@pytest.mark.parametrize("name", sorted(n for n, v in VARIANTS["sampler"].items() if not _own_image(v)))
+def test_sampler_config_pinned_to_0_114_0_is_unchanged(name):
+    variant = dict(VARIANTS["sampler"][name], tail_sampler_image=IMAGE_0_114_0)
+    plan = otel_config.plan("sampler", role_values("sampler", variant))
+    assert config_sha256(plan["config"]) == PINNED_0_114_0["sampler"][name]["config_sha256"], to_nice_yaml(plan["config"])

@@ -282,6 +282,8 @@ TEMPO_CASES = {
         processors=["tail_sampling", "memory_limiter", "batch"])),
     "sampling_replicas": lambda snap: snap["sampling"]["deployments"][0]["status"].update(readyReplicas=2),
     "sampling_pdb": lambda snap: snap["sampling"].update(pdbs=[]),
+    "sampling_version": lambda snap: snap["sampling"]["deployments"][0]["spec"]["template"]["spec"]["containers"][0].update(
+        image="otel/opentelemetry-collector-contrib:0.130.0"),
 }
 
 

@@ -51,7 +51,7 @@ def test_every_check_function_is_registered_exactly_once():
 
 def test_check_ids_are_unique_and_every_component_is_known():
     ids = [c.meta["id"] for c in registry.ALL_CHECKS]
-    assert len(ids) == len(set(ids)) == 38
+    assert len(ids) == len(set(ids)) == 39
     assert set(c.meta["component"] for c in registry.ALL_CHECKS) == set(registry.COMPONENTS)
     assert set(registry.COMPONENT_TITLES) == set(registry.COMPONENTS)
 

@@ -54,7 +54,7 @@ def test_missing_rbac_names_the_grant_and_the_namespace():
     assert check["fix"].startswith("grant get/list/watch endpoints with a Role and RoleBinding in namespace jaeger")
 
 
-def test_newer_agents_need_endpointslices_too():
+def test_newer_agents_need_endpointslices():
     snap = s.target_tempo()
     snap["otel"]["daemonset"]["spec"]["template"]["spec"]["containers"][0]["image"] = "otel/opentelemetry-collector-contrib:0.159.0"
     check = by_id(assess(snap))["sampling_rbac"]
@@ -73,3 +73,35 @@ def test_before_state_has_no_tail_tier_and_jaeger_still_30():
     checks = by_id(result)
     assert checks["sampling_tail"]["evidence"] == "no sampling: every trace is kept"
     assert result["components"]["sampling"]["score"] == 0
+
+
+def _image(workload, image):
+    workload["spec"]["template"]["spec"]["containers"][0]["image"] = image
+
+
+def test_both_collector_versions_are_shown_against_the_supported_list():
+    snap = s.target_tempo()
+    checks = by_id(assess(snap))
+    image = "otel/opentelemetry-collector-contrib:0.114.0"
+    assert checks["otel_version"]["passed"] and checks["sampling_version"]["passed"]
+    assert checks["otel_version"]["evidence"] == "agents %s: 0.114.0, supported (0.114.0, 0.159.0)" % image
+    assert checks["sampling_version"]["evidence"] == "samplers %s: 0.114.0, supported (0.114.0, 0.159.0)" % image
+
+
+def test_a_version_without_profile_fails_and_names_the_supported_ones():
+    snap = s.target_tempo()
+    _image(snap["otel"]["daemonset"], "otel/opentelemetry-collector-contrib:0.130.0")
+    _image(snap["sampling"]["deployments"][0], "otel/opentelemetry-collector-contrib:0.150.1")
+    result = assess(snap)
+    checks = by_id(result)
+    assert not checks["otel_version"]["passed"] and not checks["sampling_version"]["passed"]
+    assert checks["otel_version"]["evidence"].endswith("0.130.0 has no configuration profile (supported: 0.114.0, 0.159.0)")
+    assert "0.150.1 has no configuration profile (supported: 0.114.0, 0.159.0)" in checks["sampling_version"]["evidence"]
+    assert "0.114.0, 0.159.0" in checks["sampling_version"]["fix"] and "0.114.0, 0.159.0" in checks["otel_version"]["fix"]
+    assert result["components"]["sampling"]["score"] < 100 and result["components"]["otel_collector"]["score"] < 100
+
+
+def test_the_default_release_passes():
+    snap = s.target_tempo()
+    _image(snap["sampling"]["deployments"][0], "otel/opentelemetry-collector-contrib:0.159.0")
+    assert by_id(assess(snap))["sampling_version"]["passed"]
