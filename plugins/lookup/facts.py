@@ -14,7 +14,8 @@ description:
     of every managed object, a dictionary), V(checksum_annotation) (the storage Secret's checksum annotation key),
     V(config_checksum_annotation) (the annotation key that rolls Tempo and Jaeger Query on a new C(tempo.yaml)),
     V(source_claim_label) (the label naming the storage Secret's ObjectBucketClaim), V(obc_api_version) and
-    V(obc_kind) (Rook's ObjectBucketClaim), V(storage_secret_name) (the storage Secret's default name).
+    V(obc_kind) (Rook's ObjectBucketClaim), V(storage_secret_name) (the storage Secret's default name),
+    V(collector_image) (the OpenTelemetry Collector image the agents and the samplers run by default).
 options:
   _terms:
     description: Names of the facts.

@@ -74,7 +74,12 @@ SAMPLER_PORT = 4317
 # --- What the roles read (lookup talos_homelab.tracing.facts, plugins/lookup/facts.py) ---------
 # Kept small and explicit: each entry is a fact a role would otherwise copy. tests/unit/test_role_facts.py
 # fails on a literal copy of one of these values in roles/ or playbooks/.
+# The Collector release the agents and the samplers run by default (otel_config/profiles.py has its
+# profile; tools/go/otelcol builds the same release; tag confirmed published: README "Dependencies").
+COLLECTOR_IMAGE = "otel/opentelemetry-collector-contrib:0.159.0"
+
 ROLE_FACTS = {
+    "collector_image": COLLECTOR_IMAGE,
     "managed_labels": MANAGED_LABELS,
     "checksum_annotation": ANNOTATION_CHECKSUM,
     "config_checksum_annotation": ANNOTATION_CONFIG_CHECKSUM,

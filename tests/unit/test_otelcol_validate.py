@@ -235,3 +235,11 @@ def test_the_binary_is_the_release_its_go_mod_pins():
     zero = {v for _m, v in pins if v.startswith("v0.")}
     assert zero == {"v" + otelcol.RELEASE}, sorted(set(pins))
     assert len({v for _m, v in pins if v.startswith("v1.")}) == 1, sorted(set(pins))
+
+
+def test_the_default_image_is_the_release_the_binary_is_built_from():
+    """The agents' and samplers' default image (constants.COLLECTOR_IMAGE) runs the release tools/go/otelcol
+    builds, so what the binary validates is what users deploy by default."""
+    from ansible_collections.talos_homelab.tracing.plugins.module_utils.constants import COLLECTOR_IMAGE
+
+    assert images.tag_version(COLLECTOR_IMAGE) == tuple(int(x) for x in otelcol.RELEASE.split("."))

@@ -74,6 +74,7 @@ def test_public_variables_are_role_prefixed_and_spec_defaults_match(role):
     ("otel_collector", "otel_collector_sampler_namespace", C.SAMPLER_NAMESPACE),
     ("otel_collector", "otel_collector_sampler_port", C.SAMPLER_PORT),
     ("ceph_bucket", "ceph_bucket_retention_days", C.RETENTION_DAYS),
+    ("otel_collector", "otel_collector_image", C.COLLECTOR_IMAGE),
     # Tempo keeps the stack's default retention when the role runs alone (the site derives it)
     ("jaeger_production", "jaeger_production_tempo_block_retention", "%dh" % (C.RETENTION_DAYS * 24)),
     ("tail_sampler", "tail_sampler_name", C.SAMPLER_NAME),

@@ -27,6 +27,7 @@ def _run(*terms):
     ("obc_api_version", "objectbucket.io/v1alpha1"),
     ("obc_kind", "ObjectBucketClaim"),
     ("storage_secret_name", "jaeger-storage"),
+    ("collector_image", "otel/opentelemetry-collector-contrib:0.159.0"),
 ])
 def test_each_fact_has_the_value_the_modules_use(name, value):
     assert _run(name) == [value]
@@ -36,7 +37,7 @@ def test_the_exported_set_is_exactly_the_documented_one():
     # A fact added to ROLE_FACTS without a test above (and a line in DOCUMENTATION) fails here.
     assert sorted(C.ROLE_FACTS) == sorted([
         "managed_labels", "checksum_annotation", "config_checksum_annotation", "source_claim_label",
-        "obc_api_version", "obc_kind", "storage_secret_name"])
+        "obc_api_version", "obc_kind", "storage_secret_name", "collector_image"])
     description = " ".join(yaml.safe_load(facts_lookup.DOCUMENTATION)["description"])
     for name in C.ROLE_FACTS:
         assert "V(%s)" % name in description, name
@@ -47,6 +48,7 @@ def test_the_values_are_the_constants_themselves():
     assert C.ROLE_FACTS["checksum_annotation"] == C.ANNOTATION_CHECKSUM
     assert C.ROLE_FACTS["obc_api_version"] == C.OBC_API_VERSION
     assert C.ROLE_FACTS["storage_secret_name"] == C.STORAGE_SECRET_NAME
+    assert C.ROLE_FACTS["collector_image"] == C.COLLECTOR_IMAGE
 
 
 def test_several_terms_in_order():
