@@ -29,6 +29,9 @@ ALLOWED = {
     ("roles/jaeger_production/defaults/main.yml", "jaeger_production_storage_secret_name", "storage_secret_name"),
     ("roles/jaeger_production/meta/argument_specs.yml",
      "argument_specs.main.options.jaeger_production_storage_secret_name.default", "storage_secret_name"),
+    # The same for the default Collector image (test_role_argument_specs.py: equal to constants.COLLECTOR_IMAGE).
+    ("roles/otel_collector/defaults/main.yml", "otel_collector_image", "collector_image"),
+    ("roles/otel_collector/meta/argument_specs.yml", "argument_specs.main.options.otel_collector_image.default", "collector_image"),
 }
 
 

@@ -23,6 +23,7 @@ import pytest
 import yaml
 from ansible.plugins.filter.core import to_nice_yaml
 
+from ansible_collections.talos_homelab.tracing.plugins.module_utils import constants as C
 from ansible_collections.talos_homelab.tracing.plugins.module_utils import otel_config
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
 
@@ -49,7 +50,7 @@ def role_values(kind, variant):
     values = _load(os.path.join(ROOT, "roles", role, "defaults", "main.yml"))
     values.update(variant)
     if kind == "sampler":
-        default = _load(os.path.join(ROOT, "roles", role, "vars", "main.yml"))["__tail_sampler_default_image"]
+        default = C.COLLECTOR_IMAGE  # vars/main.yml __tail_sampler_default_image reads it through the facts lookup
         values["tail_sampler_image"] = values["tail_sampler_image"] or variant.get("otel_collector_image") or default
     return {k: v for k, v in values.items() if k.startswith(role + "_")}
 
