@@ -97,14 +97,47 @@ def diagnose(workload: dict[str, Any], pods: Iterable[dict[str, Any]], events: I
         if not _ready(pod):
             not_ready.append({"pod": (pod.get("metadata") or {}).get("name") or "", "revision": rev,
                               "containers": container_problems(pod)})
-    failed_create = []
+    name = (workload.get("metadata") or {}).get("name") or ""
+    pod_names = set(p["pod"] for p in not_ready)
+    failed_create, pod_events = [], {}
     for ev in events or []:
-        if ev.get("reason") == "FailedCreate" and ev.get("message") and _clip(ev["message"]) not in failed_create:
-            failed_create.append(_clip(ev["message"]))
+        obj, text = ev.get("involvedObject") or {}, _clip(ev.get("message"))
+        if not text:
+            continue
+        if ev.get("reason") == "FailedCreate" and (not name or obj.get("name") == name or str(obj.get("name")).startswith(name + "-")):
+            if text not in failed_create:
+                failed_create.append(text)
+        elif obj.get("kind") == "Pod" and obj.get("name") in pod_names:
+            # the kubelet's Warning events of a pod that is not ready: the pull error (Failed), probes (Unhealthy)
+            pod_events.setdefault(obj["name"], [])
+            if (ev.get("reason"), text) not in pod_events[obj["name"]]:
+                pod_events[obj["name"]].append((ev.get("reason") or "", text))
+    for pod in not_ready:
+        pod["events"] = pod_events.get(pod["pod"], [])
+        pulls = [t for r, t in pod["events"] if r == "Failed" and "pull" in t.lower()]
+        for c in pod["containers"]:
+            if pulls and c["reason"] in ("ImagePullBackOff", "ErrImagePull") and pulls[-1] != c["message"]:
+                c["pull_error"] = pulls[-1]
     status = workload.get("status") or {}
     current = status.get("updateRevision") or status.get("currentRevision") or ""
     return {"pods": len(pods), "not_ready": not_ready, "failed_create": failed_create, "revisions": revisions,
             "current_revision": current}
+
+
+def carry_pull_errors(previous: dict[str, Any] | None, diag: dict[str, Any]) -> dict[str, Any]:
+    """``diag`` with the pull error an earlier look saw (ErrImagePull's message: the registry's answer) kept on each
+    container now in ImagePullBackOff, whose own message only says "Back-off pulling image"."""
+    seen = {}
+    for pod in (previous or {}).get("not_ready") or []:
+        for c in pod["containers"]:
+            text = c.get("pull_error") or (c["message"] if c["reason"] == "ErrImagePull" else "")
+            if text:
+                seen[(pod["pod"], c["container"])] = text
+    for pod in diag.get("not_ready") or []:
+        for c in pod["containers"]:
+            if c["reason"] in ("ImagePullBackOff", "ErrImagePull") and (pod["pod"], c["container"]) in seen:
+                c.setdefault("pull_error", seen[(pod["pod"], c["container"])])
+    return diag
 
 
 def fatal(diag: dict[str, Any]) -> list[str]:
@@ -117,6 +150,8 @@ def _container_text(pod: dict[str, Any], c: dict[str, Any]) -> str:
     text = "pod %s%s: %s" % (pod["pod"], (" container %s" % c["container"]) if c["container"] else "", c["reason"] or "not ready")
     if c["message"]:
         text += " (%s)" % c["message"]
+    if c.get("pull_error") and c["reason"] == "ImagePullBackOff":
+        text += "; the pull failed with: %s" % c["pull_error"]
     if c["last_message"] or c["exit_code"] not in (None, 0):
         text += "; last termination (exit %s): %s" % (c["exit_code"], c["last_message"] or "no message")
     return text
@@ -136,8 +171,13 @@ def summary(diag: dict[str, Any], limit: int = 3) -> str:
                     continue
                 seen.add(key)
                 shown.append(_container_text(pod, c))
+            for reason, text in pod.get("events") or []:
+                if reason not in ("Failed", "BackOff") and ("event", reason, text) not in seen and len(shown) < limit + 2:
+                    seen.add(("event", reason, text))
+                    shown.append("event %s: %s" % (reason, text))
         parts.append("; ".join(shown))
-        names = [offending(c["last_message"]) or offending(c["message"]) for p in not_ready for c in p["containers"]]
+        names = [offending(c["last_message"]) or offending(c["message"]) or offending(c.get("pull_error"))
+                 for p in not_ready for c in p["containers"]]
         named = sorted(set(n for n in names if n))
         if named:
             parts.append("the refusal names %s" % ", ".join(named))

@@ -33,7 +33,7 @@ from typing import Any, Callable, Iterable
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.apply import object_id
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.constants import OBC_API_VERSION, OBC_KIND, OBC_PLURAL
-from ansible_collections.talos_homelab.tracing.plugins.module_utils.diagnosis import fatal, summary
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.diagnosis import carry_pull_errors, fatal, summary
 
 # kind -> (apiVersion, plural, the action of a failure message)
 KINDS = {
@@ -240,8 +240,9 @@ def wait_for(targets: list[dict[str, Any]], read: Callable[[dict[str, Any]], dic
                 done, why = is_done(obj, target)
                 if done:
                     break
-                diag, was_stuck = _inspect(inspect, target, obj, is_transient), stuck
-                stuck = fatal(diag) if diag else []
+                look, was_stuck = _inspect(inspect, target, obj, is_transient), stuck
+                diag = carry_pull_errors(diag, look) if look else diag
+                stuck = fatal(look) if look else []
                 if stuck and stuck == was_stuck:
                     raise WaitError(_message(target, "stuck", timeout, fix, diag=diag, waited=clock() - start),
                                     target, "stuck", obj.get("status") or {})

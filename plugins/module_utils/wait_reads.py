@@ -5,7 +5,7 @@
 
 ``reader(api_client)``: ``read(target)``, one GET of the live object (``None`` on 404).
 ``inspector(api_client)``: ``inspect(target, obj)``, the pods the workload's selector matches and the
-namespace's FailedCreate events (two list reads), put through ``diagnosis.diagnose``; only called while
+namespace's Warning events (two list reads), put through ``diagnosis.diagnose``; only called while
 a workload is not done, so a converged re-run reads nothing more.
 """
 
@@ -59,10 +59,9 @@ def inspector(api_client: Any) -> Callable[[dict[str, Any], dict[str, Any]], dic
     def inspect(target, obj):
         if target["kind"] not in WORKLOADS or not selector_text(obj):
             return None
-        ns, name = target.get("namespace"), target["name"]
+        ns = target.get("namespace")
         pods = _get(api_client, api_path("v1", "pods", ns), {"labelSelector": selector_text(obj)}).get("items") or []
-        events = _get(api_client, api_path("v1", "events", ns), {"fieldSelector": "reason=FailedCreate"}).get("items") or []
-        mine = [e for e in events if ((e.get("involvedObject") or {}).get("name") or "").startswith(name)]
-        return diagnose(obj, pods, mine)
+        events = _get(api_client, api_path("v1", "events", ns), {"fieldSelector": "type=Warning"}).get("items") or []
+        return diagnose(obj, pods, events)
 
     return inspect

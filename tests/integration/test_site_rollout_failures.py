@@ -61,6 +61,8 @@ def test_non_existent_sampler_image_fails_naming_the_image_and_the_pull_error(tw
     print("wall %.1f s; message: %s" % (took, msg))
     assert msg.startswith("Failed to roll out Deployment jaeger/otel-sampler: stopped after"), msg
     assert "ImagePullBackOff" in msg or "ErrImagePull" in msg, msg
+    # the pull error (the registry's answer), not only the kubelet's back-off
+    assert "not found" in msg and "the refusal names image 'otel/opentelemetry-collector-contrib:0.999.0'" in msg, msg
     assert "The agents move to the samplers only once these are ready" in msg
     # step 4 failed before the agents moved: they still export to jaeger-collector, which Tempo now serves
     ok, detail = trace_path(env)

@@ -135,8 +135,10 @@ def test_an_image_pull_error_stops_once_stable_and_a_config_error_waits_to_the_t
         R.wait_for([DS], lambda t: NOT_READY, timeout=300, delay=5, clock=clock, sleep=clock.sleep,
                    inspect=lambda t, o: D.diagnose(o, [next(seq)], []))
     assert err.value.reason == "stuck" and clock.now == 10, clock.now  # ErrImagePull then twice ImagePullBackOff
-    assert "image 'otel/opentelemetry-collector-contrib:0.999.0'" not in err.value.msg  # the last look has the back-off only
+    # the last look has the back-off only; the registry's answer of the first look is kept
     assert 'Back-off pulling image "otel/x:0.999.0"' in err.value.msg
+    assert "the pull failed with: " + PULL in err.value.msg
+    assert "the refusal names image 'otel/opentelemetry-collector-contrib:0.999.0'" in err.value.msg
     assert "kubectl -n opentelemetry rollout undo daemonset/otel-collector" in err.value.msg
 
     clock = Clock()
@@ -160,3 +162,19 @@ def test_a_transient_inspect_error_costs_only_the_diagnosis():
         R.wait_for([DS], lambda t: NOT_READY, timeout=10, delay=5, clock=clock, sleep=clock.sleep, inspect=inspect,
                    is_transient=lambda e: isinstance(e, Transient))
     assert err.value.reason == "timeout" and "The cluster says" not in err.value.msg
+
+
+def test_the_kubelets_pull_event_names_the_pull_error_and_other_pod_warnings_are_shown():
+    pull_event = {"reason": "Failed", "type": "Warning", "involvedObject": {"kind": "Pod", "name": "otel-collector-b"},
+                  "message": PULL}
+    probe = {"reason": "Unhealthy", "type": "Warning", "involvedObject": {"kind": "Pod", "name": "tempo-0"},
+             "message": "Readiness probe failed: HTTP probe failed with statuscode: 503"}
+    other_workload = dict(FAILED_CREATE, involvedObject={"name": "otel-sampler-abc"})
+    diag = D.diagnose({"metadata": {"name": "otel-collector"}}, [PULLING, pod("tempo-0", running=True)],
+                      [pull_event, probe, other_workload, dict(FAILED_CREATE, involvedObject={"name": "otel-collector"})])
+    assert diag["not_ready"][0]["containers"][0]["pull_error"] == PULL
+    assert diag["failed_create"] == [FAILED_CREATE["message"]]  # not the other workload's
+    text = D.summary(diag)
+    assert "ImagePullBackOff (Back-off pulling image \"otel/x:0.999.0\"); the pull failed with: " + PULL in text
+    assert "the refusal names image 'otel/opentelemetry-collector-contrib:0.999.0'" in text
+    assert "event Unhealthy: Readiness probe failed" in text
