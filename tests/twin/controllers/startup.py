@@ -349,7 +349,8 @@ def container_start(workloads, pod: dict, c: dict, old: dict) -> Optional[dict]:
         if prev in ("ErrImagePull", "ImagePullBackOff"):
             return {"waiting": {"reason": "ImagePullBackOff", "message": f'Back-off pulling image "{image}"'}}
         # the kubelet's Warning Event of reason Failed (pkg/kubelet/images/image_manager.go, events.FailedToPullImage)
-        _note(workloads.store, pod, c, pull_error(image), reason="Failed", kind="Warning", component="kubelet", prefix="")
+        if workloads is not None:
+            _note(workloads.store, pod, c, pull_error(image), reason="Failed", kind="Warning", component="kubelet", prefix="")
         return {"waiting": {"reason": "ErrImagePull", "message": pull_error(image)}}
     family = FAMILIES[repo]
     if family is None or not tag:
