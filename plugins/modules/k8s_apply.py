@@ -56,6 +56,14 @@ options:
       - Seconds before the first retry; each further retry waits twice as long, at most 30 seconds.
     type: float
     default: 2
+  merge_type:
+    description:
+      - How an existing object is patched, as in M(kubernetes.core.k8s); default strategic merge, then JSON merge when
+        the API refuses it. C(merge) alone (RFC 7386) replaces lists whole and deletes map keys set to C(null): what a
+        takeover of an object another controller made needs (plugins/module_utils/takeover.py).
+    type: list
+    elements: str
+    choices: [json, merge, strategic-merge]
   wait:
     description:
       - Objects to wait for after the apply, in list order. Each has C(kind) (DaemonSet, Deployment, StatefulSet,
@@ -194,6 +202,7 @@ def argument_spec():
         new_namespaces=dict(type="list", elements="str", default=[]),
         retries=dict(type="int", default=8),
         retry_delay=dict(type="float", default=2),
+        merge_type=dict(type="list", elements="str", choices=["json", "merge", "strategic-merge"]),
         wait=dict(type="list", elements="dict", default=[]),
         wait_timeout=dict(type="int", default=300),
         wait_sleep=dict(type="int", default=5),

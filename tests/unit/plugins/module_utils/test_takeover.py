@@ -29,11 +29,21 @@ def test_only_services_the_owner_kind_holds_are_taken_over_later():
     assert out["names"] == ["jaeger-collector"]
     assert [o["metadata"]["name"] for o in out["apply"]] == ["tempo", "tempo", "jaeger-query"]
     (patch,) = out["take_over"]
+    # a JSON merge patch: exactly our labels and selector (the operator's keys null), our ports, no owner
     assert patch["metadata"]["ownerReferences"] is None
-    assert patch["metadata"]["labels"] == {"app.kubernetes.io/name": "tempo", "$patch": "replace"}
-    assert patch["spec"]["selector"] == {"app.kubernetes.io/name": "tempo", "$patch": "replace"}
-    assert patch["spec"]["ports"] == [{"name": "grpc-otlp", "port": 4317}, {"$patch": "replace"}]
+    assert patch["metadata"]["labels"] == {"app.kubernetes.io/name": "tempo"}
+    assert patch["spec"]["selector"] == {"app": None, "app.kubernetes.io/name": "tempo"}
+    assert patch["spec"]["ports"] == [{"name": "grpc-otlp", "port": 4317}]
+    assert "$patch" not in repr(patch)
     assert DESIRED[2]["spec"]["selector"] == {"app.kubernetes.io/name": "tempo"}  # the input is not changed
+
+
+def test_a_service_the_operator_left_after_its_cr_went_is_taken_over_too():
+    left = {"kind": "Service", "metadata": {"name": "jaeger-query", "labels": {"app": "jaeger", "app.kubernetes.io/managed-by": "jaeger-operator"}},
+            "spec": {"selector": {"app": "jaeger", "q": "0"}}}
+    (patch,) = T.plan([left], DESIRED)["take_over"]
+    assert patch["metadata"]["labels"] == {"app": None, "app.kubernetes.io/managed-by": None}
+    assert patch["spec"]["selector"] == {"app": None, "q": "1"}
 
 
 def test_nothing_to_take_over_without_the_cr_or_on_a_re_run():
