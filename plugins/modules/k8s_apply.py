@@ -59,7 +59,7 @@ options:
   merge_type:
     description:
       - How an existing object is patched, as in M(kubernetes.core.k8s); default strategic merge, then JSON merge when
-        the API refuses it. C(merge) alone (RFC 7386) replaces lists whole and deletes map keys set to C(null): what a
+        the API refuses it. C(merge) alone (RFC 7386) replaces lists whole and deletes map keys set to C(null), which a
         takeover of an object another controller made needs (plugins/module_utils/takeover.py).
     type: list
     elements: str
