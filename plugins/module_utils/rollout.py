@@ -33,6 +33,7 @@ from typing import Any, Callable, Iterable
 
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.apply import object_id
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.constants import OBC_API_VERSION, OBC_KIND, OBC_PLURAL
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.diagnosis import carry_pull_errors, fatal, summary
 
 # kind -> (apiVersion, plural, the action of a failure message)
 KINDS = {
@@ -47,6 +48,8 @@ DEFAULT_FIX = {
                " or create it.",
     "timeout": "look at the pods (kubectl -n <namespace> get pods; kubectl describe / logs): an image pull error, a refused"
                " configuration or not enough nodes keep a rollout from finishing.",
+    "stuck": "correct the value the pods refuse (above) and re-run.",
+    "back": "To go back meanwhile: kubectl -n <namespace> rollout undo <kind>/<name> returns the pods to the previous revision.",
 }
 
 
@@ -159,21 +162,44 @@ def is_done(obj: dict[str, Any] | None, target: dict[str, Any]) -> tuple[bool, s
     return True, ""
 
 
-def _message(target, reason, timeout, fix, status=None, why=None, error=None):
+def _back(target, fix):
+    return (fix.get("back") or "").replace("<namespace>", str(target.get("namespace") or "")).replace(
+        "<kind>", target["kind"].lower()).replace("<name>", target["name"])
+
+
+def _message(target, reason, timeout, fix, status=None, why=None, error=None, diag=None, waited=0):
     action = KINDS[target["kind"]][2]
+    cause = (" The cluster says: %s" % summary(diag)) if diag else ""
+    if reason == "stuck":
+        return ("Failed to %s %s: stopped after %d s of the %d s allowed, because waiting cannot help (%s).%s %s Fix: %s"
+                % (action, target_id(target), waited, timeout, ", ".join(fatal(diag)), cause, _back(target, fix), fix["stuck"]))
     if reason == "missing":
         return ("Failed to %s %s: it does not exist, so it cannot %s (stopped at once instead of polling for %d s). Fix: %s"
                 % (action, target_id(target), action, timeout, fix))
     if reason == "error":
         return "Failed to %s %s: reading it failed: %s Fix: %s" % (action, target_id(target), error, fix)
-    return "Failed to %s %s within %d s: %s; status %s. Fix: %s" % (
-        action, target_id(target), timeout, why, json.dumps(status or {}, sort_keys=True), fix)
+    return "Failed to %s %s within %d s: %s; status %s.%s%s Fix: %s" % (
+        action, target_id(target), timeout, why, json.dumps(status or {}, sort_keys=True), cause,
+        (" " + _back(target, fix)) if diag else "", fix["timeout"])
+
+
+def _inspect(inspect, target, obj, is_transient):
+    """The diagnosis, or ``None`` without ``inspect`` or when its reads failed transiently."""
+    if inspect is None:
+        return None
+    try:
+        return inspect(target, obj)
+    except Exception as exc:  # classified: a transient read only costs this poll's diagnosis
+        if is_transient is not None and is_transient(exc):
+            return None
+        raise
 
 
 def wait_for(targets: list[dict[str, Any]], read: Callable[[dict[str, Any]], dict[str, Any] | None], first: dict | None = None, timeout: float = 300,
              delay: float = 5, fix: dict[str, str] | None = None, is_transient: Callable[[BaseException], bool] | None = None,
              may_appear: Iterable = (), clock: Callable[[], float] = time.monotonic,
-             sleep: Callable[[float], Any] = time.sleep) -> list[dict[str, Any]]:
+             sleep: Callable[[float], Any] = time.sleep,
+             inspect: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any] | None] | None = None) -> list[dict[str, Any]]:
     """Wait until every target is done, in list order. Returns one result per target.
 
     ``read(target)`` returns the live object or ``None`` when it does not exist; ``first`` maps
@@ -181,16 +207,21 @@ def wait_for(targets: list[dict[str, Any]], read: Callable[[dict[str, Any]], dic
     ``is_transient(exc)`` says whether a read error is polled again (else it fails at once).
     ``may_appear``: keys of targets an operator makes from an object the apply just wrote (the Jaeger
     CR's Deployments); one that does not exist yet is polled until the timeout instead of failing at once.
-    ``timeout`` (seconds) bounds the whole wait. Raises ``WaitError``.
+    ``timeout`` (seconds) bounds the whole wait. ``inspect(target, obj)`` returns the diagnosis of a
+    workload that is not done (module_utils/diagnosis.py): the wait stops at once when the same
+    containers are in a reason that waiting cannot clear (CrashLoopBackOff, ImagePullBackOff) on two
+    polls in a row, and every failure message carries what the cluster says. Raises ``WaitError``.
     """
-    fix = dict(DEFAULT_FIX, **(fix or {}))
+    fix = dict(DEFAULT_FIX, **dict((k, v) for k, v in (fix or {}).items() if v))
     first = dict(first or {})
-    deadline = clock() + timeout
+    start = clock()
+    deadline = start + timeout
     results = []
     for target in targets or []:
         key = object_key(target["kind"], target.get("namespace"), target["name"])
         obj = first.pop(key, None)
         reads = 0
+        diag, stuck = None, []
         while True:
             if obj is None:
                 reads += 1
@@ -209,9 +240,15 @@ def wait_for(targets: list[dict[str, Any]], read: Callable[[dict[str, Any]], dic
                 done, why = is_done(obj, target)
                 if done:
                     break
+                look, was_stuck = _inspect(inspect, target, obj, is_transient), stuck
+                diag = carry_pull_errors(diag, look) if look else diag
+                stuck = fatal(look) if look else []
+                if stuck and stuck == was_stuck:
+                    raise WaitError(_message(target, "stuck", timeout, fix, diag=diag, waited=clock() - start),
+                                    target, "stuck", obj.get("status") or {})
             if clock() + delay > deadline:
                 status = (obj or {}).get("status") or {}
-                raise WaitError(_message(target, "timeout", timeout, fix["timeout"], status=status, why=why),
+                raise WaitError(_message(target, "timeout", timeout, fix, status=status, why=why, diag=diag),
                                 target, "timeout", status)
             sleep(delay)
             obj = None

@@ -25,6 +25,11 @@ description:
     read and without a second module start-up. The conditions are those of C(kubectl rollout status)
     (plugins/module_utils/rollout.py). A target that does not exist fails at once; a transient read error is polled
     again; the timeout fails with the last status. O(objects) may be empty to wait only. Check mode never waits.
+  - While a workload is not rolled out, the wait reads its pods and FailedCreate events and every failure message
+    says what the cluster says (each pod that is not ready with its containers' waiting reason and message and
+    last termination message, FailedCreate events, pods per revision; plugins/module_utils/diagnosis.py). It stops
+    at once, not at the timeout, when the same containers stay in CrashLoopBackOff or ImagePullBackOff on two
+    polls in a row.
 author:
   - talos_homelab.tracing contributors (@talos-homelab)
 options:
@@ -51,6 +56,14 @@ options:
       - Seconds before the first retry; each further retry waits twice as long, at most 30 seconds.
     type: float
     default: 2
+  merge_type:
+    description:
+      - How an existing object is patched, as in M(kubernetes.core.k8s); default strategic merge, then JSON merge when
+        the API refuses it. C(merge) alone (RFC 7386) replaces lists whole and deletes map keys set to C(null), which a
+        takeover of an object another controller made needs (plugins/module_utils/takeover.py).
+    type: list
+    elements: str
+    choices: [json, merge, strategic-merge]
   wait:
     description:
       - Objects to wait for after the apply, in list order. Each has C(kind) (DaemonSet, Deployment, StatefulSet,
@@ -72,7 +85,9 @@ options:
     default: 5
   wait_fix:
     description:
-      - The fixes the failure messages name, C(missing) (the object does not exist) and C(timeout) (not done in time).
+      - The fixes the failure messages name, C(missing) (the object does not exist), C(timeout) (not done in time),
+        C(stuck) (pods in a reason waiting cannot clear) and C(back) (how to go back, or what still works; C(<namespace>),
+        C(<kind>), C(<name>) are replaced by the target's).
     type: dict
     default: {}
 extends_documentation_fragment:
@@ -159,18 +174,17 @@ from ansible_collections.talos_homelab.tracing.plugins.module_utils.apply import
     ApplyError, apply_objects, secret_values, validate_objects,
 )
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.args import K8S_AUTH_ARGS
-from ansible_collections.talos_homelab.tracing.plugins.module_utils.k8s import api_path
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.retry import is_transient
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.rollout import (
-    KINDS, WaitError, first_looks, operator_made, target_id, validate_targets, wait_for,
+    WaitError, first_looks, operator_made, target_id, validate_targets, wait_for,
 )
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.wait_reads import inspector, reader
 
 try:
     from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import K8SClient, get_api_client
     from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
     from ansible_collections.kubernetes.core.plugins.module_utils.k8s.runner import perform_action
     from ansible_collections.kubernetes.core.plugins.module_utils.k8s.service import K8sService
-    from kubernetes.client.exceptions import ApiException
 
     HAS_K8S_CORE = True
     K8S_CORE_IMPORT_ERROR = None
@@ -188,6 +202,7 @@ def argument_spec():
         new_namespaces=dict(type="list", elements="str", default=[]),
         retries=dict(type="int", default=8),
         retry_delay=dict(type="float", default=2),
+        merge_type=dict(type="list", elements="str", choices=["json", "merge", "strategic-merge"]),
         wait=dict(type="list", elements="dict", default=[]),
         wait_timeout=dict(type="int", default=300),
         wait_sleep=dict(type="int", default=5),
@@ -212,23 +227,6 @@ class _Quiet(object):
 
     def warn(self, *args, **kwargs):
         return None
-
-
-def reader(api_client):
-    """``read(target)`` for rollout.wait_for: one GET of the live object, ``None`` when it does not exist."""
-
-    def read(target):
-        api_version, plural = KINDS[target["kind"]][:2]
-        try:
-            return api_client.call_api(api_path(api_version, plural, target.get("namespace"), target["name"]), "GET",
-                                       header_params={"Accept": "application/json"}, response_type="object",
-                                       auth_settings=["BearerToken"], _return_http_data_only=True, _preload_content=True)
-        except ApiException as exc:
-            if exc.status == 404:
-                return None
-            raise
-
-    return read
 
 
 def written_note(err):
@@ -283,7 +281,8 @@ def main():
                                         first=first_looks(result["objects"], result["changed_objects"]),
                                         timeout=params["wait_timeout"], delay=params["wait_sleep"], fix=params["wait_fix"],
                                         is_transient=is_transient,
-                                        may_appear=operator_made(params["wait"], objects, result["changed_objects"]))
+                                        may_appear=operator_made(params["wait"], objects, result["changed_objects"]),
+                                        inspect=inspector(client.client.client))
         except WaitError as err:
             module.fail_json(msg=err.msg, wait_failed=dict(reason=err.reason, id=target_id(err.target), status=err.status),
                              **dict((k, v) for k, v in result.items() if k != "objects"))

@@ -79,7 +79,9 @@ effective:
       C(warnings), C(support) (the support table's verdict per image), C(wal_storage_class) and
       C(tempo_statefulset_replace) (why StatefulSet tempo must be replaced, or null) (with O(jaeger_production) in storage mode tempo).
     - What the roles would read again otherwise - C(otel_namespace_exists), C(otel_daemonset_selector) (null without a
-      DaemonSet), C(otel_sampler_namespace_missing) (with O(otel_collector)); C(ceph_namespace_exists) (with O(ceph_bucket));
+      DaemonSet), C(otel_sampler_namespace_missing), C(otel_samplers_serving) (tail sampling, whether the sampler Deployment named
+      C(otel_collector_sampler_service) has rolled out, so the agents may export to it) (with O(otel_collector));
+      C(ceph_namespace_exists) (with O(ceph_bucket));
       C(jaeger_namespace_exists) and C(jaeger_cr) (the Jaeger CR as a list of zero or one, metadata and spec only) (with
       O(jaeger_production)).
   returned: always

@@ -411,3 +411,103 @@ def render_collectors(agent_vars=None, sampler_vars=None, timeout=300):
             with open(path) as fh:
                 out[kind] = json.load(fh)
     return out
+
+
+# ---------------------------------------------------------------------- the agents' trace path (issue 23)
+def k8s_patch(env, path, patch):
+    """JSON merge patch of ``path`` on the twin (what a user's ``kubectl patch --type merge`` sends)."""
+    return env["kube"].call_api(path, "PATCH", body=patch, header_params={"Content-Type": "application/merge-patch+json"},
+                                response_type="object", _return_http_data_only=True, auth_settings=["BearerToken"])
+
+
+def seed_fixed_agents(env, namespace="opentelemetry", name="otel-collector-config"):
+    """The seed's own fix on the before-state: the agents export OTLP to ``jaeger-collector.jaeger:4317``
+    (the all-in-one serves it) instead of ``jaeger-collector.jaeger-system:14250``."""
+    path = "/api/v1/namespaces/%s/configmaps/%s" % (namespace, name)
+    text = k8s_get(env, path)["data"]["config.yaml"].replace("jaeger-collector.jaeger-system:14250", "jaeger-collector.jaeger:4317")
+    k8s_patch(env, path, {"data": {"config.yaml": text}})
+    assert trace_path(env)[0], trace_path(env)
+
+
+def _agents_trace_targets(config):
+    """``[(service, namespace)]`` the agents' traces pipeline exports to (OTLP endpoint or loadbalancing k8s resolver)."""
+    targets = []
+    pipelines = ((config.get("service") or {}).get("pipelines") or {})
+    for pname, pipeline in pipelines.items():
+        if pname.split("/")[0] != "traces":
+            continue
+        for exporter in pipeline.get("exporters") or []:
+            conf = (config.get("exporters") or {}).get(exporter) or {}
+            resolver = ((conf.get("resolver") or {}).get("k8s") or {}).get("service")
+            host = resolver or str(conf.get("endpoint") or "").rsplit(":", 1)[0]
+            parts = host.replace("http://", "").replace("https://", "").split(".")
+            targets.append((parts[0], parts[1] if len(parts) > 1 else "default"))
+    return targets
+
+
+def trace_path(env, namespace="opentelemetry", name="otel-collector-config"):
+    """``(ok, detail)``: every Service the agents' configuration exports traces to has a ready pod behind it."""
+    import yaml
+
+    cm = k8s_get(env, "/api/v1/namespaces/%s/configmaps/%s" % (namespace, name))
+    if cm is None:
+        return False, "no ConfigMap %s/%s" % (namespace, name)
+    targets = _agents_trace_targets(yaml.safe_load(cm["data"]["config.yaml"]) or {})
+    if not targets:
+        return False, "%s: no traces exporter" % name
+    details, ok = [], True
+    for svc_name, svc_ns in targets:
+        svc = k8s_get(env, "/api/v1/namespaces/%s/services/%s" % (svc_ns, svc_name))
+        selector = ((svc or {}).get("spec") or {}).get("selector") or {}
+        ready = 0
+        if selector:
+            for pod in k8s_get(env, "/api/v1/namespaces/%s/pods" % svc_ns)["items"]:
+                labels = pod["metadata"].get("labels") or {}
+                if pod["metadata"].get("deletionTimestamp") or any(labels.get(k) != v for k, v in selector.items()):
+                    continue
+                conds = (pod.get("status") or {}).get("conditions") or []
+                ready += any(c.get("type") == "Ready" and c.get("status") == "True" for c in conds)
+        ok = ok and ready > 0
+        details.append("%s -> %s/%s: %s" % (name, svc_ns, svc_name, "no Service" if svc is None else "%d ready pods" % ready))
+    return ok, "; ".join(details)
+
+
+class TracePathSampler(object):
+    """Samples ``trace_path`` every ``interval`` seconds in a thread; ``seconds_without()`` sums the gaps."""
+
+    def __init__(self, env, interval=0.2):
+        import threading
+
+        self.env, self.interval, self.samples = env, interval, []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self._stop.is_set():
+            t = time.monotonic()
+            try:
+                ok, detail = trace_path(self.env)
+            except Exception as exc:  # a read refused under load counts as unknown, not as a gap
+                ok, detail = None, "read failed: %s" % exc
+            self.samples.append((t, ok, detail))
+            self._stop.wait(self.interval)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def seconds_without(self):
+        """Seconds between a sample without a path and the next sample, summed."""
+        total = 0.0
+        for (t, ok, _d), (t_next, _ok, _d2) in zip(self.samples, self.samples[1:]):
+            if ok is False:
+                total += t_next - t
+        return total
+
+    def gaps(self):
+        """The distinct details seen while there was no path."""
+        return sorted(set(d for _t, ok, d in self.samples if ok is False))

@@ -61,9 +61,10 @@ def test_takeover_then_idempotent(before):
     assert ds["status"]["numberReady"] == ds["status"]["desiredNumberScheduled"] == 3
 
     config = collector_config(before)
-    # otel_collector_sampling tail (default): by trace ID to the sampler tier, no head sampler
-    assert config["exporters"]["load_balancing"] == {"routing_key": "traceID", "protocol": {"otlp": {"tls": {"insecure": True}}},
-                                                     "resolver": {"k8s": {"service": "otel-sampler.jaeger", "ports": [4317]}}}
+    # otel_collector_sampling tail (default), but no sampler serves yet (issue 23, make before break): the agents keep
+    # exporting to the backend that works, sample nothing, and move to the samplers once these are ready
+    assert config["exporters"]["otlp_grpc"] == {"endpoint": "jaeger-collector.jaeger:4317", "tls": {"insecure": True}}
+    assert "load_balancing" not in config["exporters"]
     for pipeline in config["service"]["pipelines"].values():
         assert pipeline["processors"][0] == "memory_limiter"
     assert "probabilistic_sampler" not in config["service"]["pipelines"]["traces"]["processors"]

@@ -150,7 +150,9 @@ def agent_config(values: Mapping) -> Dict[str, Any]:
     memory_limiter, resource, batch = (profile.name(c) for c in ("memory_limiter_processor", "resource_processor",
                                                                  "batch_processor"))
     otlp, health = profile.name("otlp_receiver"), profile.name("health_check_extension")
-    traces_exporter = _trace_exporter(values, profile, tail)
+    # Make before break (issue 23): in tail mode the agents keep exporting straight to the backend until the
+    # samplers serve (role otel_collector's __otel_collector_traces_to_samplers); nothing is head-sampled meanwhile.
+    traces_exporter = _trace_exporter(values, profile, tail and values.get("_traces_to_samplers", True) is not False)
     exporters = dict(traces_exporter)
     pipelines = {"traces": {
         "receivers": [otlp],

@@ -40,7 +40,7 @@ from ansible_collections.talos_homelab.tracing.plugins.module_utils.preflight.co
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.preflight.jaeger import (
     FORBIDDEN_IMAGES, GRPC_PLUGIN_MAX_VERSION, JAEGER_CRD, jaeger_cluster_errors, jaeger_images, jaeger_values_errors,
 )
-from ansible_collections.talos_homelab.tracing.plugins.module_utils.preflight.otel import collector_image_errors, read_otel
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.preflight.otel import collector_image_errors, read_otel, samplers_serving
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.preflight.retention import effective_retention
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.preflight.storage import (
     DEFAULT_CLASS_ANNOTATIONS, WAL_ACCESS_MODES, WAL_CLAIM_TEMPLATE, WAL_CLASS_VAR, WAL_STORAGE_CLASSES, is_default_class,
@@ -121,6 +121,8 @@ def cluster_facts(cluster: dict[str, Any]) -> dict[str, Any]:
         out["otel_daemonset_selector"] = ((daemonset or {}).get("spec") or {}).get("selector") if daemonset else None
     if "otel_sampler_namespace" in cluster:
         out["otel_sampler_namespace_missing"] = cluster["otel_sampler_namespace"] is None
+    if "otel_sampler_deployment" in cluster:
+        out["otel_samplers_serving"] = samplers_serving(cluster["otel_sampler_deployment"])
     if "ceph_namespace" in cluster:
         out["ceph_namespace_exists"] = cluster["ceph_namespace"] is not None
     if "jaeger_namespace" in cluster:

@@ -26,6 +26,12 @@ def read_otel(client: Any, otel: dict[str, Any]) -> dict[str, Any]:
     sampler_ns = str(otel.get("otel_collector_sampler_namespace") or "")
     if otel.get("otel_collector_sampling") == "tail" and sampler_ns != ns and _NS_RE.match(sampler_ns):
         out["otel_sampler_namespace"] = client.get("v1", "namespaces", sampler_ns, action="read the sampler namespace")
+    # Make before break (issue 23): the agents export to the samplers only once these serve.
+    sampler = str(otel.get("otel_collector_sampler_service") or "")
+    if otel.get("otel_collector_sampling") == "tail" and _NS_RE.match(sampler_ns) and _NS_RE.match(sampler):
+        missing_ns = out.get("otel_sampler_namespace" if sampler_ns != ns else "otel_namespace") is None
+        out["otel_sampler_deployment"] = None if missing_ns else client.get(
+            "apps/v1", "deployments", sampler, sampler_ns, action="read the sampler Deployment")
     return out
 
 
@@ -57,3 +63,14 @@ def collector_image_errors(values: dict[str, Any]) -> list[TracingError]:
                 variable, repo, supported[-1], supported[-1],
                 ", or leave tail_sampler_image empty to use the agents' image" if variable == "tail_sampler_image" else "")))
     return errors
+
+
+def samplers_serving(deployment: dict[str, Any] | None) -> bool:
+    """True when the sampler Deployment has rolled out (every replica of its current spec ready)."""
+    if not deployment:
+        return False
+    status, spec = deployment.get("status") or {}, deployment.get("spec") or {}
+    want = spec.get("replicas", 1)
+    generation = (deployment.get("metadata") or {}).get("generation") or 0
+    return (want > 0 and (status.get("observedGeneration") or 0) >= generation
+            and status.get("readyReplicas") == want and status.get("updatedReplicas") == want)

@@ -349,6 +349,9 @@ def container_start(workloads, pod: dict, c: dict, old: dict) -> Optional[dict]:
         # kubelet names the image as the spec writes it; containerd names the normalised reference
         if prev in ("ErrImagePull", "ImagePullBackOff"):
             return {"waiting": {"reason": "ImagePullBackOff", "message": f'Back-off pulling image "{image}"'}}
+        # the kubelet's Warning Event of reason Failed (pkg/kubelet/images/image_manager.go, events.FailedToPullImage)
+        if workloads is not None:
+            _note(workloads.store, pod, c, pull_error(image), reason="Failed", kind="Warning", component="kubelet", prefix="")
         return {"waiting": {"reason": "ErrImagePull", "message": pull_error(image)}}
     family = FAMILIES[repo]
     if family is None or not tag:

@@ -51,6 +51,15 @@ def test_tail_defaults_route_by_trace_id_without_a_sampler():
         "receivers": ["otlp"], "processors": ["memory_limiter", "resource", "batch"], "exporters": ["loadbalancing"]}
 
 
+def test_tail_before_the_samplers_serve_keeps_the_working_export_and_samples_nothing():
+    """Make before break (issue 23): until the samplers are ready the agents export straight to the backend."""
+    conf = agent.agent_config(dict(values(), _traces_to_samplers=False))
+    assert conf["exporters"]["otlp"] == {"endpoint": "jaeger-collector.jaeger:4317", "tls": {"insecure": True}}
+    assert "loadbalancing" not in conf["exporters"] and "probabilistic_sampler" not in conf["processors"]
+    assert conf["service"]["pipelines"]["traces"]["processors"] == ["memory_limiter", "resource", "batch"]
+    assert "loadbalancing" in agent.agent_config(dict(values(), _traces_to_samplers=True))["exporters"]
+
+
 def test_head_samples_on_the_agent_and_exports_otlp_to_jaeger():
     conf = agent.agent_config(values(sampling="head", sampling_percentage="12.5", sampling_hash_seed="9",
                                      jaeger_endpoint="tempo.tracing:4317", jaeger_insecure=False))
