@@ -55,14 +55,15 @@ def test_misspelt_collector_key_fails_within_a_minute_naming_the_key_and_the_pod
 def test_non_existent_sampler_image_fails_naming_the_image_and_the_pull_error(twin_factory, tmp_path):
     env = twin_factory(before_state=True)
     seed_fixed_agents(env)
-    result, took = run(env, tmp_path, tail_sampler_image="otel/opentelemetry-collector-contrib:0.999.0")
+    # a release with a configuration profile (0.999.0 is refused by the preflight before any write), a tag never pushed
+    result, took = run(env, tmp_path, tail_sampler_image="otel/opentelemetry-collector-contrib:0.159.0-nonexistent")
     assert result.rc != 0, result.output[-4000:]
-    msg = failed_task_took(result.output, "otel/opentelemetry-collector-contrib:0.999.0")
+    msg = failed_task_took(result.output, "otel/opentelemetry-collector-contrib:0.159.0-nonexistent")
     print("wall %.1f s; message: %s" % (took, msg))
     assert msg.startswith("Failed to roll out Deployment jaeger/otel-sampler: stopped after"), msg
     assert "ImagePullBackOff" in msg or "ErrImagePull" in msg, msg
     # the pull error (the registry's answer), not only the kubelet's back-off
-    assert "not found" in msg and "the refusal names image 'otel/opentelemetry-collector-contrib:0.999.0'" in msg, msg
+    assert "not found" in msg and "the refusal names image 'otel/opentelemetry-collector-contrib:0.159.0-nonexistent'" in msg, msg
     assert "The agents move to the samplers only once these are ready" in msg
     # step 4 failed before the agents moved: they still export to jaeger-collector, which Tempo now serves
     ok, detail = trace_path(env)
