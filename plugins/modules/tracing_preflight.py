@@ -23,7 +23,7 @@ options:
     description:
       - Site variables as the user set them; a key left out or null is unset.
       - Keys C(retention_days), C(bucket_retention_days) (the user's C(ceph_bucket_retention_days)), C(storage_mode),
-        C(fail_under).
+        C(fail_under), C(canary) (C(tracing_canary), a boolean).
     type: dict
   ceph_bucket:
     description:

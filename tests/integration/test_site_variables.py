@@ -52,6 +52,9 @@ VARIABLES = {
     "tracing_report_path": ("tempo", "<report>"),
     # The modules run as separate processes in this group (the tempo group runs them in the worker).
     "tracing_modules_in_worker": ("grpc", False),
+    # The canary needs agents that carry spans; the twin's agent pods run no process (tests/twin/README.md),
+    # so here it must fail naming the agents' hop (its passing run: tests/integration/test_traces_canary.py).
+    "tracing_canary": ("canary", True),
 }
 
 
@@ -188,3 +191,14 @@ def test_grpc_group_refuses_contradictions_then_takes_effect(twin_factory, tmp_p
     tail = yaml.safe_load(sampler_cm["data"]["config.yaml"])["processors"]["tail_sampling"]
     assert tail["decision_wait"] == "5s"
     assert [p["probabilistic"]["sampling_percentage"] for p in tail["policies"] if p["type"] == "probabilistic"] == [5.0]
+
+
+def test_canary_group_runs_the_canary_in_step_5(twin_factory, tmp_path):
+    env = twin_factory(before_state=True, nodes=3)
+    inv, _values = inventory(tmp_path, env, "canary")
+    run = site(inv)
+    assert run.rc != 0, run.output[-6000:]
+    # steps 1-4 converged; step 5 sent the canary through the API server's service proxy to the agents,
+    # and the twin's agents (no process) took nothing
+    assert "Failed the end-to-end canary at the agents: the agents did not take the canary's spans" in run.output, run.output[-6000:]
+    assert k8s_get(env, "/apis/apps/v1/namespaces/jaeger/statefulsets/tempo") is not None

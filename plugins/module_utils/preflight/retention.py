@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ansible.module_utils.parsing.convert_bool import BOOLEANS
+
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.errors import TracingError
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.constants import RETENTION_DAYS
 from ansible_collections.talos_homelab.tracing.plugins.module_utils.preflight.common import STORAGE_MODES, _int, _json
@@ -37,10 +39,13 @@ def effective_retention(site: dict[str, Any]) -> tuple[list[TracingError], dict[
         bad.append("tracing_storage_mode tempo or grpc-plugin (got %s)" % _json(mode))
     if fail_under_int is None or not 0 <= fail_under_int <= 100:
         bad.append("tracing_fail_under an integer 0-100 (got %s)" % _json(fail_under))
+    canary = site.get("canary")
+    if canary is not None and not isinstance(canary, bool) and str(canary).strip().lower() not in [str(b) for b in BOOLEANS]:
+        bad.append("tracing_canary true or false (got %s)" % _json(canary))
     if bad:
         errors.append(TracingError(
             "validate the site variables", "; ".join(bad) + ".",
-            "e.g. tracing_retention_days: 7, tracing_storage_mode: tempo, tracing_fail_under: 100 in the inventory"
+            "e.g. tracing_retention_days: 7, tracing_storage_mode: tempo, tracing_fail_under: 100, tracing_canary: false in the inventory"
             " (examples/inventory/group_vars/all.yml)."))
     if raw_bucket is not None and (bucket is None or bucket < 1):
         errors.append(TracingError(

@@ -76,6 +76,7 @@ def test_retention_derivation(site, want):
     ({"retention_days": 0}, ["tracing_retention_days must be a whole number of days >= 1"]),
     ({"storage_mode": "elasticsearch"}, ["tracing_storage_mode tempo or grpc-plugin", 'got "elasticsearch"']),
     ({"fail_under": 101}, ["tracing_fail_under an integer 0-100"]),
+    ({"canary": "sometimes"}, ["tracing_canary true or false", 'got "sometimes"']),
     ({"bucket_retention_days": 0}, ["ceph_bucket_retention_days must be an integer >= 1 (got 0)"]),
 ])
 def test_retention_refusals(site, needles):
@@ -288,3 +289,9 @@ def test_an_unreachable_api_server_fails_the_first_read_with_the_kubeconfig_and_
     assert err.value.message.startswith("Failed to reach the Kubernetes API with kubeconfig /tmp/kc (context talos):")
     assert "Connection refused." in err.value.message and "Nothing was written." in err.value.message
     assert "kubectl cluster-info" in err.value.fix
+
+
+@pytest.mark.parametrize("value", [True, False, "true", "False", "yes", "off", 1, 0, None])
+def test_tracing_canary_takes_what_the_bool_filter_takes(value):
+    errors, _eff = pf.effective_retention({"canary": value})
+    assert errors == []
