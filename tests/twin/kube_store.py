@@ -34,7 +34,7 @@ log = logging.getLogger("twin.kube_store")
 
 WATCHED = (
     ("v1", "Pod"), ("v1", "Node"), ("v1", "ConfigMap"), ("v1", "Secret"), ("v1", "Service"), ("v1", "ServiceAccount"),
-    ("v1", "PersistentVolumeClaim"), ("v1", "PersistentVolume"), ("v1", "Namespace"),
+    ("v1", "PersistentVolumeClaim"), ("v1", "PersistentVolume"), ("v1", "Namespace"), ("v1", "Event"),
     ("apps/v1", "Deployment"), ("apps/v1", "ReplicaSet"), ("apps/v1", "DaemonSet"), ("apps/v1", "StatefulSet"),
     ("storage.k8s.io/v1", "StorageClass"),
     ("objectbucket.io/v1alpha1", "ObjectBucketClaim"), ("objectbucket.io/v1alpha1", "ObjectBucket"),
@@ -108,7 +108,7 @@ class KubeStore:
 
     def __init__(self, server: str, ca: str, cert: str, key: str, watched=WATCHED) -> None:
         self.server = server
-        self.http = urllib3.PoolManager(maxsize=16, cert_reqs="CERT_REQUIRED", ca_certs=ca, cert_file=cert, key_file=key)
+        self.http = urllib3.PoolManager(maxsize=48, cert_reqs="CERT_REQUIRED", ca_certs=ca, cert_file=cert, key_file=key)
         self.registry = Registry(self)
         self.revision = 0
         self.changed = threading.Condition()
@@ -157,8 +157,10 @@ class KubeStore:
         return self
 
     def wait_synced(self, kinds=None, timeout: float = 60.0) -> None:
+        """Wait for the first list of ``kinds`` (default: the built-in ones; CRDs may not exist yet)."""
         deadline = time.monotonic() + timeout
-        for gvk in kinds or self.watched:
+        builtin = [g for g in self.watched if g[0] in ("v1", "apps/v1", "storage.k8s.io/v1")]
+        for gvk in kinds or builtin:
             if not self._synced[gvk].wait(max(0.0, deadline - time.monotonic())):
                 raise TimeoutError(f"informer of {gvk} not synced in {timeout} s")
 
@@ -302,6 +304,17 @@ class KubeStore:
         if rt.has_status:
             body["status"] = cur.get("status")
         return self._remember(self._call("PUT", rt.path(ns, meta["name"]), body))
+
+    def create(self, rt: Resource, ns: Optional[str], obj: dict) -> dict:
+        """POST: a create of an existing object answers 409 AlreadyExists (ApiError)."""
+        return self._remember(self._call("POST", rt.path(ns if rt.namespaced else None), obj))
+
+    def replace(self, rt: Resource, ns: Optional[str], name: str, obj: dict, check_rv: bool = True) -> dict:
+        """PUT with the object's resourceVersion: a write since that version answers 409 Conflict."""
+        body = copy.deepcopy(obj)
+        if not check_rv:
+            body["metadata"].pop("resourceVersion", None)
+        return self._remember(self._call("PUT", rt.path(ns if rt.namespaced else None, name), body))
 
     def set_status(self, api_version: str, kind: str, ns: Optional[str], name: str, status: dict) -> Optional[dict]:
         """Write ``.status`` through the status subresource when it differs; ``None`` if the object is gone."""
