@@ -79,6 +79,9 @@ _started: dict = {}  # (pod uid, container) -> monotonic time of the first faile
 _verdicts: dict = {}  # see _memo
 
 
+_mounted: dict[tuple, Optional[str]] = {}
+
+
 def read_mounted_file(store, pod: dict, c: dict, path: str) -> Optional[str]:
     """Content of ``path`` inside container ``c`` when it is a mounted ConfigMap key, else None."""
     ns = pod["metadata"]["namespace"]
@@ -96,10 +99,23 @@ def read_mounted_file(store, pod: dict, c: dict, path: str) -> Optional[str]:
         return None
     cm = store.find("v1", "ConfigMap", ns, vol["configMap"].get("name", "")) or {}
     data = cm.get("data") or {}
+    text = data.get(rel)
     for item in vol["configMap"].get("items") or []:
         if item.get("path") == rel:
-            return data.get(item.get("key"))
-    return data.get(rel)
+            text = data.get(item.get("key"))
+    # A running container keeps the configuration it read at start: the kubelet refreshes the mounted
+    # files (kubernetes v1.34.4 pkg/volume/util/atomic_writer.go) but the binaries read them once at
+    # start (opentelemetry-collector confmap/provider/fileprovider has no watch).  A container that
+    # (re)starts reads the current content.
+    key = (pod["metadata"].get("uid"), c.get("name"), path)
+    running = any(cs.get("name") == c.get("name") and "running" in (cs.get("state") or {})
+                  for cs in (pod.get("status") or {}).get("containerStatuses") or [])
+    if running and key in _mounted:
+        return _mounted[key]
+    if len(_mounted) > 4096:
+        _mounted.clear()
+    _mounted[key] = text
+    return text
 
 
 def full_ref(image: str) -> str:

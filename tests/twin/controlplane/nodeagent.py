@@ -169,8 +169,21 @@ class PodStatusAgent(Kubelet):
 
     def reconcile(self) -> None:
         for pod in self.store.list_kind("v1", "Pod"):
-            if pod["spec"].get("nodeName"):
+            if not pod["spec"].get("nodeName"):
+                continue
+            if pod["metadata"].get("deletionTimestamp"):
+                self._finish_deletion(pod)
+            else:
                 self._pod(pod)
+
+    def _finish_deletion(self, pod: dict) -> None:
+        """A pod being deleted: its containers are stopped at once (there are none), then the kubelet
+        deletes it with grace period 0 and a UID precondition (kubernetes v1.34.4
+        pkg/kubelet/status/status_manager.go syncPod, canBeDeleted)."""
+        meta = pod["metadata"]
+        self.store.request("DELETE", f"/api/v1/namespaces/{meta['namespace']}/pods/{meta['name']}",
+                           {"apiVersion": "v1", "kind": "DeleteOptions", "gracePeriodSeconds": 0,
+                            "preconditions": {"uid": meta["uid"]}})
 
     def _node(self, name: str) -> dict:
         return self.store.find("v1", "Node", None, name) or {}
