@@ -31,6 +31,22 @@ def job_pod(pod: dict) -> bool:
     return any(r.get("kind") == "Job" and r.get("controller") for r in pod["metadata"].get("ownerReferences") or [])
 
 
+def qos_class(pod: dict) -> str:
+    """The pod's QoS class (kubernetes v1.34.4 pkg/apis/core/helper/qos/qos.go GetPodQOS): BestEffort
+    without any request or limit, Guaranteed when every container limits cpu and memory and requests
+    equal limits (a missing request defaults to the limit), else Burstable.  The API server sets it at
+    create and refuses to change it, so a status carries it unchanged."""
+    containers = (pod["spec"].get("containers") or []) + (pod["spec"].get("initContainers") or [])
+    res = [c.get("resources") or {} for c in containers]
+    if not any(r.get("requests") or r.get("limits") for r in res):
+        return "BestEffort"
+    for r in res:
+        limits, requests = r.get("limits") or {}, r.get("requests") or {}
+        if any(k not in limits or requests.get(k, limits[k]) != limits[k] for k in ("cpu", "memory")):
+            return "Burstable"
+    return "Guaranteed"
+
+
 class Kubelet:
     """Pod status from the kubelet's rules; ``store`` and ``hooks`` as the controllers'."""
 
@@ -168,7 +184,7 @@ class Kubelet:
             "hostIP": self.host_ip(node),
             "podIP": ip,
             "podIPs": [{"ip": ip}],
-            "qosClass": "BestEffort",
+            "qosClass": cur.get("qosClass") or qos_class(pod),
             "startTime": cur.get("startTime", now),
             "conditions": [
                 cond("PodReadyToStartContainers", vol_err is None),

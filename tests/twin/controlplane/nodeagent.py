@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import logging
 import threading
 from typing import Any
 
@@ -27,6 +28,7 @@ from kubernetes.client.rest import ApiException
 from ..controllers import stable_hash
 from ..controllers.kubelet import Kubelet
 
+log = logging.getLogger("twin.nodeagent")
 TALOS_OS_IMAGE = "Talos (v1.11.6)"
 CONTAINER_RUNTIME = "containerd://2.1.5"
 
@@ -167,14 +169,23 @@ class PodStatusAgent(Kubelet):
     informer-backed kube_store.KubeStore.  Pod IPs come from the node's podCIDR (stable per pod
     name), the host IP from the node's InternalIP."""
 
+    def __init__(self, store: Any, hooks: Any) -> None:
+        super().__init__(store, hooks)
+        self.errors: list[str] = []
+
     def reconcile(self) -> None:
         for pod in self.store.list_kind("v1", "Pod"):
             if not pod["spec"].get("nodeName"):
                 continue
-            if pod["metadata"].get("deletionTimestamp"):
-                self._finish_deletion(pod)
-            else:
-                self._pod(pod)
+            try:
+                if pod["metadata"].get("deletionTimestamp"):
+                    self._finish_deletion(pod)
+                else:
+                    self._pod(pod)
+            except Exception as e:  # noqa: BLE001 - one pod's refusal must not stop the others'
+                self.errors.append(f"{pod['metadata']['namespace']}/{pod['metadata']['name']}: {e}")
+                del self.errors[:-20]
+                log.warning("pod status of %s/%s: %s", pod["metadata"]["namespace"], pod["metadata"]["name"], e)
 
     def _finish_deletion(self, pod: dict) -> None:
         """A pod being deleted: its containers are stopped at once (there are none), then the kubelet
