@@ -667,6 +667,7 @@ class Workloads(Kubelet):
         if obj.get("status") != status:
             self.store.set_status(obj["apiVersion"], obj["kind"], obj["metadata"].get("namespace"), obj["metadata"]["name"], status)
 
+
 def _max_unavailable(d: dict, replicas: int) -> int:
     strat = d["spec"].get("strategy") or {}
     if strat.get("type") == "Recreate":
@@ -675,4 +676,3 @@ def _max_unavailable(d: dict, replicas: int) -> int:
     if isinstance(mu, str) and mu.endswith("%"):
         return int(replicas * int(mu[:-1]) // 100)  # rounds down (intstr.GetScaledValueFromIntOrPercent)
     return int(mu)
-
