@@ -1,5 +1,7 @@
 """Shared fixtures of the integration tests: the twin (tests/twin) brought up through its CLI.
 
+* ``TWIN_BACKEND=real|emulator`` (default ``emulator``) selects the twin's backend for every twin the
+  fixtures start (``--backend``): the real control plane of tests/twin/controlplane, or the emulator.
 * ``twin`` (session): one twin with ``--before-state``; yields a dict with the env-file values
   (KUBECONFIG, S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY, TWIN_URL, TWIN_STATE_DIR, S3_BACKEND),
   plus ``env_file`` and ``kube`` (a ``kubernetes.client.ApiClient`` for the twin).
@@ -56,6 +58,7 @@ def _opts_to_args(opts: dict) -> list:
 
 
 def start_twin(**opts) -> dict:
+    opts.setdefault("backend", os.environ.get("TWIN_BACKEND") or "emulator")
     fd, env_file = tempfile.mkstemp(prefix="twin-env-", suffix=".env")
     os.close(fd)
     p = _cli("up", "--env-file", env_file, *_opts_to_args(opts))

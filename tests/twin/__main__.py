@@ -30,7 +30,7 @@ import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-READY_TIMEOUT = 150
+READY_TIMEOUT = 300  # the real backend starts a control plane too (10 to 40 s on a loaded machine)
 # how long `serve --before-state` waits for the seed's workloads to be running (600 nodes on 2 cores)
 SETTLE_TIMEOUT = 120
 
@@ -97,6 +97,7 @@ def cmd_serve(a) -> int:
     from . import cluster, rgw
     from .apiserver import serve
     from .controllers import Controllers
+    from .realbackend import RealTwin
     from .store import Store
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s", stream=sys.stderr)
@@ -109,7 +110,7 @@ def cmd_serve(a) -> int:
     if backend == "auto":
         backend = "rgw" if rgw.ceph_available() else "moto"
     moto_server = None
-    srv = ctrl = None
+    srv = ctrl = real = None
     try:
         if backend == "rgw":
             info = rgw.start(state)
@@ -118,13 +119,22 @@ def cmd_serve(a) -> int:
             info, moto_server = rgw.start_moto()
             s3 = rgw.MotoBackend(info)
         logging.info("S3 backend %s at %s (%.1fs)", backend, info["endpoint"], time.monotonic() - t0)
-        store = Store()
+        if a.backend == "real":
+            real = RealTwin(state)
+            store = real.start_cluster(a.nodes)
+        else:
+            store = Store()
         cluster.bootstrap(store, nodes=a.nodes, rook_version=a.rook_version, obc_allowed_fields=a.obc_allowed_fields,
-                          jaeger_operator=not a.no_jaeger_operator, block_storage_class=not a.no_block_storage_class)
+                          jaeger_operator=not a.no_jaeger_operator, block_storage_class=not a.no_block_storage_class,
+                          real=real is not None)
         if a.before_state:
             cluster.load_before_state(store)
-        ctrl = Controllers(store, s3, rook_version=a.rook_version, jaeger_operator=not a.no_jaeger_operator).start()
-        srv = serve(store, "127.0.0.1", 0)
+        ctrl = Controllers(store, s3, rook_version=a.rook_version, jaeger_operator=not a.no_jaeger_operator,
+                           real=real is not None).start()
+        if real is not None:
+            real.ctrl = ctrl
+        else:
+            srv = serve(store, "127.0.0.1", 0)
         cluster.finish_neighbours(store, s3)
         if a.before_state:
             settle_deadline = time.monotonic() + SETTLE_TIMEOUT
@@ -133,10 +143,13 @@ def cmd_serve(a) -> int:
                     raise RuntimeError("the before-state did not settle in %ds: %s"
                                        % (SETTLE_TIMEOUT, "; ".join(cluster.before_state_unsettled(store))))
                 time.sleep(0.1)
-        url = f"http://127.0.0.1:{srv.server_address[1]}"
-        (state / "kubeconfig").write_text(kubeconfig_text(url))
+        if real is not None:
+            url, api_port = real.url, real.proxy.server_address[1]
+        else:
+            url, api_port = f"http://127.0.0.1:{srv.server_address[1]}", srv.server_address[1]
+            (state / "kubeconfig").write_text(kubeconfig_text(url))
         ready = {
-            "url": url, "api_port": srv.server_address[1], "serve_pid": os.getpid(), "s3_backend": backend,
+            "url": url, "api_port": api_port, "serve_pid": os.getpid(), "s3_backend": backend, "backend": a.backend,
             "s3_endpoint": info["endpoint"], "s3_access_key": info["access_key"], "s3_secret_key": info["secret_key"],
             "ceph_pids": info.get("pids", {}), "rgw_port": info.get("rgw_port"), "mon_port": info.get("mon_port"),
             "startup_seconds": round(time.monotonic() - t0, 2),
@@ -156,6 +169,8 @@ def cmd_serve(a) -> int:
         logging.info("shutting down")
         if ctrl:
             ctrl.stop()
+        if real is not None:
+            real.stop()
         if srv:
             srv.shutdown()
             srv.server_close()
@@ -181,6 +196,7 @@ def cmd_up(a) -> int:
         cmd.append("--no-jaeger-operator")
     if a.no_block_storage_class:
         cmd.append("--no-block-storage-class")
+    cmd += ["--backend", a.backend]
     log = open(state / "serve.log", "ab")
     env = dict(os.environ)
     env["PYTHONPATH"] = str(REPO) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
@@ -214,6 +230,7 @@ def cmd_up(a) -> int:
         "TWIN_URL": r["url"],
         "TWIN_STATE_DIR": str(state),
         "S3_BACKEND": r["s3_backend"],
+        "TWIN_BACKEND": r.get("backend", "emulator"),
     })
     print(f"twin up in {time.monotonic() - t0:.1f}s: {r['url']} (S3 {r['s3_backend']} {r['s3_endpoint']}); env file {a.env_file}",
           file=sys.stderr)
@@ -303,6 +320,8 @@ def main(argv=None) -> int:
         p.add_argument("--no-jaeger-operator", action="store_true")
         p.add_argument("--no-block-storage-class", action="store_true", help="no ceph-block StorageClass (no default class)")
         p.add_argument("--s3-backend", choices=("auto", "rgw", "moto"), default="auto")
+        p.add_argument("--backend", choices=("real", "emulator"), default=os.environ.get("TWIN_BACKEND") or "emulator",
+                       help="real: the real control plane (tests/twin/controlplane) under the twin; emulator: apiserver.py")
 
     p = sub.add_parser("up")
     p.add_argument("--env-file", required=True)

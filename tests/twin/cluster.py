@@ -166,8 +166,11 @@ def bootstrap(
     obc_allowed_fields: str = "maxObjects,maxSize,bucketLifecycle",
     jaeger_operator: bool = True,
     block_storage_class: bool = True,
+    real: bool = False,
 ) -> None:
-    for i in range(1, nodes + 1):
+    """``real``: the store is kube_store.KubeStore; the node agent registers the Nodes and the API
+    server keeps the ``kubernetes`` Service, so neither is written here."""
+    for i in range(1, 0 if real else nodes + 1):
         name = f"talos-node-{i:02d}"
         labels = {
             "kubernetes.io/hostname": name,
@@ -198,10 +201,11 @@ def bootstrap(
                 "spec": {"finalizers": ["kubernetes"]},
             },
         )
-    kube_svc = _service("default", "kubernetes", {}, [("https", 443, 6443)], "10.96.0.1")
-    kube_svc["spec"].pop("selector")
-    kube_svc["metadata"]["labels"] = {"component": "apiserver", "provider": "kubernetes"}
-    _put(store, kube_svc)
+    if not real:
+        kube_svc = _service("default", "kubernetes", {}, [("https", 443, 6443)], "10.96.0.1")
+        kube_svc["spec"].pop("selector")
+        kube_svc["metadata"]["labels"] = {"component": "apiserver", "provider": "kubernetes"}
+        _put(store, kube_svc)
     for crd in crds():
         if crd["spec"]["group"] == "jaegertracing.io" and not jaeger_operator:
             continue

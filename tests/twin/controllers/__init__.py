@@ -111,7 +111,11 @@ class Hooks:
 
 
 class Controllers:
-    def __init__(self, store, s3=None, rook_version: str = "1.17", jaeger_operator: bool = True, resync: float = 5.0) -> None:
+    def __init__(self, store, s3=None, rook_version: str = "1.17", jaeger_operator: bool = True, resync: float = 5.0,
+                 real: bool = False) -> None:
+        """``real``: the store is kube_store.KubeStore over the real control plane, whose controller-manager
+        and scheduler run the workloads: only the kubelets' pod status (controlplane/nodeagent.py
+        PodStatusAgent) and the block-volume provisioner (provisioner.py) run here then."""
         from . import jaeger, rook, tempo, workloads
 
         self.store = store
@@ -119,7 +123,15 @@ class Controllers:
         self.jaeger = jaeger.JaegerOperator(store, self.hooks, enabled=jaeger_operator)
         self.rook = rook.RookProvisioner(store, s3, rook_version=rook_version)
         self.tempo = tempo.TempoReadiness(store, s3, self.hooks)
-        self.workloads = workloads.Workloads(store, self.hooks)
+        self.parts: list = []
+        if real:
+            from ..controlplane.nodeagent import PodStatusAgent
+            from .provisioner import BlockProvisioner
+
+            self.workloads = PodStatusAgent(store, self.hooks)
+            self.parts = [BlockProvisioner(store)]
+        else:
+            self.workloads = workloads.Workloads(store, self.hooks)
         self.resync = resync
         self._stop = threading.Event()
         self._thread: Optional[threading.Thread] = None
@@ -127,7 +139,7 @@ class Controllers:
         self.errors: list[str] = []
 
     def reconcile_all(self) -> None:
-        for part in (self.jaeger, self.rook, self.workloads, self.jaeger):
+        for part in (self.jaeger, self.rook, *self.parts, self.workloads, self.jaeger):
             try:
                 part.reconcile()
             except Exception:  # noqa: BLE001 - a controller bug must not kill the loop

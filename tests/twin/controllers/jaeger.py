@@ -65,6 +65,11 @@ COLLECTOR_PORTS = [
     ("grpc-otlp", 4317),
     ("http-otlp", 4318),
 ]
+# The container ports carry the operator's shorter names (a container port name is an IANA_SVC_NAME, at
+# most 15 characters, which the real API server checks): jaeger-operator 1.65.0 pkg/deployment/
+# collector.go and all_in_one.go name 14268 "c-binary-trft", 9411 "zipkin", 14250 "grpc", 16686 "query",
+# while pkg/service/collector.go names the Service ports as COLLECTOR_PORTS above.
+CONTAINER_PORT_NAMES = {"http-c-binary-trft": "c-binary-trft", "http-zipkin": "zipkin", "grpc-jaeger": "grpc", "http-query": "query"}
 QUERY_PORTS = [("http-query", 16686), ("grpc-query", 16685), ("admin-http", 16687)]
 AGENT_PORTS = [("zk-compact-trft", 5775, "UDP"), ("config-rest", 5778, "TCP"), ("jg-compact-trft", 6831, "UDP"), ("jg-binary-trft", 6832, "UDP")]
 
@@ -202,7 +207,7 @@ class JaegerOperator:
             "image": image,
             "args": list(p["args"]) + (["--sampling.strategies-file=/etc/jaeger/sampling/sampling.json"] if component != "query" else []),
             "env": env,
-            "ports": [{"name": n, "containerPort": port} for n, port in ports],
+            "ports": [{"name": CONTAINER_PORT_NAMES.get(n, n), "containerPort": port} for n, port in ports],
             "readinessProbe": {
                 "httpGet": {"path": "/", "port": 14269 if component == "collector" else 14269 if component == "all-in-one" else 16687}
             },

@@ -79,6 +79,9 @@ _started: dict = {}  # (pod uid, container) -> monotonic time of the first faile
 _verdicts: dict = {}  # see _memo
 
 
+_mounted: dict[tuple, Optional[str]] = {}
+
+
 def read_mounted_file(store, pod: dict, c: dict, path: str) -> Optional[str]:
     """Content of ``path`` inside container ``c`` when it is a mounted ConfigMap key, else None."""
     ns = pod["metadata"]["namespace"]
@@ -96,10 +99,23 @@ def read_mounted_file(store, pod: dict, c: dict, path: str) -> Optional[str]:
         return None
     cm = store.find("v1", "ConfigMap", ns, vol["configMap"].get("name", "")) or {}
     data = cm.get("data") or {}
+    text = data.get(rel)
     for item in vol["configMap"].get("items") or []:
         if item.get("path") == rel:
-            return data.get(item.get("key"))
-    return data.get(rel)
+            text = data.get(item.get("key"))
+    # A running container keeps the configuration it read at start: the kubelet refreshes the mounted
+    # files (kubernetes v1.34.4 pkg/volume/util/atomic_writer.go) but the binaries read them once at
+    # start (opentelemetry-collector confmap/provider/fileprovider has no watch).  A container that
+    # (re)starts reads the current content.
+    key = (pod["metadata"].get("uid"), c.get("name"), path)
+    running = any(cs.get("name") == c.get("name") and "running" in (cs.get("state") or {})
+                  for cs in (pod.get("status") or {}).get("containerStatuses") or [])
+    if running and key in _mounted:
+        return _mounted[key]
+    if len(_mounted) > 4096:
+        _mounted.clear()
+    _mounted[key] = text
+    return text
 
 
 def full_ref(image: str) -> str:
@@ -290,6 +306,8 @@ def api_access(store, pod: dict, text: str, version: str) -> Optional[dict]:
 
     from .. import authz
 
+    # the real backend's store asks the real authorizers (a SubjectAccessReview); the emulator's, authz.py
+    authorize = getattr(store, "authorize", None) or (lambda u, g, attrs: authz.authorize(store, u, g, attrs))
     try:
         conf = yaml.safe_load(text) or {}
     except yaml.YAMLError:
@@ -316,7 +334,7 @@ def api_access(store, pod: dict, text: str, version: str) -> Optional[dict]:
                  else [("", "endpoints", "*v1.Endpoints")])
         for group, resource, type_desc in needs:
             for verb in ("list", "watch"):
-                ok, _reason = authz.authorize(store, user, groups, {"verb": verb, "group": group, "resource": resource, "namespace": svc_ns})
+                ok, _reason = authorize(user, groups, {"verb": verb, "group": group, "resource": resource, "namespace": svc_ns})
                 if not ok:
                     return {"unready": True, "log": f"failed to list {type_desc}: {_forbidden(user, 'list', group, resource, svc_ns)}",
                             "component": f"exporters::{name}", "key": "resolver.k8s"}
@@ -325,7 +343,7 @@ def api_access(store, pod: dict, text: str, version: str) -> Optional[dict]:
             continue
         if rec.get("auth_type") != "serviceAccount":
             continue
-        ok, _reason = authz.authorize(store, user, groups, {"verb": "get", "group": "", "resource": "nodes", "subresource": "stats"})
+        ok, _reason = authorize(user, groups, {"verb": "get", "group": "", "resource": "nodes", "subresource": "stats"})
         if not ok:
             node = pod["spec"].get("nodeName") or "node"
             return {"log": f'kubelet request GET https://{node}:10250/stats/summary failed - "403 Forbidden", response: '

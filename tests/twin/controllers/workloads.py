@@ -59,12 +59,12 @@ other than the readiness hooks of the other simulations.
 
 from __future__ import annotations
 
-import base64
 import copy
 from typing import Optional
 
 from ..store import now_iso
-from . import ensure, merge_condition, owned_by, owner_ref, stable_hash, startup
+from . import ensure, merge_condition, owned_by, owner_ref, stable_hash
+from .kubelet import Kubelet, job_pod
 
 HOST = "kubernetes.io/hostname"
 
@@ -109,10 +109,11 @@ def node_matches(spec: dict, node: dict) -> bool:
     return True
 
 
-class Workloads:
+class Workloads(Kubelet):
+    """The emulator's workload controllers and scheduler; the pod status is the kubelet's (kubelet.py)."""
+
     def __init__(self, store, hooks) -> None:
-        self.store = store
-        self.hooks = hooks
+        super().__init__(store, hooks)
 
     # ------------------------------------------------------------ pass
     def reconcile(self) -> None:
@@ -259,7 +260,7 @@ class Workloads:
         if self.store.revision != rev:
             self.nodes = self.store.list_kind("v1", "Node")
 
-    def _node_index(self, name: str) -> int:
+    def node_index(self, name: str) -> int:
         for i, n in enumerate(self.nodes):
             if n["metadata"]["name"] == name:
                 return i
@@ -646,208 +647,25 @@ class Workloads:
 
     @staticmethod
     def _job_pod(pod: dict) -> bool:
-        return any(r.get("kind") == "Job" and r.get("controller") for r in pod["metadata"].get("ownerReferences") or [])
+        return job_pod(pod)
+
+    def compute_status(self, pod: dict) -> dict:
+        """Schedule an unbound pod (the scheduler's Bind), then the kubelet's status (kubelet.py)."""
+        if not pod["spec"].get("nodeName"):
+            node, msg = self.schedule(pod)
+            if not node:
+                cond = {"type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": msg}
+                cur = pod.get("status") or {}
+                return {"phase": "Pending", "qosClass": "BestEffort",
+                        "conditions": [merge_condition(cur.get("conditions"), cond, now_iso())]}
+            # binding (the scheduler's Bind); pods/binding is the real path
+            pod["spec"]["nodeName"] = node
+            self.store.upsert(pod)
+        return super().compute_status(pod)
 
     def _set_status(self, obj: dict, status: dict) -> None:
         if obj.get("status") != status:
             self.store.set_status(obj["apiVersion"], obj["kind"], obj["metadata"].get("namespace"), obj["metadata"]["name"], status)
-
-    # ------------------------------------------------------------ kubelet
-    def _lookup(self, kind: str, ns: str, name: str) -> Optional[dict]:
-        return self.store.find("v1", kind, ns, name)
-
-    def config_error(self, pod: dict, c: dict) -> Optional[str]:
-        """makeEnvironmentVariables: the message kubelet reports for CreateContainerConfigError."""
-        ns = pod["metadata"]["namespace"]
-        for ef in c.get("envFrom") or []:
-            for kind, key in (("Secret", "secretRef"), ("ConfigMap", "configMapRef")):
-                ref = ef.get(key)
-                if ref and not ref.get("optional") and self._lookup(kind, ns, ref.get("name", "")) is None:
-                    return f'{kind.lower()} "{ref.get("name")}" not found'
-        for e in c.get("env") or []:
-            vf = e.get("valueFrom") or {}
-            for kind, key in (("Secret", "secretKeyRef"), ("ConfigMap", "configMapKeyRef")):
-                ref = vf.get(key)
-                if not ref or ref.get("optional"):
-                    continue
-                obj = self._lookup(kind, ns, ref.get("name", ""))
-                if obj is None:
-                    return f'{kind.lower()} "{ref.get("name")}" not found'
-                data = {**(obj.get("data") or {}), **(obj.get("binaryData") or {})}
-                if ref.get("key") not in data:
-                    return f"couldn't find key {ref.get('key')} in {kind} {ns}/{ref.get('name')}"
-        return None
-
-    def volume_error(self, pod: dict) -> Optional[str]:
-        ns = pod["metadata"]["namespace"]
-        for v in pod["spec"].get("volumes") or []:
-            for kind, key, nk in (("Secret", "secret", "secretName"), ("ConfigMap", "configMap", "name")):
-                src = v.get(key)
-                if src and not src.get("optional") and self._lookup(kind, ns, src.get(nk, "")) is None:
-                    return f'MountVolume.SetUp failed for volume "{v.get("name")}" : {kind.lower()} "{src.get(nk)}" not found'
-        return None
-
-    def container_env(self, pod: dict, c: dict) -> dict:
-        """The environment kubelet would give the container (envFrom then env; decoded)."""
-        ns = pod["metadata"]["namespace"]
-        env: dict = {}
-        for ef in c.get("envFrom") or []:
-            prefix = ef.get("prefix", "")
-            if ef.get("secretRef"):
-                obj = self._lookup("Secret", ns, ef["secretRef"].get("name", "")) or {}
-                for k, v in (obj.get("data") or {}).items():
-                    env[prefix + k] = _b64(v)
-            if ef.get("configMapRef"):
-                obj = self._lookup("ConfigMap", ns, ef["configMapRef"].get("name", "")) or {}
-                for k, v in (obj.get("data") or {}).items():
-                    env[prefix + k] = v
-        for e in c.get("env") or []:
-            if "value" in e:
-                env[e["name"]] = _expand(e["value"], env)
-            vf = e.get("valueFrom") or {}
-            if vf.get("secretKeyRef"):
-                obj = self._lookup("Secret", ns, vf["secretKeyRef"].get("name", "")) or {}
-                if vf["secretKeyRef"].get("key") in (obj.get("data") or {}):
-                    env[e["name"]] = _b64(obj["data"][vf["secretKeyRef"]["key"]])
-            if vf.get("configMapKeyRef"):
-                obj = self._lookup("ConfigMap", ns, vf["configMapKeyRef"].get("name", "")) or {}
-                if vf["configMapKeyRef"].get("key") in (obj.get("data") or {}):
-                    env[e["name"]] = obj["data"][vf["configMapKeyRef"]["key"]]
-        return env
-
-    def pod_ready(self, pod: dict) -> bool:
-        st = pod.get("status") or {}
-        if st.get("phase") in (None, ""):
-            st = self.compute_status(pod)
-        return any(c.get("type") == "Ready" and c.get("status") == "True" for c in st.get("conditions") or [])
-
-    def compute_status(self, pod: dict) -> dict:
-        cur = pod.get("status") or {}
-        now = now_iso()
-        spec = pod["spec"]
-        node = spec.get("nodeName")
-        if not node:
-            node, msg = self.schedule(pod)
-            if node:
-                # binding (the scheduler's Bind); pods/binding is the real path
-                pod["spec"]["nodeName"] = node
-                self.store.upsert(pod)
-            else:
-                return {
-                    "phase": "Pending",
-                    "qosClass": "BestEffort",
-                    "conditions": [
-                        merge_condition(
-                            cur.get("conditions"), {"type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": msg}, now
-                        )
-                    ],
-                }
-        idx = self._node_index(node)
-        ip = f"10.244.{idx}.{2 + int(stable_hash(pod['metadata']['name'], 6), 36) % 250}"
-        vol_err = self.volume_error(pod)
-        statuses = []
-        any_running = False
-        all_ready = True
-        for c in spec.get("containers") or []:
-            old = next((x for x in cur.get("containerStatuses") or [] if x.get("name") == c.get("name")), {})
-            # startup.py: image pull and the binary's own start-up checks (upstream facts)
-            state = None if vol_err or self.config_error(pod, c) else startup.container_start(self, pod, c, old)
-            last, restarts = (state.pop("lastState", None), state.pop("restartCount", 0)) if state else (None, None)
-            state, ready = (state, False) if state else self._container_state(pod, c, vol_err)
-            any_running = any_running or "running" in state
-            all_ready = all_ready and ready
-            if "running" in state and "running" in (old.get("state") or {}):
-                state = old["state"]  # keep startedAt
-            cs = {
-                "name": c.get("name"),
-                "image": c.get("image", ""),
-                "imageID": "",
-                "ready": ready,
-                "restartCount": restarts if restarts is not None else 5 if state.get("waiting", {}).get("reason") == "CrashLoopBackOff" else 0,
-                "started": "running" in state,
-                "state": state,
-                **({"lastState": last} if last else {}),
-            }
-            if "running" in state:
-                cs["containerID"] = f"containerd://{stable_hash([pod['metadata'].get('uid'), c.get('name')], 32)}"
-            statuses.append(cs)
-        init_done = vol_err is None and all(self.config_error(pod, c) is None for c in spec.get("initContainers") or [])
-        phase = "Running" if any_running else "Pending"
-
-        def cond(t, ok, reason=None):
-            return merge_condition(
-                cur.get("conditions"),
-                {"type": t, "status": "True" if ok else "False", **({"reason": reason} if not ok and reason else {})},
-                now,
-            )
-
-        status = {
-            "phase": phase,
-            "hostIP": f"10.0.0.{10 + idx}",
-            "podIP": ip,
-            "podIPs": [{"ip": ip}],
-            "qosClass": "BestEffort",
-            "startTime": cur.get("startTime", now),
-            "conditions": [
-                cond("PodReadyToStartContainers", vol_err is None),
-                cond("Initialized", init_done, "ContainersNotInitialized"),
-                cond("Ready", all_ready, "ContainersNotReady"),
-                cond("ContainersReady", all_ready, "ContainersNotReady"),
-                cond("PodScheduled", True),
-            ],
-            "containerStatuses": statuses,
-        }
-        return status
-
-    def _container_state(self, pod: dict, c: dict, vol_err: Optional[str]) -> tuple[dict, bool]:
-        if vol_err:
-            return {"waiting": {"reason": "ContainerCreating"}}, False
-        err = self.config_error(pod, c)
-        if err:
-            return {"waiting": {"reason": "CreateContainerConfigError", "message": err}}, False
-        for hook in self.hooks.container_hooks:
-            res = hook(self, pod, c)
-            if res:
-                reason, message, kind = res
-                if kind == "waiting":
-                    return {"waiting": {"reason": reason, "message": message}}, False
-                return {"running": {"startedAt": now_iso()}}, False
-        return {"running": {"startedAt": (pod.get("status") or {}).get("startTime") or now_iso()}}, True
-
-    def _pod(self, pod: dict) -> None:
-        if pod["metadata"].get("deletionTimestamp"):
-            return
-        if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
-            return  # terminal phases never change (pkg/kubelet/status/status_manager.go)
-        status = self.compute_status(pod)
-        if self._job_pod(pod) and pod["spec"].get("restartPolicy") != "Always" and _all_ready_status(status):
-            # a Job's container runs to completion: exit 0 -> phase Succeeded (kubelet_pods.go getPhase)
-            status = _completed_status(pod, status)
-        if status != pod.get("status"):
-            self.store.set_status("v1", "Pod", pod["metadata"]["namespace"], pod["metadata"]["name"], status)
-
-
-def _all_ready_status(status: dict) -> bool:
-    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or [])
-
-
-def _completed_status(pod: dict, status: dict) -> dict:
-    now = now_iso()
-    out = dict(status)
-    out["phase"] = "Succeeded"
-    out["containerStatuses"] = [
-        {
-            **{k: v for k, v in cs.items() if k not in ("state", "started", "ready")},
-            "ready": False,
-            "started": False,
-            "state": {"terminated": {"exitCode": 0, "reason": "Completed", "startedAt": status.get("startTime", now), "finishedAt": now}},
-        }
-        for cs in status.get("containerStatuses") or []
-    ]
-    out["conditions"] = [
-        {**c, "status": "False", "reason": "PodCompleted"} if c.get("type") in ("Ready", "ContainersReady") else c for c in status.get("conditions") or []
-    ]
-    return out
 
 
 def _max_unavailable(d: dict, replicas: int) -> int:
@@ -858,17 +676,3 @@ def _max_unavailable(d: dict, replicas: int) -> int:
     if isinstance(mu, str) and mu.endswith("%"):
         return int(replicas * int(mu[:-1]) // 100)  # rounds down (intstr.GetScaledValueFromIntOrPercent)
     return int(mu)
-
-
-def _b64(v: str) -> str:
-    try:
-        return base64.b64decode(v).decode()
-    except Exception:  # noqa: BLE001
-        return ""
-
-
-def _expand(value: str, env: dict) -> str:
-    """$(VAR) expansion of env values (third_party/forked/golang/expansion)."""
-    import re
-
-    return re.sub(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", lambda m: env.get(m.group(1), m.group(0)), value)

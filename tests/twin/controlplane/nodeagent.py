@@ -6,7 +6,10 @@ runtime.  Per node it
 * renews its Lease in kube-node-lease every ``period`` seconds (the node lifecycle controller's
   heartbeat),
 * marks the pods the scheduler bound to it Running and Ready, with an IP from the node's podCIDR
-  (allocated by the controller-manager).
+  (allocated by the controller-manager) -- unless ``run_pods=False``: the twin's real backend then
+  runs ``PodStatusAgent``, which reports the status the kubelet's rules of controllers/kubelet.py
+  give (container start-up judged by controllers/startup.py), the one implementation the emulator
+  uses too.
 
 It runs as one thread in the caller's process; ``stop()`` ends it.
 """
@@ -15,12 +18,17 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import logging
 import threading
 from typing import Any
 
 from kubernetes import client, config
 from kubernetes.client.rest import ApiException
 
+from ..controllers import stable_hash
+from ..controllers.kubelet import Kubelet
+
+log = logging.getLogger("twin.nodeagent")
 TALOS_OS_IMAGE = "Talos (v1.11.6)"
 CONTAINER_RUNTIME = "containerd://2.1.5"
 
@@ -62,8 +70,11 @@ def node_status(body: dict[str, Any]) -> dict[str, Any]:
 class NodeAgent:
     """Keeps the nodes ``names`` (kubeconfigs from ``kubeconfig_for(name)``) registered and their pods running."""
 
-    def __init__(self, kubeconfig_for: Any, names: list[str], kubelet_version: str, period: float = 5.0) -> None:
+    def __init__(self, kubeconfig_for: Any, names: list[str], kubelet_version: str, period: float = 5.0,
+                 labels: dict[str, dict[str, str]] | None = None, run_pods: bool = True) -> None:
         self.names = names
+        self.labels = labels or {}
+        self.run_pods = run_pods
         self.period = period
         self.kubelet_version = kubelet_version
         self.apis = {n: config.new_client_from_config(config_file=kubeconfig_for(n)) for n in names}
@@ -89,6 +100,7 @@ class NodeAgent:
     def _register(self, name: str, address: str) -> None:
         core = client.CoreV1Api(self.apis[name])
         body = node_body(name, self.kubelet_version, address, control_plane=False)
+        body["metadata"]["labels"].update(self.labels.get(name) or {})
         manifest = {k: v for k, v in body.items() if not k.startswith("_") and k != "status"}
         try:
             core.create_node(manifest)
@@ -143,8 +155,55 @@ class NodeAgent:
             ticks += 1
             for name in self.names:
                 try:
-                    self._run_pods(name)
+                    if self.run_pods:
+                        self._run_pods(name)
                     if ticks % max(1, int(self.period)) == 0:
                         self._renew_lease(name)
                 except Exception as e:  # noqa: BLE001 - keep the agent alive; tests read .errors
                     self.errors.append(f"{name}: {e}")
+
+
+class PodStatusAgent(Kubelet):
+    """The kubelets of the twin's nodes on the real backend: the status of every bound pod, from the
+    twin's kubelet rules (controllers/kubelet.py), written through pods/status; ``store`` is the
+    informer-backed kube_store.KubeStore.  Pod IPs come from the node's podCIDR (stable per pod
+    name), the host IP from the node's InternalIP."""
+
+    def __init__(self, store: Any, hooks: Any) -> None:
+        super().__init__(store, hooks)
+        self.errors: list[str] = []
+
+    def reconcile(self) -> None:
+        for pod in self.store.list_kind("v1", "Pod"):
+            if not pod["spec"].get("nodeName"):
+                continue
+            try:
+                if pod["metadata"].get("deletionTimestamp"):
+                    self._finish_deletion(pod)
+                else:
+                    self._pod(pod)
+            except Exception as e:  # noqa: BLE001 - one pod's refusal must not stop the others'
+                self.errors.append(f"{pod['metadata']['namespace']}/{pod['metadata']['name']}: {e}")
+                del self.errors[:-20]
+                log.warning("pod status of %s/%s: %s", pod["metadata"]["namespace"], pod["metadata"]["name"], e)
+
+    def _finish_deletion(self, pod: dict) -> None:
+        """A pod being deleted: its containers are stopped at once (there are none), then the kubelet
+        deletes it with grace period 0 and a UID precondition (kubernetes v1.34.4
+        pkg/kubelet/status/status_manager.go syncPod, canBeDeleted)."""
+        meta = pod["metadata"]
+        self.store.request("DELETE", f"/api/v1/namespaces/{meta['namespace']}/pods/{meta['name']}",
+                           {"apiVersion": "v1", "kind": "DeleteOptions", "gracePeriodSeconds": 0,
+                            "preconditions": {"uid": meta["uid"]}})
+
+    def _node(self, name: str) -> dict:
+        return self.store.find("v1", "Node", None, name) or {}
+
+    def pod_ip(self, pod: dict, node: str) -> str:
+        cidr = (self._node(node).get("spec") or {}).get("podCIDR") or "10.244.250.0/24"
+        net = ipaddress.ip_network(cidr)
+        return str(net.network_address + 2 + int(stable_hash(pod["metadata"]["name"], 6), 36) % (net.num_addresses - 4))
+
+    def host_ip(self, node: str) -> str:
+        addrs = (self._node(node).get("status") or {}).get("addresses") or []
+        return next((a["address"] for a in addrs if a.get("type") == "InternalIP"), "10.5.0.2")
