@@ -11,14 +11,19 @@ from __future__ import annotations
 import copy
 import json
 import os
+import sys
 
 import pytest
 import yaml
 
-from runner import ROOT, localhost_play, run_playbook
+from runner import COLLECTIONS, ROOT, localhost_play, run_playbook
 from tests.twin.controllers import startup
 from tests.twin.controllers.tempo import expand_env
 from tests.twin.schemas import check
+
+if COLLECTIONS not in sys.path:
+    sys.path.insert(0, COLLECTIONS)
+from ansible_collections.talos_homelab.tracing.plugins.module_utils.preflight.storage import wal_claim_template  # noqa: E402
 
 OTEL_DEFAULTS = os.path.join(ROOT, "roles", "otel_collector", "defaults", "main.yml")
 OTEL_VARS = os.path.join(ROOT, "roles", "otel_collector", "vars", "main.yml")
@@ -61,6 +66,11 @@ TEMPO_ENV = {"S3_BUCKET": "jaeger-traces", "S3_ENDPOINT": "rook-ceph-rgw-ceph-ob
              "S3_REGION": "us-east-1", "S3_INSECURE": "true"}
 
 
+def _load_yaml(path):
+    with open(path, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     out = tmp_path_factory.mktemp("rendered")
@@ -70,7 +80,11 @@ def rendered(tmp_path_factory):
                       "ansible.builtin.copy": {"dest": str(out / f"otel-{name}.json"),
                                                "content": "{{ {'config': __otel_collector_config_yaml, 'objects': __otel_collector_objects} | to_json }}"}})
     for name, variant in JAEGER_VARIANTS.items():
-        tasks.append({"name": f"jaeger {name}", "vars": {**variant, "__jaeger_production_storage_checksum": "0"},
+        # the preflight's hand-off the role renders Tempo's WAL claim from (a site run passes it down)
+        handoff = {"effective": {"wal_storage_class": "ceph-block", "wal_claim_template": wal_claim_template(
+            "ceph-block", variant.get("jaeger_production_tempo_wal_size") or _load_yaml(JAEGER_DEFAULTS)["jaeger_production_tempo_wal_size"])}}
+        tasks.append({"name": f"jaeger {name}", "vars": {**variant, "__jaeger_production_storage_checksum": "0",
+                                                         "__jaeger_production_site_preflight": handoff},
                       "ansible.builtin.copy": {"dest": str(out / f"jaeger-{name}.json"),
                                                "content": "{{ {'data': __jaeger_production_tempo_configmap_data, "
                                                           "'objects': __jaeger_production_tempo_objects} | to_json }}"}})
