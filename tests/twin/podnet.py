@@ -37,6 +37,7 @@ from .controlplane.processes import Child, _die_with_parent
 
 BASE = ipaddress.ip_network("10.251.0.0/16")
 LOCK = "/tmp/twin-podnet.lock"
+OWNERS = "/tmp/twin-podnet"  # <bridge>.pid: the process that made it (a dead owner's bridge is swept)
 SA_PATH = "/run/secrets/kubernetes.io/serviceaccount"  # /var/run links to /run
 # $0: the pod's hosts file; $1: a ServiceAccount folder or ''; then the command.
 _POD_SCRIPT = ('mount --bind "$0" /etc/hosts && if [ -n "$1" ]; then mount -t tmpfs tmpfs /run && mkdir -p ' + SA_PATH
@@ -49,6 +50,26 @@ def _ip(*args: str, netns_pid: int | None = None) -> str:
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)}: {proc.stderr.strip()}")
     return proc.stdout
+
+
+def _sweep_stale_bridges() -> None:
+    """Delete the bridges of this module whose owner is gone (a run killed before ``stop()``)."""
+    os.makedirs(OWNERS, exist_ok=True)
+    for line in _ip("-o", "link", "show", "type", "bridge").splitlines():
+        name = line.split(":")[1].strip().split("@")[0]
+        if not (len(name) == 10 and name.startswith("tw")):
+            continue
+        try:
+            with open(os.path.join(OWNERS, name + ".pid"), encoding="utf-8") as fh:
+                os.kill(int(fh.read().strip()), 0)
+            continue  # its owner lives
+        except (OSError, ValueError):
+            pass
+        subprocess.run(["ip", "link", "del", name], capture_output=True, check=False)
+        try:
+            os.unlink(os.path.join(OWNERS, name + ".pid"))
+        except OSError:
+            pass
 
 
 def _subnets_in_use() -> set[ipaddress.IPv4Network]:
@@ -138,8 +159,11 @@ class PodNetwork:
         os.makedirs(self.state_dir, exist_ok=True)
         with open(LOCK, "a", encoding="utf-8") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
+            _sweep_stale_bridges()
             used = _subnets_in_use()
             self.subnet = next(n for n in BASE.subnets(new_prefix=24) if n not in used and n.network_address.packed[2] != 0)
+            with open(os.path.join(OWNERS, self.bridge + ".pid"), "w", encoding="utf-8") as fh:
+                fh.write(str(os.getpid()))
             _ip("link", "add", "name", self.bridge, "type", "bridge")
             _ip("addr", "add", f"{self.gateway}/24", "dev", self.bridge)
             _ip("link", "set", self.bridge, "up")
@@ -174,6 +198,10 @@ class PodNetwork:
         for pod in self.pods.values():
             pod.stop()
         subprocess.run(["ip", "link", "del", self.bridge], capture_output=True, check=False)
+        try:
+            os.unlink(os.path.join(OWNERS, self.bridge + ".pid"))
+        except OSError:
+            pass
 
 
 class Relay:
