@@ -4,7 +4,7 @@ The path of tests/tracepath.py: three agents and the samplers (role tail_sampler
 Collector processes with what the roles render, the agents' k8s resolver on a real API server
 (tests/twin/controlplane), tracestore as the stand-in for Tempo. For each rate (spans/s of the whole
 path, 6-span traces spread over the three agents, every 10th with an error span), with the samplers
-sized by the role for that rate (``tail_sampler_expected_spans_per_sec``), it sends for
+sized by the role for that rate (``tail_sampler_expected_spans_per_sec`` and ``_new_traces_per_sec``), it sends for
 ``--seconds`` and reports: the rate achieved, error traces kept whole / sent, others kept (%), traces
 the samplers dropped too early (the processor's own counter), and the wall time until the last
 decision arrived. A rate is sustained when every error trace arrived whole and nothing was dropped
@@ -53,7 +53,8 @@ def settle(path, quiet=8.0, timeout=120.0):
 
 def run_one(cp, rate, seconds):
     """One rate, with the samplers sized for it (tail_sampler_expected_spans_per_sec = the rate)."""
-    rendered = render_collectors(AGENTS, {"tail_sampler_image": IMAGE, "tail_sampler_expected_spans_per_sec": rate})
+    rendered = render_collectors(AGENTS, {"tail_sampler_image": IMAGE, "tail_sampler_expected_spans_per_sec": rate,
+                                          "tail_sampler_expected_new_traces_per_sec": max(1, rate // SPANS)})
     path = TracePath(cp, rendered["agent"], rendered["sampler"]).start()
     try:
         traces = int(rate / SPANS * seconds)
