@@ -36,10 +36,16 @@ from typing import Any
 
 import yaml
 
+from ansible_collections.talos_homelab.tracing.plugins.module_utils import sampling
 from tests import otelcol
 from tests.twin.podnet import PodNetwork, relay
 
 AGENT_NODE = "talos-worker-{}"
+IMAGE = f"otel/opentelemetry-collector-contrib:{otelcol.RELEASE}"
+# The agents' variables of the trace tests and the benchmark: the binary's release; metrics pipelines off
+# (the traces pipeline does not depend on them; both are validated by tests/unit/test_otelcol_validate.py).
+AGENT_VALUES = {"otel_collector_image": IMAGE, "otel_collector_hostmetrics_enabled": False,
+                "otel_collector_kubeletstats_enabled": False, "otel_collector_prometheus_remote_write_enabled": False}
 NODE = "tracepath-node"  # the node the Pod objects of expose() are bound to (no kubelet runs it)
 
 
@@ -49,10 +55,6 @@ def _tool(name: str) -> str:
 
 def _by_kind(objects: list[dict], kind: str) -> list[dict]:
     return [o for o in objects if o["kind"] == kind]
-
-
-def _config_text(rendered: dict) -> str:
-    return rendered["config"]
 
 
 def container_env(workload: dict, node: str, pod_ip: str, pod_name: str) -> dict[str, str]:
@@ -104,14 +106,10 @@ class TracePath:
         for ns in sorted({self.daemonset["metadata"]["namespace"], self.service["metadata"]["namespace"]}):
             self._apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
 
-    def _endpoints(self) -> None:
+    def _sampler_service(self) -> None:
+        """The sampler Service with the running samplers as its endpoints (``_service``)."""
         meta = self.service["metadata"]
-        ports = [{"name": p["name"], "port": int(p["port"]), "protocol": "TCP"} for p in self.service["spec"]["ports"]]
-        addresses = [{"ip": pod.ip, "targetRef": {"kind": "Pod", "name": pod.name, "namespace": meta["namespace"]}}
-                     for pod in self.samplers if pod is not None]
-        subsets = [{"addresses": addresses, "ports": ports}] if addresses else []
-        self._apply({"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": meta["name"], "namespace": meta["namespace"]},
-                     "subsets": subsets})
+        self._service(meta["namespace"], meta["name"], self.service["spec"]["ports"], [p for p in self.samplers if p is not None])
 
     def _token(self) -> str:
         from kubernetes import client
@@ -142,7 +140,7 @@ class TracePath:
     def _backend_hosts(self, rendered: dict) -> dict[str, str]:
         """The Service names a configuration's OTLP exporters send to (``host:port`` endpoints), each
         resolving to the ``tempo`` pod: the samplers' backend, and the agents' in head mode."""
-        exporters = yaml.safe_load(_config_text(rendered)).get("exporters") or {}
+        exporters = yaml.safe_load(rendered["config"]).get("exporters") or {}
         return {e["endpoint"].rsplit(":", 1)[0]: self.tempo.ip for e in exporters.values()
                 if isinstance(e, dict) and "://" not in str(e.get("endpoint", "://"))}
 
@@ -150,32 +148,28 @@ class TracePath:
         pod = self.net.pod(f"sampler-{index}")
         env = container_env(self.deployment, "talos-worker-s", pod.ip, pod.name)
         hosts = self._backend_hosts(self.sampler)
-        pod.run("otelcol", [otelcol.binary(), f"--config={self._config_file(pod, _config_text(self.sampler))}"], env, hosts)
+        pod.run("otelcol", [otelcol.binary(), f"--config={self._config_file(pod, self.sampler['config'])}"], env, hosts)
         return pod
 
     def start(self, timeout: float = 60.0) -> TracePath:
-        for obj in self.agent["objects"]:
-            if obj["kind"] in ("Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"):
-                self._namespaces()
-                self._apply(obj)
-        service = json.loads(json.dumps(self.service))
-        service["spec"].pop("selector", None)
         self._namespaces()
-        self._apply(service)
+        for obj in self.agent["objects"]:
+            if obj["kind"] in ("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"):
+                self._apply(obj)
         self.net.start()
         api_port = int(self.cp.server.rsplit(":", 1)[1])
         self.relay = relay((self.net.gateway, 443), ("127.0.0.1", api_port))
         self.tempo = self.net.pod("tempo")
         self.tempo.run("tracestore", [_tool("tracestore")])
         self.samplers = [self.start_sampler(i) for i in range(self.sampler_count)]
-        self._endpoints()
+        self._sampler_service()
         sa = self._service_account_files()
         for i in range(self.nodes):
             pod = self.net.pod(f"agent-{i}")
             env = container_env(self.daemonset, AGENT_NODE.format(i), pod.ip, pod.name)
             env.update({"KUBERNETES_SERVICE_HOST": "kubernetes.default.svc", "KUBERNETES_SERVICE_PORT": "443"})
             hosts = dict(self._backend_hosts(self.agent), **{"kubernetes.default.svc": self.net.gateway})
-            pod.run("otelcol", [otelcol.binary(), f"--config={self._config_file(pod, _config_text(self.agent))}"], env, hosts,
+            pod.run("otelcol", [otelcol.binary(), f"--config={self._config_file(pod, self.agent['config'])}"], env, hosts,
                     service_account=sa)
             self.agents.append(pod)
         self.wait_healthy(timeout)
@@ -239,7 +233,7 @@ class TracePath:
         """The sampler leaves the Service's endpoints, then its process stops (SIGTERM: a pod's deletion)."""
         pod = self.samplers[index]
         self.samplers[index] = None
-        self._endpoints()
+        self._sampler_service()
         for child in pod.children:
             if child.alive():
                 child.proc.terminate()
@@ -262,6 +256,24 @@ class TracePath:
             raise RuntimeError(f"tracegen failed: {err[-2000:]}")
         return json.loads(out)
 
+    def settle(self, timeout: float = 90.0) -> dict:
+        """The stand-in's summary once the last decisions are out: after the samplers' decision_wait and
+        batch timeout have passed since the last span was sent, and no span arrived for a batch timeout."""
+        processors = yaml.safe_load(self.sampler["config"])["processors"]
+        batch = sampling.duration_seconds(processors["batch"]["timeout"])
+        time.sleep(sampling.duration_seconds(processors["tail_sampling"]["decision_wait"]) + batch)
+        last, since = None, time.monotonic()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            now = self.summary()
+            counts = sum(v["spans"] for v in now.values())
+            if counts != last:
+                last, since = counts, time.monotonic()
+            elif time.monotonic() - since > batch + 1:
+                return now
+            time.sleep(0.5)
+        raise AssertionError("the stand-in's span count did not settle in %ss" % timeout)
+
     def summary(self) -> dict:
         """What the stand-in holds: trace ID -> {spans, error, peers}."""
         with urllib.request.urlopen(f"http://{self.tempo.ip}:16686/stand-in/summary", timeout=10) as resp:
@@ -281,6 +293,12 @@ class TracePath:
             for child in pod.children:
                 out.append(f"--- {pod.name}/{child.name}\n{child.tail(15)}")
         return "\n".join(out)
+
+    def __enter__(self) -> TracePath:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
 
     def stop(self) -> None:
         if self.relay is not None:

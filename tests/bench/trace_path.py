@@ -28,40 +28,23 @@ sys.path.insert(0, str(ROOT))
 
 from runner import render_collectors  # noqa: E402  (after the path set-up)
 from tests import otelcol  # noqa: E402
-from tests.tracepath import TracePath  # noqa: E402
+from tests.tracepath import AGENT_VALUES, IMAGE, TracePath  # noqa: E402
 from tests.twin.controlplane import ControlPlane, binaries  # noqa: E402
 
 SPANS = 6
-IMAGE = f"otel/opentelemetry-collector-contrib:{otelcol.RELEASE}"
-AGENTS = {"otel_collector_image": IMAGE, "otel_collector_hostmetrics_enabled": False,
-          "otel_collector_kubeletstats_enabled": False, "otel_collector_prometheus_remote_write_enabled": False}
 DROPPED = "otelcol_processor_tail_sampling_sampling_trace_dropped_too_early"
-
-
-def settle(path, quiet=8.0, timeout=120.0):
-    last, since, deadline = None, time.monotonic(), time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        held = path.summary()
-        count = sum(v["spans"] for v in held.values())
-        if count != last:
-            last, since = count, time.monotonic()
-        elif time.monotonic() - since > quiet:
-            return held
-        time.sleep(0.5)
-    return path.summary()
 
 
 def run_one(cp, rate, seconds):
     """One rate, with the samplers sized for it (tail_sampler_expected_spans_per_sec = the rate)."""
-    rendered = render_collectors(AGENTS, {"tail_sampler_image": IMAGE, "tail_sampler_expected_spans_per_sec": rate,
-                                          "tail_sampler_expected_new_traces_per_sec": max(1, rate // SPANS)})
-    path = TracePath(cp, rendered["agent"], rendered["sampler"]).start()
-    try:
+    sampler = {"tail_sampler_image": IMAGE, "tail_sampler_expected_spans_per_sec": rate,
+               "tail_sampler_expected_new_traces_per_sec": max(1, rate // SPANS)}
+    rendered = render_collectors(AGENT_VALUES, sampler)
+    with TracePath(cp, rendered["agent"], rendered["sampler"]).start() as path:
         traces = int(rate / SPANS * seconds)
         t0 = time.monotonic()
         sent = path.send(traces=traces, rate=rate / SPANS, error_every=10, spans=SPANS)
-        time.sleep(10)  # decision_wait
-        held = settle(path)
+        held = path.settle()
         wall = time.monotonic() - t0
         samplers = [p for p in path.samplers if p is not None]
         dropped = sum(path.metric(p, DROPPED) for p in samplers)
@@ -72,8 +55,6 @@ def run_one(cp, rate, seconds):
         return {"rate": rate, "achieved": round(achieved), "errors_whole": f"{whole}/{len(sent['error'])}",
                 "others_kept_pct": round(100.0 * others / max(1, len(sent["ok"])), 1), "dropped_too_early": dropped,
                 "send_failed": len(sent["failed"]), "wall_s": round(wall, 1), "sustained": ok}
-    finally:
-        path.stop()
 
 
 def main():
@@ -81,7 +62,7 @@ def main():
     parser.add_argument("--rates", default="1200,3000,6000")
     parser.add_argument("--seconds", type=float, default=15)
     args = parser.parse_args()
-    rendered = render_collectors(AGENTS, {"tail_sampler_image": IMAGE})
+    rendered = render_collectors(AGENT_VALUES, {"tail_sampler_image": IMAGE})
     kube, kine = binaries()
     cp = ControlPlane(tempfile.mkdtemp(prefix="bench-cp-"), kube, kine).start()
     try:

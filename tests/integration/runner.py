@@ -383,20 +383,25 @@ def wait_for(predicate, timeout=45.0, interval=0.5):
 
 
 # ---------------------------------------------------------------------- what the collector roles render
+# What each collector role renders: the ConfigMap's text and the objects k8s_apply receives.
+COLLECTOR_RENDERED = {
+    "agent": "{{ {'config': __otel_collector_config_yaml, 'objects': __otel_collector_all_objects} | to_json }}",
+    "sampler": "{{ {'config': __tail_sampler_config_yaml, 'objects': __tail_sampler_objects} | to_json }}",
+}
+
+
 def render_collectors(agent_vars=None, sampler_vars=None, timeout=300):
     """The agents' and the samplers' objects as roles otel_collector and tail_sampler render them (their
     defaults/ and vars/, ``*_vars`` as task vars; one ansible-playbook run on localhost, no cluster):
     ``{"agent": {"config": <ConfigMap text>, "objects": [...]}, "sampler": {...}}``."""
     preflight = {"effective": {"otel_namespace_exists": True, "otel_sampler_namespace_missing": True,
                                "tail_sampler_namespace_missing": True}}
-    exprs = {"agent": "{{ {'config': __otel_collector_config_yaml, 'objects': __otel_collector_all_objects} | to_json }}",
-             "sampler": "{{ {'config': __tail_sampler_config_yaml, 'objects': __tail_sampler_objects} | to_json }}"}
     role_of = {"agent": "otel_collector", "sampler": "tail_sampler"}
     with tempfile.TemporaryDirectory(prefix="it-render-") as tmp:
         plays = []
         for kind, values in (("agent", agent_vars), ("sampler", sampler_vars)):
             task = {"name": f"render {kind}", "vars": dict(values or {}),
-                    "ansible.builtin.copy": {"dest": os.path.join(tmp, kind + ".json"), "content": exprs[kind]}}
+                    "ansible.builtin.copy": {"dest": os.path.join(tmp, kind + ".json"), "content": COLLECTOR_RENDERED[kind]}}
             play = localhost_play([task], name=f"render {kind}")
             play["vars_files"] = [os.path.join(ROOT, "roles", role_of[kind], d, "main.yml") for d in ("defaults", "vars")]
             play["vars"]["__otel_collector_site_preflight"] = preflight

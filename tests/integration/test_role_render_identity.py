@@ -24,7 +24,7 @@ import os
 import pytest
 import yaml
 
-from runner import PLAYBOOK_BIN, ROOT, localhost_play, run_playbook
+from runner import COLLECTOR_RENDERED, PLAYBOOK_BIN, ROOT, localhost_play, run_playbook
 
 pytestmark = pytest.mark.skipif(not os.path.exists(PLAYBOOK_BIN), reason="ansible-playbook not in the venv")
 
@@ -34,11 +34,6 @@ RECORDED_FILE = os.path.join(DATA, "collector_renders.json")
 ROLE_FILES = {
     "agent": [os.path.join(ROOT, "roles", "otel_collector", d, "main.yml") for d in ("defaults", "vars")],
     "sampler": [os.path.join(ROOT, "roles", "tail_sampler", d, "main.yml") for d in ("defaults", "vars")],
-}
-# What each role renders: the ConfigMap's text and the objects k8s_apply receives.
-RENDERED = {
-    "agent": "{{ {'config': __otel_collector_config_yaml, 'objects': __otel_collector_all_objects} | to_json }}",
-    "sampler": "{{ {'config': __tail_sampler_config_yaml, 'objects': __tail_sampler_objects} | to_json }}",
 }
 # The preflight's reading of the cluster (the site's hand-off): namespace there, sampler namespace missing,
 # so the sampler Namespace object is rendered whenever the role would create it.
@@ -85,7 +80,7 @@ def rendered(tmp_path_factory):
     plays = []
     for kind, variants in load_variants().items():
         tasks = [{"name": f"{kind} {name}", "vars": values, "ignore_errors": True,
-                  "ansible.builtin.copy": {"dest": str(out / f"{kind}--{name}.json"), "content": RENDERED[kind]}}
+                  "ansible.builtin.copy": {"dest": str(out / f"{kind}--{name}.json"), "content": COLLECTOR_RENDERED[kind]}}
                  for name, values in variants.items()]
         play = localhost_play(tasks, name=f"render {kind}")
         play["vars_files"] = ROLE_FILES[kind]
@@ -156,7 +151,7 @@ def test_sampler_overrides_reach_the_configmap_and_roll_the_pods(tmp_path):
     """tail_sampler_config_overrides (new with the move) is merged into the ConfigMap the role renders."""
     overrides = {"processors": {"tail_sampling": {"num_traces": 4321}}, "exporters": {"otlp_grpc": {"sending_queue": {"queue_size": 77}}}}
     tasks = [{"name": f"sampler {name}", "vars": {"tail_sampler_config_overrides": value},
-              "ansible.builtin.copy": {"dest": str(tmp_path / f"{name}.json"), "content": RENDERED["sampler"]}}
+              "ansible.builtin.copy": {"dest": str(tmp_path / f"{name}.json"), "content": COLLECTOR_RENDERED["sampler"]}}
              for name, value in (("plain", {}), ("overridden", overrides))]
     play = localhost_play(tasks, name="render sampler overrides")
     play["vars_files"] = ROLE_FILES["sampler"]

@@ -9,20 +9,22 @@ agents point at a Service that does not exist, and when jaeger-query has no read
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
 
-from runner import render_collectors, run_module
+from runner import COLLECTIONS, ensure_collection_link, render_collectors, run_module
 from tests import otelcol
-from tests.tracepath import TracePath
+
+ensure_collection_link()
+if COLLECTIONS not in sys.path:
+    sys.path.insert(0, COLLECTIONS)
+from tests.tracepath import AGENT_VALUES, IMAGE, TracePath  # noqa: E402
 
 pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="pods as network namespaces need root (tests/twin/podnet.py)"),
     pytest.mark.skipif(otelcol.available() is None, reason="the Collector is not built (tools/go/build.sh otelcol)"),
 ]
-IMAGE = f"otel/opentelemetry-collector-contrib:{otelcol.RELEASE}"
-AGENTS = {"otel_collector_image": IMAGE, "otel_collector_hostmetrics_enabled": False,
-          "otel_collector_kubeletstats_enabled": False, "otel_collector_prometheus_remote_write_enabled": False}
 TIMEOUT = 30  # decision_wait 10s + batch timeouts 5s + 5s, with margin
 
 
@@ -35,22 +37,20 @@ def canary(cp) -> tuple[dict, str]:
 
 @pytest.fixture(scope="module")
 def rendered():
-    return {"ok": render_collectors(AGENTS, {"tail_sampler_image": IMAGE}),
-            "nowhere": render_collectors(dict(AGENTS, otel_collector_sampler_service="otel-sampler-gone"), {"tail_sampler_image": IMAGE})}
+    return {"ok": render_collectors(AGENT_VALUES, {"tail_sampler_image": IMAGE}),
+            "nowhere": render_collectors(dict(AGENT_VALUES, otel_collector_sampler_service="otel-sampler-gone"), {"tail_sampler_image": IMAGE})}
 
 
 def path_for(cp, rendered, query_ready=True):
+    """A started trace path with what the canary goes through (a context manager: stopped on leaving)."""
     path = TracePath(cp, rendered["agent"], rendered["sampler"]).start()
     path.expose(query_ready=query_ready)
     return path
 
 
 def test_canary_finds_its_error_trace(controlplane, rendered):
-    path = path_for(controlplane, rendered["ok"])
-    try:
+    with path_for(controlplane, rendered["ok"]):
         result, output = canary(controlplane)
-    finally:
-        path.stop()
     found = result.get("canary") or {}
     assert found.get("passed") is True, output[-3000:]
     assert 0 < found["seconds"] <= TIMEOUT and len(found["error_trace_id"]) == 32
@@ -59,33 +59,24 @@ def test_canary_finds_its_error_trace(controlplane, rendered):
 
 
 def test_canary_names_the_samplers_when_none_is_ready(controlplane, rendered):
-    path = path_for(controlplane, rendered["ok"])
-    try:
+    with path_for(controlplane, rendered["ok"]) as path:
         for i in range(len(path.samplers)):
             path.remove_sampler(i)
         result, output = canary(controlplane)
-    finally:
-        path.stop()
     assert result["failed"] and result["canary"]["hop"] == "samplers", output[-3000:]
     assert "Failed the end-to-end canary at the samplers" in result["msg"]
     assert "jaeger/otel-sampler, where the agents send traces, has no ready endpoints" in result["msg"]
 
 
 def test_canary_names_the_agents_when_they_export_to_a_missing_service(controlplane, rendered):
-    path = path_for(controlplane, rendered["nowhere"])
-    try:
+    with path_for(controlplane, rendered["nowhere"]):
         result, output = canary(controlplane)
-    finally:
-        path.stop()
     assert result["failed"] and result["canary"]["hop"] == "agents", output[-3000:]
     assert "Service jaeger/otel-sampler-gone does not exist" in result["msg"]
 
 
 def test_canary_names_the_query_when_it_has_no_ready_pod(controlplane, rendered):
-    path = path_for(controlplane, rendered["ok"], query_ready=False)
-    try:
+    with path_for(controlplane, rendered["ok"], query_ready=False):
         result, output = canary(controlplane)
-    finally:
-        path.stop()
     assert result["failed"] and result["canary"]["hop"] == "query", output[-3000:]
     assert "jaeger-query" in result["canary"]["problem"] and "jaeger-query must have a ready pod" in result["msg"]

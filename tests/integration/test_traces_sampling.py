@@ -9,8 +9,8 @@ distributor (Tempo is not built here). tracegen sends traces whose six spans sit
 one trace's spans reach three agents; every 10th trace has an error span.
 
 The baseline's bound is the binomial 99.9% interval (normal approximation, z = 3.29) around the
-configured percentage for the number of non-error traces sent. Metrics off on the agents (the traces
-pipeline does not depend on them; both are validated by tests/unit/test_otelcol_validate.py).
+configured percentage for the number of non-error traces sent. The agents' values: tests/tracepath.py
+AGENT_VALUES (metrics pipelines off).
 """
 
 from __future__ import annotations
@@ -18,23 +18,26 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 import time
 
 import pytest
 
 import yaml
 
-from runner import render_collectors
+from runner import COLLECTIONS, ensure_collection_link, render_collectors
 from tests import otelcol
-from tests.tracepath import TracePath
+
+ensure_collection_link()
+if COLLECTIONS not in sys.path:
+    sys.path.insert(0, COLLECTIONS)
+from ansible_collections.talos_homelab.tracing.plugins.module_utils import sampling  # noqa: E402
+from tests.tracepath import AGENT_VALUES, IMAGE, TracePath  # noqa: E402
 
 pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="pods as network namespaces need root (tests/twin/podnet.py)"),
     pytest.mark.skipif(otelcol.available() is None, reason="the Collector is not built (tools/go/build.sh otelcol)"),
 ]
-IMAGE = f"otel/opentelemetry-collector-contrib:{otelcol.RELEASE}"
-METRICS_OFF = {"otel_collector_hostmetrics_enabled": False, "otel_collector_kubeletstats_enabled": False,
-               "otel_collector_prometheus_remote_write_enabled": False}
 SPANS = 6
 ERROR_EVERY = 10
 Z_999 = 3.29
@@ -46,33 +49,6 @@ def interval(n: int, p: float) -> tuple[float, float]:
     return n * p - half, n * p + half
 
 
-def settle(path: TracePath, timeout: float = 90.0) -> dict:
-    """The stand-in's summary once the last decisions are out: after the samplers' decision_wait and
-    batch timeout have passed since the last span was sent, and no span arrived for a batch timeout."""
-    processors = yaml.safe_load(path.sampler["config"])["processors"]
-    wait = seconds(processors["tail_sampling"]["decision_wait"]) + seconds(processors["batch"]["timeout"])
-    time.sleep(wait)
-    last, since = None, time.monotonic()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        now = path.summary()
-        counts = sum(v["spans"] for v in now.values())
-        if counts != last:
-            last, since = counts, time.monotonic()
-        elif time.monotonic() - since > seconds(processors["batch"]["timeout"]) + 1:
-            return now
-        time.sleep(0.5)
-    raise AssertionError("the stand-in's span count did not settle in %ss" % timeout)
-
-
-def seconds(duration: str) -> float:
-    """``10s`` / ``500ms`` / ``1m`` -> seconds."""
-    for unit, factor in (("ms", 0.001), ("s", 1), ("m", 60)):
-        if duration.endswith(unit) and duration[:-len(unit)].replace(".", "", 1).isdigit():
-            return float(duration[:-len(unit)]) * factor
-    raise ValueError(duration)
-
-
 def baseline(config_text: str) -> float:
     """The probabilistic policy's share of the samplers' tail_sampling processor, as rendered."""
     policies = yaml.safe_load(config_text)["processors"]["tail_sampling"]["policies"]
@@ -82,25 +58,21 @@ def baseline(config_text: str) -> float:
 
 @pytest.fixture(scope="module")
 def rendered():
-    tail = render_collectors(dict(METRICS_OFF, otel_collector_image=IMAGE), {"tail_sampler_image": IMAGE})
-    head = render_collectors(dict(METRICS_OFF, otel_collector_image=IMAGE, otel_collector_sampling="head"),
-                             {"tail_sampler_image": IMAGE})
+    tail = render_collectors(AGENT_VALUES, {"tail_sampler_image": IMAGE})
+    head = render_collectors(dict(AGENT_VALUES, otel_collector_sampling="head"), {"tail_sampler_image": IMAGE})
     return {"tail": tail, "head": head}
 
 
 @pytest.fixture
 def tail_path(controlplane, rendered):
-    path = TracePath(controlplane, rendered["tail"]["agent"], rendered["tail"]["sampler"]).start()
-    try:
+    with TracePath(controlplane, rendered["tail"]["agent"], rendered["tail"]["sampler"]).start() as path:
         yield path
-    finally:
-        path.stop()
 
 
 def test_errors_arrive_whole_baseline_at_ten_percent_no_trace_split(tail_path):
     sent = tail_path.send(traces=2000, rate=200, error_every=ERROR_EVERY, spans=SPANS)
     assert sent["failed"] == [], sent["first_error"]
-    held = settle(tail_path)
+    held = tail_path.settle()
     percent = baseline(tail_path.sampler["config"])
     # every error trace, whole: all six spans, from the three agents
     broken = {t: held.get(t, {}).get("spans") for t in sent["error"] if held.get(t, {}).get("spans") != SPANS}
@@ -129,7 +101,7 @@ def test_a_sampler_deleted_mid_stream_loses_no_more_than_its_decision_window(tai
     held undecided is lost; that is at most the error traces sent to it during its decision_wait and
     batch timeout before it went, plus the resolver's lag after. The loss is measured and printed."""
     processors = yaml.safe_load(tail_path.sampler["config"])["processors"]
-    window = seconds(processors["tail_sampling"]["decision_wait"]) + seconds(processors["batch"]["timeout"])
+    window = sampling.duration_seconds(processors["tail_sampling"]["decision_wait"]) + sampling.duration_seconds(processors["batch"]["timeout"])
     rate, traces = 100.0, 2000
     proc = tail_path.send(traces=traces, rate=rate, error_every=ERROR_EVERY, spans=SPANS, wait=False)
     time.sleep(8)
@@ -138,7 +110,7 @@ def test_a_sampler_deleted_mid_stream_loses_no_more_than_its_decision_window(tai
     out, err = proc.communicate(timeout=traces / rate + 60)
     assert proc.returncode == 0, err
     sent = json.loads(out)
-    held = settle(tail_path)
+    held = tail_path.settle()
     lost = [t for t in sent["error"] if held.get(t, {}).get("spans") != SPANS]
     # upper bound: every error trace sent in [gone_at - window, gone_at + 2 s] (all samplers' share)
     exposed = [t for t in sent["error"] if gone_at - window <= sent["sent_at"][t] <= gone_at + 2]
@@ -155,19 +127,17 @@ def test_a_sampler_deleted_mid_stream_loses_no_more_than_its_decision_window(tai
 def test_head_mode_keeps_errors_at_about_the_baseline_only(controlplane, rendered):
     """The same traffic with otel_collector_sampling: head (the agents' probabilistic sampler, no tail tier):
     error traces are kept like any other, at about the baseline, which is why tail is the default."""
-    path = TracePath(controlplane, rendered["head"]["agent"], rendered["head"]["sampler"], samplers=0).start()
-    try:
+    with TracePath(controlplane, rendered["head"]["agent"], rendered["head"]["sampler"], samplers=0).start() as path:
         sent = path.send(traces=2000, rate=200, error_every=ERROR_EVERY, spans=SPANS)
         assert sent["failed"] == [], sent["first_error"]
-        held = settle(path)
+        held = path.settle()
         errors_kept = [t for t in sent["error"] if t in held]
         others_kept = [t for t in sent["ok"] if t in held]
-        percent = float(rendered["head"]["agent"]["config"].split("sampling_percentage:", 1)[1].split()[0]) / 100
+        head_sampler = yaml.safe_load(rendered["head"]["agent"]["config"])["processors"]["probabilistic_sampler"]
+        percent = float(head_sampler["sampling_percentage"]) / 100
         low, high = interval(len(sent["error"]), percent)
         print("MEASURED head: errors kept %d/%d (%.1f%%), others %d/%d" % (
             len(errors_kept), len(sent["error"]), 100.0 * len(errors_kept) / len(sent["error"]), len(others_kept), len(sent["ok"])))
         assert low <= len(errors_kept) <= high
         # the agents decide alike on a trace ID (one hash seed): a kept trace is whole
         assert all(held[t]["spans"] == SPANS for t in errors_kept + others_kept)
-    finally:
-        path.stop()
